@@ -1,0 +1,1 @@
+export { packageName } from './index.js';
