@@ -1,0 +1,48 @@
+import { GzipError } from './errors.js';
+
+/** True when `bytes` starts with the gzip magic number 1F 8B (the file name is never consulted). */
+export function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+function concat(chunks: Uint8Array[], total: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.length;
+  }
+  return out;
+}
+
+/**
+ * Decompresses gzip bytes with the platform's `DecompressionStream` (browsers, Deno, Node ≥ 18).
+ * Throws `GzipError` for corrupt or truncated input.
+ */
+export async function gunzip(bytes: Uint8Array, fileName?: string): Promise<Uint8Array> {
+  const file = fileName === undefined ? {} : { file: fileName };
+  if (typeof DecompressionStream === 'undefined') {
+    throw new GzipError('this platform has no DecompressionStream; use @mnist-cnn/mnist-data/node in Node.js', file);
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'));
+    const reader = stream.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      total += value.length;
+    }
+  } catch (cause) {
+    throw new GzipError(cause instanceof Error ? cause.message : String(cause), { ...file, cause });
+  }
+  return concat(chunks, total);
+}
+
+/** Returns `bytes` unchanged unless they start with the gzip magic number, in which case they are decompressed. */
+export async function gunzipIfNeeded(bytes: Uint8Array, fileName?: string): Promise<Uint8Array> {
+  return isGzip(bytes) ? gunzip(bytes, fileName) : bytes;
+}

@@ -1,0 +1,244 @@
+import { IdxFormatError } from './errors.js';
+
+/** The element types of the IDX format, by name. */
+export type IdxDtype = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
+
+/** The typed array that holds each dtype's elements. */
+export interface IdxDataTypes {
+  uint8: Uint8Array;
+  int8: Int8Array;
+  int16: Int16Array;
+  int32: Int32Array;
+  float32: Float32Array;
+  float64: Float64Array;
+}
+
+/** A tensor of one dtype: row-major `data` with `shape.reduce(*)` elements. */
+export interface IdxTensorOf<D extends IdxDtype> {
+  dtype: D;
+  shape: number[];
+  data: IdxDataTypes[D];
+}
+
+/** A parsed IDX file; narrow on `dtype` to get the matching typed array. */
+export type IdxTensor = { [D in IdxDtype]: IdxTensorOf<D> }[IdxDtype];
+
+/** What `encodeIdx` accepts: `data` may be any array-like of numbers of the right length. */
+export interface IdxTensorInput {
+  dtype: IdxDtype;
+  shape: readonly number[];
+  data: ArrayLike<number>;
+}
+
+/** dtype byte → name and element size, per LeCun's spec. */
+export const IDX_DTYPES: Readonly<Record<IdxDtype, { code: number; bytes: number }>> = Object.freeze({
+  uint8: { code: 0x08, bytes: 1 },
+  int8: { code: 0x09, bytes: 1 },
+  int16: { code: 0x0b, bytes: 2 },
+  int32: { code: 0x0c, bytes: 4 },
+  float32: { code: 0x0d, bytes: 4 },
+  float64: { code: 0x0e, bytes: 8 },
+});
+
+const DTYPE_BY_CODE: ReadonlyMap<number, IdxDtype> = new Map(
+  (Object.keys(IDX_DTYPES) as IdxDtype[]).map((d) => [IDX_DTYPES[d].code, d]),
+);
+
+/** The dtype name for a dtype byte, or undefined. */
+export function idxDtypeFromCode(code: number): IdxDtype | undefined {
+  return DTYPE_BY_CODE.get(code);
+}
+
+/** The decoded header of an IDX file. */
+export interface IdxHeader {
+  dtype: IdxDtype;
+  shape: number[];
+  /** Offset of the first data byte (4 + 4 × rank). */
+  dataOffset: number;
+  /** Number of elements (product of the shape). */
+  length: number;
+  /** Number of data bytes (length × element size). */
+  byteLength: number;
+}
+
+export interface ParseIdxOptions {
+  /** Copy uint8/int8 data into a fresh buffer instead of returning a view of `bytes` (default false). */
+  copy?: boolean;
+}
+
+function toUint8(bytes: Uint8Array | ArrayBuffer): Uint8Array {
+  return bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+}
+
+/**
+ * Reads and validates an IDX header against the bytes present. Every size is checked before
+ * anything is allocated, so a header that claims billions of elements costs nothing.
+ */
+export function readIdxHeader(input: Uint8Array | ArrayBuffer, fileName?: string): IdxHeader {
+  const bytes = toUint8(input);
+  const file = fileName === undefined ? {} : { file: fileName };
+  const n = bytes.length;
+  if ((n > 0 && bytes[0] !== 0) || (n > 1 && bytes[1] !== 0)) {
+    const got = Array.from(bytes.subarray(0, Math.min(n, 4)), (b) => b.toString(16).padStart(2, '0')).join(' ');
+    const hint = bytes[0] === 0x1f && bytes[1] === 0x8b ? ' (this is gzip data; decompress it first)' : '';
+    throw new IdxFormatError(
+      'IDX_BAD_MAGIC',
+      `bad magic number: expected 00 00 <dtype> <rank>, got ${got}${hint}`,
+      file,
+    );
+  }
+  if (n < 4) {
+    throw new IdxFormatError('IDX_TRUNCATED_HEADER', `file is ${n} bytes, shorter than the 4-byte magic number`, file);
+  }
+  const code = bytes[2]!;
+  const dtype = DTYPE_BY_CODE.get(code);
+  if (dtype === undefined) {
+    throw new IdxFormatError(
+      'IDX_UNKNOWN_DTYPE',
+      `unknown dtype byte 0x${code.toString(16).padStart(2, '0')} (expected 0x08, 0x09, 0x0B, 0x0C, 0x0D or 0x0E)`,
+      file,
+    );
+  }
+  const rank = bytes[3]!;
+  if (rank === 0)
+    throw new IdxFormatError('IDX_RANK_ZERO', 'rank is 0 (an IDX file needs at least one dimension)', file);
+  const dataOffset = 4 + 4 * rank;
+  if (n < dataOffset) {
+    throw new IdxFormatError(
+      'IDX_TRUNCATED_HEADER',
+      `rank ${rank} needs a ${dataOffset}-byte header but the file has only ${n} bytes`,
+      file,
+    );
+  }
+  const elementBytes = IDX_DTYPES[dtype].bytes;
+  const available = n - dataOffset;
+  const shape: number[] = new Array(rank);
+  let length = 1;
+  let fits = true;
+  for (let i = 0; i < rank; i++) {
+    const p = 4 + 4 * i;
+    const dim = ((bytes[p]! << 24) | (bytes[p + 1]! << 16) | (bytes[p + 2]! << 8) | bytes[p + 3]!) >>> 0;
+    if (dim === 0) throw new IdxFormatError('IDX_ZERO_DIMENSION', `dimension ${i} is 0`, file);
+    shape[i] = dim;
+    // All dimensions are ≥ 1, so the product only grows: stop multiplying once it exceeds what is present.
+    if (fits) {
+      length *= dim;
+      if (length * elementBytes > available) fits = false;
+    }
+  }
+  if (!fits) {
+    const declared = shape.reduce((a, b) => a * b, 1) * elementBytes;
+    throw new IdxFormatError(
+      'IDX_TRUNCATED_DATA',
+      `header declares shape [${shape.join(', ')}] of ${dtype} = ${declared} data bytes but only ${available} are present`,
+      file,
+    );
+  }
+  const byteLength = length * elementBytes;
+  if (available > byteLength) {
+    throw new IdxFormatError(
+      'IDX_TRAILING_BYTES',
+      `${available - byteLength} trailing bytes after the ${byteLength} data bytes of shape [${shape.join(', ')}]`,
+      file,
+    );
+  }
+  return { dtype, shape, dataOffset, length, byteLength };
+}
+
+/**
+ * Parses an uncompressed IDX file. uint8 and int8 data are views of `bytes` (no copy) unless
+ * `options.copy`; wider types are decoded from big-endian once into a new typed array.
+ * Throws `IdxFormatError` (with a stable `code`) for anything that is not a valid IDX file.
+ */
+export function parseIdx(input: Uint8Array | ArrayBuffer, fileName?: string, options: ParseIdxOptions = {}): IdxTensor {
+  const bytes = toUint8(input);
+  const { dtype, shape, dataOffset, length, byteLength } = readIdxHeader(bytes, fileName);
+  const start = bytes.byteOffset + dataOffset;
+  switch (dtype) {
+    case 'uint8': {
+      const view = bytes.subarray(dataOffset, dataOffset + byteLength);
+      return { dtype, shape, data: options.copy ? view.slice() : view };
+    }
+    case 'int8': {
+      const view = new Int8Array(bytes.buffer, start, length);
+      return { dtype, shape, data: options.copy ? view.slice() : view };
+    }
+    case 'int16': {
+      const data = new Int16Array(length);
+      const dv = new DataView(bytes.buffer, start, byteLength);
+      for (let i = 0; i < length; i++) data[i] = dv.getInt16(i * 2, false);
+      return { dtype, shape, data };
+    }
+    case 'int32': {
+      const data = new Int32Array(length);
+      const dv = new DataView(bytes.buffer, start, byteLength);
+      for (let i = 0; i < length; i++) data[i] = dv.getInt32(i * 4, false);
+      return { dtype, shape, data };
+    }
+    case 'float32': {
+      const data = new Float32Array(length);
+      const dv = new DataView(bytes.buffer, start, byteLength);
+      for (let i = 0; i < length; i++) data[i] = dv.getFloat32(i * 4, false);
+      return { dtype, shape, data };
+    }
+    case 'float64': {
+      const data = new Float64Array(length);
+      const dv = new DataView(bytes.buffer, start, byteLength);
+      for (let i = 0; i < length; i++) data[i] = dv.getFloat64(i * 8, false);
+      return { dtype, shape, data };
+    }
+  }
+}
+
+/**
+ * Encodes a tensor as IDX bytes (big-endian). `data` must have exactly `product(shape)` elements;
+ * values are converted like the matching typed array would (wrap for integers, rounding for float32).
+ */
+export function encodeIdx(tensor: IdxTensorInput): Uint8Array {
+  const { dtype, shape, data } = tensor;
+  const info = (IDX_DTYPES as Record<string, { code: number; bytes: number } | undefined>)[dtype];
+  if (info === undefined) throw new IdxFormatError('IDX_INVALID_TENSOR', `unknown dtype ${JSON.stringify(dtype)}`);
+  if (!Array.isArray(shape) || shape.length === 0 || shape.length > 255) {
+    throw new IdxFormatError('IDX_INVALID_TENSOR', 'shape must be an array of 1 to 255 dimensions');
+  }
+  let length = 1;
+  for (const dim of shape) {
+    if (!Number.isInteger(dim) || dim < 1 || dim > 0xffffffff) {
+      throw new IdxFormatError('IDX_INVALID_TENSOR', `dimension ${dim} is not an integer in 1..4294967295`);
+    }
+    length *= dim;
+  }
+  if (data === null || typeof data !== 'object' || data.length !== length) {
+    throw new IdxFormatError(
+      'IDX_INVALID_TENSOR',
+      `data has ${data?.length} elements but shape [${shape.join(', ')}] needs ${length}`,
+    );
+  }
+  const dataOffset = 4 + 4 * shape.length;
+  const out = new Uint8Array(dataOffset + length * info.bytes);
+  const dv = new DataView(out.buffer);
+  out[2] = info.code;
+  out[3] = shape.length;
+  for (let i = 0; i < shape.length; i++) dv.setUint32(4 + 4 * i, shape[i]!, false);
+  switch (dtype) {
+    case 'uint8':
+      out.set(data instanceof Uint8Array ? data : Uint8Array.from(data), dataOffset);
+      break;
+    case 'int8':
+      out.set(new Uint8Array(Int8Array.from(data).buffer), dataOffset);
+      break;
+    case 'int16':
+      for (let i = 0; i < length; i++) dv.setInt16(dataOffset + i * 2, data[i]!, false);
+      break;
+    case 'int32':
+      for (let i = 0; i < length; i++) dv.setInt32(dataOffset + i * 4, data[i]!, false);
+      break;
+    case 'float32':
+      for (let i = 0; i < length; i++) dv.setFloat32(dataOffset + i * 4, data[i]!, false);
+      break;
+    case 'float64':
+      for (let i = 0; i < length; i++) dv.setFloat64(dataOffset + i * 8, data[i]!, false);
+      break;
+  }
+  return out;
+}
