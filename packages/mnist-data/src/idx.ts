@@ -40,6 +40,15 @@ export const IDX_DTYPES: Readonly<Record<IdxDtype, { code: number; bytes: number
   float64: { code: 0x0e, bytes: 8 },
 });
 
+const NATIVE_ARRAYS = {
+  uint8: Uint8Array,
+  int8: Int8Array,
+  int16: Int16Array,
+  int32: Int32Array,
+  float32: Float32Array,
+  float64: Float64Array,
+} as const;
+
 const DTYPE_BY_CODE: ReadonlyMap<number, IdxDtype> = new Map(
   (Object.keys(IDX_DTYPES) as IdxDtype[]).map((d) => [IDX_DTYPES[d].code, d]),
 );
@@ -154,38 +163,59 @@ export function parseIdx(input: Uint8Array | ArrayBuffer, fileName?: string, opt
   const bytes = toUint8(input);
   const { dtype, shape, dataOffset, length, byteLength } = readIdxHeader(bytes, fileName);
   const start = bytes.byteOffset + dataOffset;
+  if (dtype === 'uint8') {
+    const view = bytes.subarray(dataOffset, dataOffset + byteLength);
+    return { dtype, shape, data: options.copy ? view.slice() : view };
+  }
+  if (dtype === 'int8') {
+    const view = new Int8Array(bytes.buffer, start, length);
+    return { dtype, shape, data: options.copy ? view.slice() : view };
+  }
+  // Wider types: one copy that also converts big-endian to the platform's order, byte by byte so that
+  // every bit pattern (NaN payloads included) survives exactly.
+  const buffer = fromBigEndian(bytes.subarray(dataOffset, dataOffset + byteLength), IDX_DTYPES[dtype].bytes);
   switch (dtype) {
-    case 'uint8': {
-      const view = bytes.subarray(dataOffset, dataOffset + byteLength);
-      return { dtype, shape, data: options.copy ? view.slice() : view };
+    case 'int16':
+      return { dtype, shape, data: new Int16Array(buffer) };
+    case 'int32':
+      return { dtype, shape, data: new Int32Array(buffer) };
+    case 'float32':
+      return { dtype, shape, data: new Float32Array(buffer) };
+    case 'float64':
+      return { dtype, shape, data: new Float64Array(buffer) };
+  }
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Copies `src` into a new buffer, reversing each `size`-byte group when the platform is little-endian. */
+function fromBigEndian(src: Uint8Array, size: number): ArrayBuffer {
+  const out = new Uint8Array(src.length);
+  if (!LITTLE_ENDIAN) {
+    out.set(src);
+    return out.buffer;
+  }
+  swapInto(src, out, size);
+  return out.buffer;
+}
+
+function swapInto(src: Uint8Array, out: Uint8Array, size: number): void {
+  const n = src.length;
+  if (size === 2) {
+    for (let i = 0; i < n; i += 2) {
+      out[i] = src[i + 1]!;
+      out[i + 1] = src[i]!;
     }
-    case 'int8': {
-      const view = new Int8Array(bytes.buffer, start, length);
-      return { dtype, shape, data: options.copy ? view.slice() : view };
+  } else if (size === 4) {
+    for (let i = 0; i < n; i += 4) {
+      out[i] = src[i + 3]!;
+      out[i + 1] = src[i + 2]!;
+      out[i + 2] = src[i + 1]!;
+      out[i + 3] = src[i]!;
     }
-    case 'int16': {
-      const data = new Int16Array(length);
-      const dv = new DataView(bytes.buffer, start, byteLength);
-      for (let i = 0; i < length; i++) data[i] = dv.getInt16(i * 2, false);
-      return { dtype, shape, data };
-    }
-    case 'int32': {
-      const data = new Int32Array(length);
-      const dv = new DataView(bytes.buffer, start, byteLength);
-      for (let i = 0; i < length; i++) data[i] = dv.getInt32(i * 4, false);
-      return { dtype, shape, data };
-    }
-    case 'float32': {
-      const data = new Float32Array(length);
-      const dv = new DataView(bytes.buffer, start, byteLength);
-      for (let i = 0; i < length; i++) data[i] = dv.getFloat32(i * 4, false);
-      return { dtype, shape, data };
-    }
-    case 'float64': {
-      const data = new Float64Array(length);
-      const dv = new DataView(bytes.buffer, start, byteLength);
-      for (let i = 0; i < length; i++) data[i] = dv.getFloat64(i * 8, false);
-      return { dtype, shape, data };
+  } else {
+    for (let i = 0; i < n; i += size) {
+      for (let j = 0; j < size; j++) out[i + j] = src[i + size - 1 - j]!;
     }
   }
 }
@@ -220,6 +250,15 @@ export function encodeIdx(tensor: IdxTensorInput): Uint8Array {
   out[2] = info.code;
   out[3] = shape.length;
   for (let i = 0; i < shape.length; i++) dv.setUint32(4 + 4 * i, shape[i]!, false);
+  const Native = NATIVE_ARRAYS[dtype];
+  if (dtype !== 'uint8' && data instanceof Native) {
+    // Same element type: copy the bytes themselves (bit-exact, NaN payloads included), swapped to big-endian.
+    const src = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const dst = out.subarray(dataOffset);
+    if (LITTLE_ENDIAN) swapInto(src, dst, info.bytes);
+    else dst.set(src);
+    return out;
+  }
   switch (dtype) {
     case 'uint8':
       out.set(data instanceof Uint8Array ? data : Uint8Array.from(data), dataOffset);
