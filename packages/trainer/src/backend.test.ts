@@ -1,0 +1,14 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { initBackend } from './node-backend.js';
+
+describe('initBackend', () => {
+  it('starts wasm from the installed binaries and reports SIMD', async () => {
+    const info = await initBackend('wasm');
+    expect(info.backend).toBe('wasm');
+    expect(tf.getBackend()).toBe('wasm');
+    expect(info.binary).toBe(info.simd ? 'tfjs-backend-wasm-simd.wasm' : 'tfjs-backend-wasm.wasm');
+    const sum = tf.tidy(() => tf.add(tf.tensor1d([1, 2]), tf.tensor1d([3, 4])).dataSync());
+    expect(Array.from(sum)).toEqual([4, 6]);
+  });
+});

@@ -1,0 +1,112 @@
+import '@tensorflow/tfjs-backend-cpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
+import { BackendError, TrainOptionsError } from './errors.js';
+
+/** Which backend to run on; `auto` prefers WASM and falls back to CPU, saying why. */
+export type BackendChoice = 'wasm' | 'cpu' | 'auto';
+
+/** The backend that actually runs, and how. */
+export interface BackendInfo {
+  backend: 'wasm' | 'cpu';
+  /** True when the WASM backend runs its SIMD binary. Always false on cpu. */
+  simd: boolean;
+  /** The .wasm file in use (`tfjs-backend-wasm-simd.wasm`, …), when the backend is wasm. */
+  binary?: string;
+  /** Why the result differs from the request (for example why `auto` fell back to cpu). */
+  reason?: string;
+}
+
+/** Where the WASM binaries live and which features to use. */
+export interface InitBackendOptions {
+  /**
+   * A URL or directory prefix ending in `/`, or a map from binary name to location, handed to `setWasmPaths`. Browsers
+   * need it unless the .wasm files are served beside the bundle; the Node entry fills it in from the installed package.
+   */
+  wasmPaths?: string | Record<string, string>;
+  /** Set false to force the plain (non-SIMD) binary, for example to compare speeds. Default: use SIMD when available. */
+  simd?: boolean;
+}
+
+const binaryNames = {
+  plain: 'tfjs-backend-wasm.wasm',
+  simd: 'tfjs-backend-wasm-simd.wasm',
+  threadedSimd: 'tfjs-backend-wasm-threaded-simd.wasm',
+} as const;
+
+let configuredWasmPaths: string | undefined;
+
+function configureWasmPaths(paths: string | Record<string, string>): void {
+  const key = JSON.stringify(paths);
+  if (configuredWasmPaths === key) return;
+  if (tf.findBackend('wasm') !== null) {
+    throw new BackendError('the WASM backend is already initialized; pass wasmPaths to the first initBackend call');
+  }
+  setWasmPaths(paths);
+  configuredWasmPaths = key;
+}
+
+async function detectFeatures(options: InitBackendOptions): Promise<{ simd: boolean; threads: boolean }> {
+  if (options.simd === false) tf.env().set('WASM_HAS_SIMD_SUPPORT', false);
+  const [simd, threads] = await Promise.all([
+    tf.env().getAsync('WASM_HAS_SIMD_SUPPORT') as Promise<boolean>,
+    tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT') as Promise<boolean>,
+  ]);
+  return { simd: Boolean(simd), threads: Boolean(threads) };
+}
+
+async function startWasm(options: InitBackendOptions): Promise<BackendInfo> {
+  if (typeof WebAssembly !== 'object') throw new BackendError('WebAssembly is not available in this runtime');
+  if (options.wasmPaths !== undefined) configureWasmPaths(options.wasmPaths);
+  const { simd, threads } = await detectFeatures(options);
+  let started: boolean;
+  try {
+    started = await tf.setBackend('wasm');
+  } catch (error) {
+    throw new BackendError(`the WASM backend failed to start: ${describe(error)}`, { cause: error });
+  }
+  if (!started) {
+    throw new BackendError(
+      'the WASM backend failed to start (its .wasm binary could not be loaded; check wasmPaths or the served files)',
+    );
+  }
+  await tf.ready();
+  const binary = simd && threads ? binaryNames.threadedSimd : simd ? binaryNames.simd : binaryNames.plain;
+  return { backend: 'wasm', simd, binary };
+}
+
+async function startCpu(): Promise<BackendInfo> {
+  if (!(await tf.setBackend('cpu'))) throw new BackendError('the CPU backend failed to start');
+  await tf.ready();
+  return { backend: 'cpu', simd: false };
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'object' && error !== null && 'message' in error) return String(error.message);
+  return String(error);
+}
+
+/** Selects and initializes the tfjs backend (wasm, cpu or auto) and reports which one runs and whether SIMD is used. */
+export async function initBackend(
+  backend: BackendChoice = 'auto',
+  options: InitBackendOptions = {},
+): Promise<BackendInfo> {
+  if (backend !== 'wasm' && backend !== 'cpu' && backend !== 'auto') {
+    throw new TrainOptionsError('backend', `unknown backend ${JSON.stringify(backend)}; expected wasm, cpu or auto`);
+  }
+  if (backend === 'cpu') return startCpu();
+  if (backend === 'wasm') return startWasm(options);
+  try {
+    return await startWasm(options);
+  } catch (error) {
+    const info = await startCpu();
+    return { ...info, reason: `fell back to cpu: ${describe(error)}` };
+  }
+}
+
+/** The backend tfjs currently runs on, as this package names it, or undefined if it is neither cpu nor wasm. */
+export function currentBackend(): 'wasm' | 'cpu' | undefined {
+  const name = tf.getBackend();
+  return name === 'wasm' || name === 'cpu' ? name : undefined;
+}

@@ -1,0 +1,183 @@
+import { CheckpointError } from './errors.js';
+import type { OptimizerState, ResolvedOptimizerConfig } from './optimizer.js';
+import type { RngState } from './rng.js';
+
+/** Why a checkpoint was written: at the end of an epoch, or because the run's AbortSignal fired. */
+export type CheckpointReason = 'epoch' | 'abort';
+
+/** Loss and accuracy of one finished epoch, as reported by the `epoch` event. */
+export interface EpochSummary {
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  valLoss?: number;
+  valAccuracy?: number;
+  learningRate: number;
+  durationMs: number;
+  imagesPerSecond: number;
+}
+
+/** The settings that must match for a resumed run to continue the same run. */
+export interface RunFingerprint {
+  seed: number;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  schedule: unknown;
+  optimizer: ResolvedOptimizerConfig;
+  augment: unknown;
+  validationSplit: number;
+  trainCount: number;
+  validationCount: number;
+}
+
+/** Where a run stands: the epoch in progress (1-based) and how much of it is done, with its running sums. */
+export interface TrainingProgress {
+  epoch: number;
+  /** Batches of `epoch` already applied. 0 with `epoch` = last + 1 after a clean epoch end. */
+  batch: number;
+  /** Optimizer steps taken since the run began. */
+  step: number;
+  lossSum: number;
+  correct: number;
+  seen: number;
+  elapsedMs: number;
+  /** State of the shuffling generator when `epoch` began; replaying it rebuilds that epoch's order. */
+  shuffleRng: RngState;
+}
+
+/** Early stopping's memory: the best monitored value so far and how many epochs passed without beating it. */
+export interface EarlyStoppingState {
+  best: number | null;
+  bestEpoch: number;
+  epochsWithoutImprovement: number;
+}
+
+/** Everything needed to continue a run exactly: model, optimizer, position, RNG state and history. */
+export interface Checkpoint {
+  reason: CheckpointReason;
+  /** The model as `serializeModel` produced it. */
+  model: { modelJson: unknown; weightData: ArrayBuffer };
+  optimizer: OptimizerState;
+  progress: TrainingProgress;
+  history: EpochSummary[];
+  earlyStopping: EarlyStoppingState;
+  run: RunFingerprint;
+  backend: string;
+  createdAt: string;
+}
+
+const magic = 'MNISTCKP';
+const formatVersion = 1;
+
+function crc32(bytes: Uint8Array): number {
+  let crc = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) {
+    crc ^= bytes[i]!;
+    for (let bit = 0; bit < 8; bit++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+const align4 = (n: number) => (n + 3) & ~3;
+
+/**
+ * Encodes a checkpoint as one self-contained byte array: an 8-byte magic, version, header length, a JSON header,
+ * then the model weights and optimizer slots as 4-byte-aligned binary sections, then a CRC-32 of everything before it.
+ */
+export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array {
+  const { model, optimizer, ...rest } = checkpoint;
+  const slotBytes = optimizer.slots.map((slot) => slot.values.byteLength);
+  const header = {
+    ...rest,
+    modelJson: model.modelJson,
+    weightBytes: model.weightData.byteLength,
+    optimizer: { ...optimizer, slots: optimizer.slots.map((slot) => ({ shape: slot.shape })) },
+  };
+  const headerBytes = new TextEncoder().encode(JSON.stringify(header));
+  const bodyStart = align4(16 + headerBytes.length);
+  const sizes = [model.weightData.byteLength, ...slotBytes].map(align4);
+  const total = bodyStart + sizes.reduce((sum, size) => sum + size, 0) + 4;
+  const bytes = new Uint8Array(total);
+  const view = new DataView(bytes.buffer);
+  bytes.set(new TextEncoder().encode(magic), 0);
+  view.setUint32(8, formatVersion, true);
+  view.setUint32(12, headerBytes.length, true);
+  bytes.set(headerBytes, 16);
+  let offset = bodyStart;
+  bytes.set(new Uint8Array(model.weightData), offset);
+  offset += sizes[0]!;
+  optimizer.slots.forEach((slot, index) => {
+    bytes.set(new Uint8Array(slot.values.buffer, slot.values.byteOffset, slot.values.byteLength), offset);
+    offset += sizes[index + 1]!;
+  });
+  view.setUint32(total - 4, crc32(bytes.subarray(0, total - 4)), true);
+  return bytes;
+}
+
+/** Decodes bytes written by `encodeCheckpoint`; throws CheckpointError when they are truncated, corrupt or foreign. */
+export function decodeCheckpoint(bytes: Uint8Array, source?: string): Checkpoint {
+  const fail = (problem: string): never => {
+    throw new CheckpointError('CHECKPOINT_CORRUPT', `not a readable trainer checkpoint: ${problem}`, { source });
+  };
+  if (bytes.length < 20 || new TextDecoder().decode(bytes.subarray(0, 8)) !== magic) {
+    fail(`expected the ${magic} signature`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = view.getUint32(8, true);
+  if (version !== formatVersion) fail(`format version ${version} is not supported (expected ${formatVersion})`);
+  if (view.getUint32(bytes.length - 4, true) !== crc32(bytes.subarray(0, bytes.length - 4))) {
+    fail('checksum mismatch (the file is truncated or damaged)');
+  }
+  const headerLength = view.getUint32(12, true);
+  let header: Omit<Checkpoint, 'model' | 'optimizer'> & {
+    modelJson: unknown;
+    weightBytes: number;
+    optimizer: Omit<OptimizerState, 'slots'> & { slots: { shape: number[] }[] };
+  };
+  try {
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + headerLength)));
+  } catch (error) {
+    return fail(`header is not JSON (${(error as Error).message})`);
+  }
+  let offset = align4(16 + headerLength);
+  const take = (byteLength: number): Uint8Array => {
+    if (offset + byteLength > bytes.length - 4) fail('a binary section runs past the end');
+    const section = bytes.slice(offset, offset + byteLength);
+    offset += align4(byteLength);
+    return section;
+  };
+  const weightData = take(header.weightBytes).buffer as ArrayBuffer;
+  const slots = header.optimizer.slots.map(({ shape }) => {
+    const size = shape.reduce((product, dim) => product * dim, 1);
+    return { shape, values: new Float32Array(take(size * 4).buffer) };
+  });
+  const { modelJson, weightBytes: _weightBytes, optimizer, ...rest } = header;
+  return { ...rest, model: { modelJson, weightData }, optimizer: { ...optimizer, slots } };
+}
+
+/** Where checkpoints go. The Node entry stores them in a directory; `memoryCheckpointStore` keeps them in memory. */
+export interface CheckpointStore {
+  /** Saves encoded checkpoint bytes, replacing the previous checkpoint only once the new one is complete. */
+  save(bytes: Uint8Array, reason: CheckpointReason): Promise<{ path?: string }>;
+  /** Returns the latest checkpoint's bytes, or undefined when there is none. */
+  load(): Promise<Uint8Array | undefined>;
+  /** A human-readable location for messages (a path, or `memory`). */
+  readonly location: string;
+}
+
+/** A store that keeps the latest checkpoint's bytes in memory (browsers can persist `latest` to IndexedDB). */
+export function memoryCheckpointStore(initial?: Uint8Array): CheckpointStore & { latest: Uint8Array | undefined } {
+  const store = {
+    latest: initial,
+    location: 'memory',
+    async save(bytes: Uint8Array) {
+      store.latest = bytes.slice();
+      return {};
+    },
+    async load() {
+      return store.latest?.slice();
+    },
+  };
+  return store;
+}

@@ -1,0 +1,76 @@
+/** Stable error codes. They never change once released; match on `code`, not on the message. */
+export type TrainerErrorCode =
+  | 'TRAIN_INVALID_OPTION'
+  | 'TRAIN_DATA_MISMATCH'
+  | 'TRAIN_NON_FINITE_LOSS'
+  | 'BACKEND_UNAVAILABLE'
+  | 'CHECKPOINT_CORRUPT'
+  | 'CHECKPOINT_MISMATCH';
+
+/** Base class of every error this package throws on purpose. */
+export class TrainerError extends Error {
+  readonly code: TrainerErrorCode;
+
+  constructor(code: TrainerErrorCode, message: string, options: { cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** An option of `train`, `evaluate` or `initBackend` has a value the trainer cannot use. Thrown before any work. */
+export class TrainOptionsError extends TrainerError {
+  /** The option's name as written in the options object, for example `batchSize`. */
+  readonly option: string;
+
+  constructor(option: string, problem: string) {
+    super('TRAIN_INVALID_OPTION', `invalid option ${option}: ${problem}`);
+    this.option = option;
+  }
+}
+
+/** The images do not fit the model (size or channel count), or labels fall outside the model's classes. */
+export class DataMismatchError extends TrainerError {
+  constructor(problem: string) {
+    super('TRAIN_DATA_MISMATCH', problem);
+  }
+}
+
+/** A batch produced a NaN or infinite loss; the run stops and the last good checkpoint is left untouched. */
+export class NonFiniteLossError extends TrainerError {
+  readonly epoch: number;
+  readonly batch: number;
+  readonly loss: number;
+
+  constructor(epoch: number, batch: number, loss: number, hint: string) {
+    super(
+      'TRAIN_NON_FINITE_LOSS',
+      `loss became ${loss} at epoch ${epoch}, batch ${batch}; ${hint}`,
+    );
+    this.epoch = epoch;
+    this.batch = batch;
+    this.loss = loss;
+  }
+}
+
+/** The requested tfjs backend could not be initialized. */
+export class BackendError extends TrainerError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('BACKEND_UNAVAILABLE', message, options);
+  }
+}
+
+/** Checkpoint bytes are unreadable, or belong to a different model or run setup. */
+export class CheckpointError extends TrainerError {
+  /** Where the checkpoint came from (a path, or `memory`), when known. */
+  readonly source: string | undefined;
+
+  constructor(
+    code: Extract<TrainerErrorCode, `CHECKPOINT_${string}`>,
+    problem: string,
+    options: { source?: string; cause?: unknown } = {},
+  ) {
+    super(code, `${options.source ? `${options.source}: ` : ''}${problem}`, options);
+    this.source = options.source;
+  }
+}

@@ -1,0 +1,109 @@
+import { TrainOptionsError } from './errors.js';
+
+/** Names of the learning-rate schedules; each has defaults, so a name alone is a valid schedule. */
+export type ScheduleName = 'constant' | 'step' | 'exponential' | 'cosine' | 'one-cycle';
+
+/** A learning-rate schedule. Every variant scales the run's base `learningRate`. */
+export type LearningRateSchedule =
+  | { type: 'constant' }
+  /** Multiply by `factor` every `everyEpochs` epochs (defaults 0.5 and 1). */
+  | { type: 'step'; factor?: number; everyEpochs?: number }
+  /** Multiply by `decayPerEpoch` per epoch, applied smoothly per batch (default 0.9). */
+  | { type: 'exponential'; decayPerEpoch?: number }
+  /** Half a cosine from the base rate down to `minLearningRate` (default 0) over the run, after optional warm-up. */
+  | { type: 'cosine'; minLearningRate?: number; warmupEpochs?: number }
+  /**
+   * Rise from base/`divFactor` to the base rate over the first `warmupFraction` of the run, then fall along a cosine to
+   * base/`finalDivFactor` (defaults 0.3, 25, 1e4), the one-cycle policy of Smith & Topin.
+   */
+  | { type: 'one-cycle'; warmupFraction?: number; divFactor?: number; finalDivFactor?: number };
+
+/** Where a run stands, in optimizer steps. */
+export interface SchedulePosition {
+  /** Steps already taken (0 for the first batch). */
+  step: number;
+  /** Steps in one epoch. */
+  stepsPerEpoch: number;
+  /** Steps in the whole run. */
+  totalSteps: number;
+}
+
+const scheduleNames: readonly ScheduleName[] = ['constant', 'step', 'exponential', 'cosine', 'one-cycle'];
+
+/** Turns a schedule name or object into a validated schedule object; throws TrainOptionsError on bad values. */
+export function resolveSchedule(schedule: ScheduleName | LearningRateSchedule | undefined): LearningRateSchedule {
+  if (schedule === undefined) return { type: 'constant' };
+  const resolved = typeof schedule === 'string' ? ({ type: schedule } as LearningRateSchedule) : schedule;
+  if (!resolved || !scheduleNames.includes(resolved.type)) {
+    const shown = typeof schedule === 'string' ? schedule : JSON.stringify(schedule);
+    throw new TrainOptionsError('schedule', `unknown schedule ${shown}; expected one of ${scheduleNames.join(', ')}`);
+  }
+  const positive = (name: string, value: number | undefined) => {
+    if (value !== undefined && !(Number.isFinite(value) && value > 0)) {
+      throw new TrainOptionsError(`schedule.${name}`, `expected a positive number, got ${value}`);
+    }
+  };
+  const fraction = (name: string, value: number | undefined, allowZero: boolean) => {
+    if (value !== undefined && !(Number.isFinite(value) && (allowZero ? value >= 0 : value > 0) && value < 1)) {
+      throw new TrainOptionsError(`schedule.${name}`, `expected a number in ${allowZero ? '[0' : '(0'}, 1), got ${value}`);
+    }
+  };
+  switch (resolved.type) {
+    case 'step':
+      fraction('factor', resolved.factor, false);
+      positive('everyEpochs', resolved.everyEpochs);
+      break;
+    case 'exponential':
+      fraction('decayPerEpoch', resolved.decayPerEpoch, false);
+      break;
+    case 'cosine':
+      if (resolved.minLearningRate !== undefined && !(resolved.minLearningRate >= 0)) {
+        throw new TrainOptionsError('schedule.minLearningRate', `expected a number >= 0, got ${resolved.minLearningRate}`);
+      }
+      if (resolved.warmupEpochs !== undefined && !(resolved.warmupEpochs >= 0)) {
+        throw new TrainOptionsError('schedule.warmupEpochs', `expected a number >= 0, got ${resolved.warmupEpochs}`);
+      }
+      break;
+    case 'one-cycle':
+      fraction('warmupFraction', resolved.warmupFraction, false);
+      positive('divFactor', resolved.divFactor);
+      positive('finalDivFactor', resolved.finalDivFactor);
+      break;
+  }
+  return resolved;
+}
+
+function cosineBetween(from: number, to: number, progress: number): number {
+  const clamped = Math.min(1, Math.max(0, progress));
+  return to + ((from - to) * (1 + Math.cos(Math.PI * clamped))) / 2;
+}
+
+/** The learning rate for the batch at `position`, a pure function of the position so resumed runs match exactly. */
+export function learningRateAt(schedule: LearningRateSchedule, baseRate: number, position: SchedulePosition): number {
+  const { step, stepsPerEpoch, totalSteps } = position;
+  const epochProgress = step / stepsPerEpoch;
+  switch (schedule.type) {
+    case 'constant':
+      return baseRate;
+    case 'step': {
+      const drops = Math.floor(Math.floor(epochProgress) / (schedule.everyEpochs ?? 1));
+      return baseRate * (schedule.factor ?? 0.5) ** drops;
+    }
+    case 'exponential':
+      return baseRate * (schedule.decayPerEpoch ?? 0.9) ** epochProgress;
+    case 'cosine': {
+      const minRate = schedule.minLearningRate ?? 0;
+      const warmupSteps = Math.round((schedule.warmupEpochs ?? 0) * stepsPerEpoch);
+      if (step < warmupSteps) return (baseRate * (step + 1)) / warmupSteps;
+      const span = Math.max(1, totalSteps - warmupSteps);
+      return cosineBetween(baseRate, minRate, (step - warmupSteps) / span);
+    }
+    case 'one-cycle': {
+      const initial = baseRate / (schedule.divFactor ?? 25);
+      const final = initial / (schedule.finalDivFactor ?? 1e4);
+      const peakStep = Math.max(1, Math.round((schedule.warmupFraction ?? 0.3) * totalSteps));
+      if (step < peakStep) return cosineBetween(initial, baseRate, step / peakStep);
+      return cosineBetween(baseRate, final, (step - peakStep) / Math.max(1, totalSteps - 1 - peakStep));
+    }
+  }
+}
