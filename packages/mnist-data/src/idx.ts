@@ -136,7 +136,8 @@ export function readIdxHeader(input: Uint8Array | ArrayBuffer, fileName?: string
     }
   }
   if (!fits) {
-    const declared = shape.reduce((a, b) => a * b, 1) * elementBytes;
+    const product = shape.reduce((a, b) => a * b, 1) * elementBytes;
+    const declared = Number.isSafeInteger(product) ? String(product) : 'more than 2^53';
     throw new IdxFormatError(
       'IDX_TRUNCATED_DATA',
       `header declares shape [${shape.join(', ')}] of ${dtype} = ${declared} data bytes but only ${available} are present`,

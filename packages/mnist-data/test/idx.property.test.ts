@@ -96,7 +96,7 @@ describe('IDX properties (fast-check)', () => {
           const dv = new DataView(head.buffer);
           head[2] = code;
           head[3] = rank;
-          dims.forEach((d, i) => dv.setUint32(4 + 4 * i, d, false));
+          for (const [i, d] of dims.entries()) dv.setUint32(4 + 4 * i, d, false);
           const bytes = new Uint8Array(head.length + tail.length);
           bytes.set(head);
           bytes.set(tail, head.length);
