@@ -1,4 +1,18 @@
 #!/usr/bin/env node
-import { packageName } from './index.js';
+import { type InterruptControl, runCli } from './cli.js';
+import { ExitCode } from './errors.js';
 
-process.stdout.write(`${packageName}: commands arrive with the CLI issue\n`);
+const controller = new AbortController();
+const interrupt: InterruptControl = { signal: controller.signal, graceful: false };
+
+process.on('SIGINT', () => {
+  // The first Ctrl-C during training asks the trainer to checkpoint and stop; anything else ends the process now.
+  if (interrupt.graceful && !controller.signal.aborted) {
+    controller.abort();
+    return;
+  }
+  process.stderr.write('\nmnist-cnn: interrupted\n');
+  process.exit(ExitCode.interrupted);
+});
+
+process.exitCode = await runCli(process.argv.slice(2), { interrupt });

@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { commandDefinitions, trainDefinition } from '../definitions.js';
+import { UsageError } from '../errors.js';
+import { flagName } from '../option-types.js';
+import { parseCommandLine, validateOptions } from '../parse-args.js';
+
+function usageMessage(argv: string[]): string {
+  try {
+    parseCommandLine(argv);
+  } catch (error) {
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).exitCode).toBe(2);
+    return (error as UsageError).message;
+  }
+  throw new Error(`expected a usage error for ${argv.join(' ')}`);
+}
+
+describe('parseCommandLine', () => {
+  it('fills in every default of train and types the values', () => {
+    const parsed = parseCommandLine(['train']);
+    expect(parsed.kind).toBe('run');
+    if (parsed.kind !== 'run') return;
+    expect(parsed.values).toMatchObject({
+      backend: 'auto',
+      epochs: 1,
+      batchSize: 64,
+      out: './mnist-model',
+      dataset: 'mnist',
+      augment: false,
+      json: false,
+      lr: undefined,
+      limit: undefined,
+    });
+  });
+
+  it('converts kebab-case flags, numbers and switches', () => {
+    const parsed = parseCommandLine([
+      'train',
+      '--batch-size',
+      '32',
+      '--lr',
+      '0.01',
+      '--validation-split=0.1',
+      '--augment',
+      '--out',
+      'x y',
+    ]);
+    if (parsed.kind !== 'run') throw new Error('expected run');
+    expect(parsed.values).toMatchObject({ batchSize: 32, lr: 0.01, validationSplit: 0.1, augment: true, out: 'x y' });
+  });
+
+  it('takes the last of a repeated flag', () => {
+    const parsed = parseCommandLine(['train', '--epochs', '2', '--epochs', '3']);
+    if (parsed.kind !== 'run') throw new Error('expected run');
+    expect(parsed.values.epochs).toBe(3);
+  });
+
+  it('collects predict files as positionals', () => {
+    const parsed = parseCommandLine(['predict', 'a.png', 'b.jpg', '--top', '5']);
+    if (parsed.kind !== 'run') throw new Error('expected run');
+    expect(parsed.positionals).toEqual(['a.png', 'b.jpg']);
+    expect(parsed.values.top).toBe(5);
+  });
+
+  it('reports help and version', () => {
+    expect(parseCommandLine([])).toEqual({ kind: 'help', command: undefined });
+    expect(parseCommandLine(['--help'])).toEqual({ kind: 'help', command: undefined });
+    expect(parseCommandLine(['--version'])).toEqual({ kind: 'version' });
+    expect(parseCommandLine(['evaluate', '--help'])).toMatchObject({ kind: 'help', command: { name: 'evaluate' } });
+  });
+
+  it.each([
+    [['fly'], "unknown command 'fly'"],
+    [['train', '--epochs', '0'], "invalid value '0' for --epochs: must be at least 1"],
+    [['train', '--epochs', '1.5'], "invalid value '1.5' for --epochs: expected an integer"],
+    [['train', '--epochs', 'many'], "invalid value 'many' for --epochs: expected an integer"],
+    [['train', '--backend', 'gpu'], "invalid value 'gpu' for --backend"],
+    [['train', '--frobnicate'], "unknown option '--frobnicate'"],
+    [['train', '--epochs'], "option '--epochs' needs a value"],
+    [['train', '--lr', '0'], "invalid value '0' for --lr: must be greater than 0"],
+    [['train', '--validation-split', '1'], "invalid value '1' for --validation-split: must be less than 1"],
+    [['train', 'extra'], "unexpected argument 'extra' for 'train'"],
+    [['predict'], "'predict' needs at least one <files> argument"],
+    [['--frobnicate'], "unknown option '--frobnicate'"],
+  ])('rejects %j', (argv, message) => {
+    expect(usageMessage(argv)).toContain(message);
+  });
+});
+
+describe('the command table', () => {
+  it('gives every option a description and a flag that round-trips through cac', () => {
+    for (const command of commandDefinitions) {
+      for (const [key, option] of Object.entries(command.options)) {
+        expect(option.description.length, `${command.name} --${flagName(key)}`).toBeGreaterThan(5);
+        const camel = flagName(key).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+        expect(camel).toBe(key);
+      }
+    }
+  });
+
+  it('accepts each default value as a valid given value', () => {
+    const raw: Record<string, unknown> = {};
+    for (const [key, option] of Object.entries(trainDefinition.options)) {
+      if (option.kind !== 'boolean' && 'default' in option && option.default !== undefined)
+        raw[key] = String(option.default);
+    }
+    const values = validateOptions(trainDefinition, raw);
+    expect(values.epochs).toBe(trainDefinition.options.epochs.default);
+    expect(values.validationSplit).toBe(0);
+  });
+});

@@ -1,0 +1,20 @@
+import { type BackendChoice, type BackendInfo, initBackend } from '@mnist-cnn/trainer/node';
+import { CliError } from './errors.js';
+
+/** Starts the requested TensorFlow.js backend; a backend that cannot start is a runtime error with a hint. */
+export async function startBackend(choice: BackendChoice): Promise<BackendInfo> {
+  try {
+    return await initBackend(choice);
+  } catch (error) {
+    throw new CliError('BACKEND_FAILED', `the ${choice} backend could not start: ${(error as Error).message}`, {
+      hint: choice === 'cpu' ? 'reinstall @mnist-cnn/cli' : 'try --backend cpu',
+      cause: error,
+    });
+  }
+}
+
+/** `wasm (SIMD)`, `cpu`, or `cpu (fell back to cpu: …)`. */
+export function describeBackend(info: BackendInfo): string {
+  const simd = info.backend === 'wasm' ? (info.simd ? ' (SIMD)' : ' (no SIMD)') : '';
+  return `${info.backend}${simd}${info.reason ? ` — ${info.reason}` : ''}`;
+}

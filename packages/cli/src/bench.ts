@@ -1,0 +1,82 @@
+import { predictImages, train } from '@mnist-cnn/trainer';
+import { describeBackend, startBackend } from './backend-setup.js';
+import type { CommandContext } from './cli.js';
+import { loadCliDataset } from './dataset-source.js';
+import type { benchDefinition } from './definitions.js';
+import { ExitCode } from './errors.js';
+import { formatCount } from './format.js';
+import type { OptionValues } from './option-types.js';
+
+/** Batches run before timing starts, so one-off kernel compilation and allocation do not count. */
+const warmupBatches = 2;
+
+/** `mnist-cnn bench`: training and inference throughput in images per second. */
+export async function runBench(
+  values: OptionValues<typeof benchDefinition.options>,
+  context: CommandContext,
+): Promise<number> {
+  const { renderer } = context;
+  const backend = await startBackend(values.backend as 'wasm' | 'cpu' | 'auto');
+  const dataset = await loadCliDataset(values, renderer);
+  const batches = values.steps + warmupBatches;
+  const limit = Math.min(dataset.train.count, batches * values.batchSize);
+  renderer.text(`benchmarking ${values.preset} on ${describeBackend(backend)}, batch size ${values.batchSize}`);
+  let timedFrom: number | undefined;
+  let timedTo = 0;
+  let timedBatches = 0;
+  const result = await train({
+    model: values.preset,
+    train: dataset.train,
+    limit,
+    epochs: 1,
+    batchSize: values.batchSize,
+    signal: context.interrupt.signal,
+    onEvent: (event) => {
+      if (event.type !== 'batch') return;
+      renderer.progress(event);
+      if (event.batch === Math.min(warmupBatches, event.batches - 1)) timedFrom = performance.now();
+      else if (timedFrom !== undefined) {
+        timedTo = performance.now();
+        timedBatches++;
+      }
+    },
+  }).finally(() => renderer.endProgress());
+  const trainingImagesPerSecond =
+    timedFrom !== undefined && timedBatches > 0
+      ? (timedBatches * values.batchSize * 1000) / (timedTo - timedFrom)
+      : result.imagesPerSecond;
+
+  const inferenceCount = Math.min(values.inferenceImages, dataset.test.count);
+  const pixels = dataset.test.images.subarray(0, inferenceCount * dataset.test.rows * dataset.test.cols);
+  predictImages(
+    result.model,
+    pixels.subarray(0, Math.min(inferenceCount, values.batchSize) * dataset.test.rows * dataset.test.cols),
+    Math.min(inferenceCount, values.batchSize),
+    { batchSize: values.batchSize },
+  );
+  const inferenceStart = performance.now();
+  predictImages(result.model, pixels, inferenceCount, { batchSize: values.batchSize });
+  const inferenceMs = performance.now() - inferenceStart;
+  result.model.dispose();
+  const inferenceImagesPerSecond = (inferenceCount * 1000) / Math.max(inferenceMs, 1e-3);
+
+  renderer.record(
+    {
+      type: 'bench',
+      preset: values.preset,
+      backend: backend.backend,
+      simd: backend.simd,
+      batchSize: values.batchSize,
+      trainingSteps: timedBatches,
+      trainingImagesPerSecond,
+      trainingMsPerStep: (values.batchSize * 1000) / trainingImagesPerSecond,
+      inferenceImages: inferenceCount,
+      inferenceImagesPerSecond,
+    },
+    [
+      `training:  ${formatCount(trainingImagesPerSecond)} images/s (${((values.batchSize * 1000) / trainingImagesPerSecond).toFixed(1)} ms per batch of ${values.batchSize}, ${timedBatches} batches timed)`,
+      `inference: ${formatCount(inferenceImagesPerSecond)} images/s (${formatCount(inferenceCount)} images in batches of ${values.batchSize})`,
+    ],
+  );
+  return ExitCode.ok;
+}

@@ -1,0 +1,245 @@
+import type { CommandDefinition, OptionTable } from './option-types.js';
+
+/** The program name users type. */
+export const programName = 'mnist-cnn';
+
+/** Options every command accepts. */
+export const globalOptions = {
+  verbose: { kind: 'boolean', description: 'Print stack traces and extra detail when something fails.' },
+  help: { kind: 'boolean', description: 'Show help for the command.' },
+} as const satisfies OptionTable;
+
+const backendOption = {
+  backend: {
+    kind: 'choice',
+    choices: ['wasm', 'cpu', 'auto'],
+    default: 'auto',
+    description: 'TensorFlow.js backend; auto prefers wasm and falls back to cpu.',
+  },
+} as const satisfies OptionTable;
+
+const dataOptions = {
+  data: {
+    kind: 'string',
+    valueName: 'dir',
+    description: 'Directory holding the IDX files (else MNIST_DATA_DIR, the bundled copy, the cache).',
+  },
+  dataset: {
+    kind: 'choice',
+    choices: ['mnist', 'fashion-mnist', 'kmnist'],
+    default: 'mnist',
+    description: 'Which dataset to load.',
+  },
+  download: { kind: 'boolean', description: 'Download the dataset from its mirrors when no local copy is found.' },
+} as const satisfies OptionTable;
+
+const jsonOption = {
+  json: { kind: 'boolean', description: 'Print one JSON object per line instead of text.' },
+} as const satisfies OptionTable;
+
+const reportOption = {
+  report: {
+    kind: 'string',
+    valueName: 'file',
+    description: 'Write a self-contained HTML report with charts to this file.',
+  },
+} as const satisfies OptionTable;
+
+const modelOption = {
+  model: { kind: 'string', valueName: 'dir', default: './mnist-model', description: 'Directory of a saved model.' },
+} as const satisfies OptionTable;
+
+const batchSizeOption = {
+  batchSize: { kind: 'integer', valueName: 'n', default: 64, min: 1, max: 65536, description: 'Images per batch.' },
+} as const satisfies OptionTable;
+
+/** `mnist-cnn train`. */
+export const trainDefinition = {
+  name: 'train',
+  summary: 'Train a CNN on MNIST (or another dataset) and save it',
+  description:
+    'Trains a model, evaluates it on the test split and saves it to --out. A checkpoint is written after every epoch ' +
+    'and on Ctrl-C; --resume continues from it.',
+  args: [],
+  options: {
+    ...backendOption,
+    preset: { kind: 'string', valueName: 'name', default: 'reference', description: 'Model architecture preset.' },
+    epochs: {
+      kind: 'integer',
+      valueName: 'n',
+      default: 1,
+      min: 1,
+      max: 10000,
+      description: 'Passes over the training images.',
+    },
+    ...batchSizeOption,
+    lr: {
+      kind: 'number',
+      valueName: 'rate',
+      min: 0,
+      exclusiveMin: true,
+      description: "Learning rate (default: the optimizer's).",
+    },
+    optimizer: { kind: 'choice', choices: ['adam', 'sgd', 'rmsprop'], default: 'adam', description: 'Optimizer.' },
+    seed: {
+      kind: 'integer',
+      valueName: 'n',
+      default: 42,
+      min: 0,
+      max: 4294967295,
+      description: 'Seed for weights and shuffling.',
+    },
+    ...dataOptions,
+    limit: { kind: 'integer', valueName: 'n', min: 1, description: 'Train on the first n training images only.' },
+    validationSplit: {
+      kind: 'number',
+      valueName: 'fraction',
+      default: 0,
+      min: 0,
+      max: 1,
+      exclusiveMax: true,
+      description: 'Fraction of the training images held out for validation.',
+    },
+    augment: { kind: 'boolean', description: 'Randomly shift and rotate training images.' },
+    out: {
+      kind: 'string',
+      valueName: 'dir',
+      default: './mnist-model',
+      description: 'Directory the model is saved to.',
+    },
+    resume: { kind: 'boolean', description: 'Continue from the checkpoint in --out.' },
+    ...jsonOption,
+    ...reportOption,
+  },
+  examples: [
+    'mnist-cnn train',
+    'mnist-cnn train --epochs 3 --backend wasm --out ./my-model',
+    'mnist-cnn train --limit 2000 --epochs 1 --json',
+    'mnist-cnn train --resume --out ./my-model',
+  ],
+} as const satisfies CommandDefinition;
+
+/** `mnist-cnn evaluate`. */
+export const evaluateDefinition = {
+  name: 'evaluate',
+  summary: 'Measure a saved model: accuracy, per-class metrics, confusion matrix',
+  description:
+    'Runs a saved model over a split and prints accuracy, precision/recall/F1 per class and the confusion matrix.',
+  args: [],
+  options: {
+    ...modelOption,
+    ...backendOption,
+    ...dataOptions,
+    split: { kind: 'choice', choices: ['test', 'train'], default: 'test', description: 'Which split to evaluate on.' },
+    limit: { kind: 'integer', valueName: 'n', min: 1, description: 'Evaluate the first n images only.' },
+    ...batchSizeOption,
+    ...jsonOption,
+    ...reportOption,
+  },
+  examples: ['mnist-cnn evaluate --model ./mnist-model', 'mnist-cnn evaluate --json --report report.html'],
+} as const satisfies CommandDefinition;
+
+/** `mnist-cnn predict`. */
+export const predictDefinition = {
+  name: 'predict',
+  summary: 'Classify PNG, JPEG, PGM or IDX images with a saved model',
+  description:
+    'Reads images of any size and colour, turns each into a 28×28 MNIST-style digit (grayscale, light ink on dark, ' +
+    'fitted into 20×20 and centred by centre of mass) and prints the predicted label and the top probabilities.',
+  args: [
+    {
+      name: 'files',
+      description: 'Image files (.png, .jpg, .pgm) or IDX image files.',
+      required: true,
+      variadic: true,
+    },
+  ],
+  options: {
+    ...modelOption,
+    ...backendOption,
+    top: {
+      kind: 'integer',
+      valueName: 'k',
+      default: 3,
+      min: 1,
+      max: 10,
+      description: 'How many probabilities to print.',
+    },
+    limit: { kind: 'integer', valueName: 'n', min: 1, description: 'Classify at most n images of each IDX file.' },
+    ...jsonOption,
+  },
+  examples: ['mnist-cnn predict digit.png', 'mnist-cnn predict --model ./mnist-model a.jpg b.pgm --json'],
+} as const satisfies CommandDefinition;
+
+/** `mnist-cnn info`. */
+export const infoDefinition = {
+  name: 'info',
+  summary: 'Show where the dataset comes from, its counts, label histogram and checksums',
+  description: 'Loads the dataset the way train does and describes it: source, image counts and size, labels, SHA-256.',
+  args: [],
+  options: { ...dataOptions, ...jsonOption },
+  examples: ['mnist-cnn info', 'mnist-cnn info --dataset fashion-mnist --download'],
+} as const satisfies CommandDefinition;
+
+/** `mnist-cnn show`. */
+export const showDefinition = {
+  name: 'show',
+  summary: "Draw digits from a split in the terminal, optionally with a model's predictions",
+  description: 'Renders images with Unicode half blocks (in grey levels on a colour terminal).',
+  args: [],
+  options: {
+    ...dataOptions,
+    split: { kind: 'choice', choices: ['test', 'train'], default: 'test', description: 'Which split to draw from.' },
+    index: { kind: 'integer', valueName: 'i', default: 0, min: 0, description: 'Index of the first image.' },
+    count: { kind: 'integer', valueName: 'n', default: 1, min: 1, max: 1000, description: 'How many images to draw.' },
+    model: {
+      kind: 'string',
+      valueName: 'dir',
+      description: "Also print this saved model's prediction beside each digit.",
+    },
+    ...backendOption,
+  },
+  examples: ['mnist-cnn show --index 7 --count 3', 'mnist-cnn show --model ./mnist-model --count 5'],
+} as const satisfies CommandDefinition;
+
+/** `mnist-cnn bench`. */
+export const benchDefinition = {
+  name: 'bench',
+  summary: 'Measure training and inference throughput (images/s)',
+  description: 'Times a few training steps and a batched inference pass on the chosen backend and batch size.',
+  args: [],
+  options: {
+    ...backendOption,
+    preset: { kind: 'string', valueName: 'name', default: 'reference', description: 'Model architecture preset.' },
+    ...batchSizeOption,
+    steps: {
+      kind: 'integer',
+      valueName: 'n',
+      default: 20,
+      min: 1,
+      max: 100000,
+      description: 'Training batches to time.',
+    },
+    inferenceImages: {
+      kind: 'integer',
+      valueName: 'n',
+      default: 2048,
+      min: 1,
+      max: 1000000,
+      description: 'Images classified for the inference figure.',
+    },
+    ...dataOptions,
+    ...jsonOption,
+  },
+  examples: ['mnist-cnn bench', 'mnist-cnn bench --backend cpu --batch-size 128 --json'],
+} as const satisfies CommandDefinition;
+
+/** Every command, in the order help lists them. */
+export const commandDefinitions: readonly CommandDefinition[] = [
+  trainDefinition,
+  evaluateDefinition,
+  predictDefinition,
+  infoDefinition,
+  showDefinition,
+  benchDefinition,
+];

@@ -1,0 +1,64 @@
+import { evaluate } from '@mnist-cnn/trainer';
+import { describeBackend, startBackend } from './backend-setup.js';
+import type { CommandContext } from './cli.js';
+import { describeSource, loadCliDataset } from './dataset-source.js';
+import type { evaluateDefinition } from './definitions.js';
+import { ExitCode } from './errors.js';
+import { evaluationRecord, evaluationReport, evaluationTables } from './evaluation-output.js';
+import { formatCount, formatPercent } from './format.js';
+import { loadCliModel } from './model-files.js';
+import type { OptionValues } from './option-types.js';
+import { writeReport } from './report.js';
+
+/** `mnist-cnn evaluate`: accuracy, per-class metrics and confusion matrix of a saved model on a split. */
+export async function runEvaluate(
+  values: OptionValues<typeof evaluateDefinition.options>,
+  context: CommandContext,
+): Promise<number> {
+  const { renderer } = context;
+  const backend = await startBackend(values.backend as 'wasm' | 'cpu' | 'auto');
+  const model = await loadCliModel(values.model);
+  const dataset = await loadCliDataset(values, renderer);
+  const split = dataset[values.split];
+  const classNames = model.spec.classNames ?? dataset.classNames;
+  const started = performance.now();
+  const result = evaluate(model, split, {
+    batchSize: Math.max(values.batchSize, 256),
+    ...(values.limit === undefined ? {} : { limit: values.limit }),
+  });
+  const durationMs = performance.now() - started;
+  renderer.record(
+    {
+      type: 'evaluation',
+      model: values.model,
+      dataset: dataset.name,
+      split: values.split,
+      backend: backend.backend,
+      durationMs,
+      ...evaluationRecord(result),
+    },
+    [
+      `model ${values.model} on ${describeSource(dataset)}, ${values.split} split; backend ${describeBackend(backend)}`,
+      '',
+      `accuracy: ${renderer.style.bold(formatPercent(result.accuracy))} (${formatCount(result.count - result.misclassified.length)} of ${formatCount(result.count)})  loss: ${result.loss.toFixed(4)}`,
+      '',
+      ...evaluationTables(result, classNames),
+    ],
+  );
+  if (values.report !== undefined) {
+    await writeReport(values.report, {
+      title: `mnist-cnn evaluation: ${values.model}`,
+      facts: [
+        ['model', values.model],
+        ['dataset', `${dataset.name} (${values.split}, ${formatCount(result.count)} images)`],
+        ['accuracy', formatPercent(result.accuracy)],
+        ['loss', result.loss.toFixed(4)],
+        ['backend', describeBackend(backend)],
+      ],
+      ...evaluationReport(result, split, classNames),
+    });
+    renderer.text(`report written to ${values.report}`);
+  }
+  model.dispose();
+  return ExitCode.ok;
+}

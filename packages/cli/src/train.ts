@@ -1,0 +1,206 @@
+import { rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { LoadedDataset } from '@mnist-cnn/mnist-data/node';
+import { type EpochEvent, evaluate, type TrainEvent, train } from '@mnist-cnn/trainer';
+import { checkpointFileName, directoryCheckpointStore } from '@mnist-cnn/trainer/node';
+import { describeBackend, startBackend } from './backend-setup.js';
+import type { CommandContext } from './cli.js';
+import { describeSource, loadCliDataset } from './dataset-source.js';
+import { programName, type trainDefinition } from './definitions.js';
+import { CliError, ExitCode } from './errors.js';
+import { evaluationRecord, evaluationReport } from './evaluation-output.js';
+import { formatCount, formatDuration, formatPercent } from './format.js';
+import { saveCliModel } from './model-files.js';
+import type { OptionValues } from './option-types.js';
+import type { Renderer } from './renderer.js';
+import { type EpochHistoryEntry, writeReport } from './report.js';
+
+type TrainValues = OptionValues<typeof trainDefinition.options>;
+
+/** `mnist-cnn train`: trains, evaluates on the test split, saves the model; Ctrl-C checkpoints and exits 130. */
+export async function runTrain(values: TrainValues, context: CommandContext): Promise<number> {
+  const { renderer, interrupt } = context;
+  const store = directoryCheckpointStore(values.out);
+  const checkpointPath = join(values.out, checkpointFileName);
+  if (values.resume && !(await exists(checkpointPath))) {
+    throw new CliError('TRAINING_FAILED', `no checkpoint to resume from in ${values.out}`, {
+      hint: 'run without --resume to start a new run, or pass the --out directory of the interrupted run',
+    });
+  }
+  const backend = await startBackend(values.backend as 'wasm' | 'cpu' | 'auto');
+  const dataset = await loadCliDataset(values, renderer);
+  const history: EpochHistoryEntry[] = [];
+  interrupt.graceful = true;
+  const result = await train({
+    model: values.preset,
+    train: dataset.train,
+    epochs: values.epochs,
+    batchSize: values.batchSize,
+    ...(values.lr === undefined ? {} : { learningRate: values.lr }),
+    optimizer: values.optimizer as 'adam' | 'sgd' | 'rmsprop',
+    seed: values.seed,
+    ...(values.limit === undefined ? {} : { limit: values.limit }),
+    validationSplit: values.validationSplit,
+    augment: values.augment,
+    signal: interrupt.signal,
+    checkpoint: store,
+    resume: values.resume,
+    onEvent: (event) =>
+      onTrainEvent(event, {
+        renderer,
+        dataset,
+        values,
+        backendName: describeBackend(backend),
+        history,
+        verbose: context.verbose,
+      }),
+  }).finally(() => {
+    interrupt.graceful = false;
+    renderer.endProgress();
+  });
+
+  if (result.stopReason === 'aborted') {
+    result.model.dispose();
+    const resume = resumeCommand(context.argv);
+    const where = result.checkpointPath ?? checkpointPath;
+    renderer.record({
+      type: 'interrupted',
+      epochsCompleted: result.epochsCompleted,
+      checkpoint: where,
+      resumeCommand: resume,
+    });
+    context.io.stderr.write(`${programName}: interrupted; checkpoint saved to ${where}\nresume with: ${resume}\n`);
+    return ExitCode.interrupted;
+  }
+
+  const evaluation = evaluate(result.model, dataset.test, { batchSize: 256 });
+  await saveCliModel(result.model, values.out);
+  await rm(checkpointPath, { force: true });
+  const summary = {
+    type: 'summary',
+    testAccuracy: evaluation.accuracy,
+    testLoss: evaluation.loss,
+    testCount: evaluation.count,
+    epochs: result.epochsCompleted,
+    stopReason: result.stopReason,
+    trainCount: result.trainCount,
+    durationMs: result.durationMs,
+    imagesPerSecond: result.imagesPerSecond,
+    backend: backend.backend,
+    simd: backend.simd,
+    modelPath: values.out,
+    ...(values.report === undefined ? {} : { report: values.report }),
+  };
+  if (values.report !== undefined) {
+    await writeReport(values.report, {
+      title: `mnist-cnn training: ${values.preset} on ${dataset.name}`,
+      facts: [
+        ['model', `${values.preset} → ${values.out}`],
+        ['dataset', `${describeSource(dataset)}; trained on ${formatCount(result.trainCount)} images`],
+        ['test accuracy', formatPercent(evaluation.accuracy)],
+        ['epochs', String(result.epochsCompleted)],
+        ['duration', formatDuration(result.durationMs / 1000)],
+        ['throughput', `${formatCount(result.imagesPerSecond)} images/s`],
+        ['backend', describeBackend(backend)],
+      ],
+      history,
+      ...evaluationReport(evaluation, dataset.test, dataset.classNames),
+    });
+  }
+  renderer.record({ ...summary, evaluation: evaluationRecord(evaluation) }, [
+    `test accuracy: ${renderer.style.bold(renderer.style.green(formatPercent(evaluation.accuracy)))} on ${formatCount(evaluation.count)} test images (loss ${evaluation.loss.toFixed(4)})`,
+    `trained ${result.epochsCompleted} epoch${result.epochsCompleted === 1 ? '' : 's'} on ${formatCount(result.trainCount)} images in ${formatDuration(result.durationMs / 1000)} (${formatCount(result.imagesPerSecond)} images/s)`,
+    `model saved to ${values.out}`,
+    ...(values.report === undefined ? [] : [`report written to ${values.report}`]),
+  ]);
+  result.model.dispose();
+  return ExitCode.ok;
+}
+
+interface EventScope {
+  renderer: Renderer;
+  dataset: LoadedDataset;
+  values: TrainValues;
+  backendName: string;
+  history: EpochHistoryEntry[];
+  verbose: boolean;
+}
+
+function onTrainEvent(event: TrainEvent, scope: EventScope): void {
+  const { renderer } = scope;
+  switch (event.type) {
+    case 'start':
+      renderer.record(
+        {
+          type: 'start',
+          dataset: scope.dataset.name,
+          source: scope.dataset.source.kind,
+          preset: scope.values.preset,
+          backend: event.backend,
+          epochs: event.epochs,
+          batches: event.batches,
+          trainCount: event.trainCount,
+          validationCount: event.validationCount,
+          resumed: event.resumed,
+          startEpoch: event.startEpoch,
+        },
+        [
+          `data: ${describeSource(scope.dataset)}`,
+          `backend: ${scope.backendName}`,
+          `training ${scope.values.preset} on ${formatCount(event.trainCount)} images${event.validationCount > 0 ? ` (+${formatCount(event.validationCount)} for validation)` : ''}, ${event.epochs} epoch${event.epochs === 1 ? '' : 's'} of ${event.batches} batches`,
+          ...(event.resumed ? [`resuming at epoch ${event.startEpoch}, batch ${event.startBatch}`] : []),
+        ],
+      );
+      return;
+    case 'batch':
+      renderer.progress(event);
+      return;
+    case 'epoch':
+      scope.history.push(historyEntry(event));
+      renderer.record({ ...event }, [epochLine(event, renderer)]);
+      return;
+    case 'checkpoint':
+      if (scope.verbose || renderer.mode === 'json')
+        renderer.record({ ...event }, [
+          renderer.style.dim(`checkpoint (${event.reason}) written to ${event.path ?? 'the store'}`),
+        ]);
+      return;
+    case 'early-stop':
+      renderer.record({ ...event }, [
+        `early stop after epoch ${event.epoch}: ${event.monitor} has not improved since epoch ${event.bestEpoch}`,
+      ]);
+      return;
+  }
+}
+
+function historyEntry(event: EpochEvent): EpochHistoryEntry {
+  return {
+    epoch: event.epoch,
+    loss: event.loss,
+    accuracy: event.accuracy,
+    valLoss: event.valLoss,
+    valAccuracy: event.valAccuracy,
+  };
+}
+
+function epochLine(event: EpochEvent, renderer: Renderer): string {
+  const validation =
+    event.valLoss === undefined
+      ? ''
+      : `  val loss ${event.valLoss.toFixed(4)}  val acc ${formatPercent(event.valAccuracy ?? 0)}`;
+  return `${renderer.style.bold(`epoch ${event.epoch}/${event.epochs}`)}  loss ${event.loss.toFixed(4)}  acc ${formatPercent(event.accuracy)}${validation}  ${formatDuration(event.durationMs / 1000)}  ${formatCount(event.imagesPerSecond)} img/s`;
+}
+
+/** The command that continues an interrupted run: the same arguments plus `--resume`. */
+export function resumeCommand(argv: readonly string[]): string {
+  const args = argv.filter((arg) => arg !== '--resume').map(shellQuote);
+  return [programName, ...args, '--resume'].join(' ');
+}
+
+function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined)) !== undefined;
+}
