@@ -1,1 +1,18 @@
-export const packageName = '@mnist-cnn/cnn-model';
+export type { ModelFormatErrorCode, ModelSpecErrorCode } from './errors.js';
+export { ModelFormatError, ModelSpecError } from './errors.js';
+export type { TrainingStepResult } from './model.js';
+export { CnnModel, createModel } from './model.js';
+export type { PresetName } from './presets.js';
+export { getPreset, presets } from './presets.js';
+export type {
+  Activation,
+  BatchNormLayerSpec,
+  Conv2dLayerSpec,
+  DenseLayerSpec,
+  DropoutLayerSpec,
+  FlattenLayerSpec,
+  LayerSpec,
+  MaxPool2dLayerSpec,
+  ModelSpec,
+} from './spec.js';
+export { layerTypes } from './spec.js';

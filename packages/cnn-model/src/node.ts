@@ -1,1 +1,1 @@
-export { packageName } from './index.js';
+export {};

@@ -1,0 +1,176 @@
+import * as tf from '@tensorflow/tfjs-core';
+// Vite resolves this ESM file's extensionless imports; the gradients it registers are only the reference here.
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BatchNormLayer } from '../batch-norm.js';
+import { Conv2dLayer } from '../conv2d.js';
+import { DenseLayer } from '../dense.js';
+import type { Layer } from '../layer.js';
+import { MaxPool2dLayer } from '../max-pool2d.js';
+import { type LayerSpec, planModel } from '../spec.js';
+import { fixedRandom, relativeError, useBackend } from './backends.js';
+
+/** Builds one layer (plus a dummy logits head so the spec is valid) with deterministic weights. */
+function buildLayer(spec: LayerSpec, inputShape: [number, number, number] | [number]) {
+  const shape3 = (inputShape.length === 3 ? inputShape : [1, 1, inputShape[0]]) as [number, number, number];
+  const layers: LayerSpec[] =
+    inputShape.length === 3
+      ? [spec, { type: 'flatten' }, { type: 'dense', units: 2 }]
+      : [{ type: 'flatten' }, spec, { type: 'dense', units: 2 }];
+  const plans = planModel({ name: 't', inputShape: shape3, layers, normalization: { mean: 0, std: 1 } });
+  const plan = inputShape.length === 3 ? plans[0]! : plans[1]!;
+  const variables = plan.weights.map((w, i) =>
+    tf.variable(
+      tf.tensor(
+        fixedRandom(
+          w.shape.reduce((a, b) => a * b, 1),
+          100 + i,
+        ),
+        w.shape,
+      ),
+      w.trainable,
+    ),
+  );
+  const make: Record<string, () => Layer> = {
+    conv2d: () => new Conv2dLayer(plan, variables),
+    dense: () => new DenseLayer(plan, variables),
+    maxPool2d: () => new MaxPool2dLayer(plan),
+    batchNorm: () => new BatchNormLayer(plan, variables),
+  };
+  return { layer: make[spec.type]!(), variables };
+}
+
+/** Our explicit backward vs tfjs-core's registered gradients of sum(forward(x) · upstream). */
+function compareWithStock(spec: LayerSpec, batchShape: number[], needInputGradient = true) {
+  const perSample = batchShape.slice(1) as [number, number, number] | [number];
+  const { layer, variables } = buildLayer(spec, perSample);
+  const x = tf.tensor(
+    fixedRandom(
+      batchShape.reduce((a, b) => a * b, 1),
+      7,
+    ),
+    batchShape,
+  );
+  const ours = tf.tidy(() => {
+    const { y, backward } = layer.forward(x, { training: true });
+    const upstream = tf.tensor(fixedRandom(y.size, 11), y.shape);
+    const { dx, grads } = backward(upstream, needInputGradient);
+    return [dx ?? tf.zeros([1]), ...grads].map((t) => t.dataSync().slice());
+  });
+  const trainable = variables.filter((v) => v.trainable);
+  const stock = tf.tidy(() => {
+    // tf.grads over (x, ...weights) through stock ops: conv2d, matMul, maxPool, moments all have registered gradients.
+    const stockForward = (input: tf.Tensor, ...params: tf.Tensor[]) => stockLayer(spec, input, params);
+    const grads = tf.grads(stockForward)([x, ...trainable.map((v) => tf.clone(v))]);
+    return grads.map((t) => t.dataSync().slice());
+  });
+  if (!needInputGradient) stock[0] = new Float32Array([0]);
+  tf.dispose([x, ...variables]);
+  return { ours, stock };
+}
+
+/** The same layer written with plain stock ops, so tfjs-core's registered gradients apply. */
+function stockLayer(spec: LayerSpec, x: tf.Tensor, params: tf.Tensor[]): tf.Scalar {
+  let y: tf.Tensor;
+  if (spec.type === 'conv2d') {
+    const strides = spec.strides ?? 1;
+    y = tf.conv2d(x as tf.Tensor4D, params[0] as tf.Tensor4D, strides as number, spec.padding ?? 'valid');
+    if (params[1]) y = tf.add(y, params[1]);
+    if (spec.activation === 'relu') y = tf.relu(y);
+  } else if (spec.type === 'dense') {
+    y = tf.add(tf.matMul(x as tf.Tensor2D, params[0] as tf.Tensor2D), params[1]!);
+    if (spec.activation === 'relu') y = tf.relu(y);
+  } else if (spec.type === 'maxPool2d') {
+    y = tf.maxPool(x as tf.Tensor4D, spec.poolSize as number, spec.poolSize as number, 'valid');
+  } else if (spec.type === 'batchNorm') {
+    const axes = x.shape.slice(0, -1).map((_, i) => i);
+    const { mean, variance } = tf.moments(x, axes);
+    y = tf.add(
+      tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, spec.epsilon ?? 1e-3))), params[0]!),
+      params[1]!,
+    );
+  } else {
+    throw new Error(`no stock version of ${spec.type}`);
+  }
+  return tf.sum(tf.mul(y, tf.tensor(fixedRandom(y.size, 11), y.shape)));
+}
+
+const convCases: Array<{ label: string; spec: LayerSpec; shape: number[] }> = [
+  {
+    label: 'stride 1 valid, batch 1',
+    spec: { type: 'conv2d', filters: 4, kernelSize: 3, activation: 'relu' },
+    shape: [1, 7, 7, 2],
+  },
+  {
+    label: 'stride 1 same, odd 9x7, batch 3',
+    spec: { type: 'conv2d', filters: 5, kernelSize: 3, padding: 'same' },
+    shape: [3, 9, 7, 3],
+  },
+  {
+    label: 'stride 2 valid, odd 9x9, batch 2',
+    spec: { type: 'conv2d', filters: 3, kernelSize: 3, strides: 2, activation: 'relu' },
+    shape: [2, 9, 9, 2],
+  },
+  {
+    label: 'stride 2 valid, even 8x10 (unused edge)',
+    spec: { type: 'conv2d', filters: 3, kernelSize: 3, strides: 2 },
+    shape: [2, 8, 10, 2],
+  },
+  {
+    label: 'stride 2 same, 5x5 kernel, odd 11x11',
+    spec: { type: 'conv2d', filters: 4, kernelSize: 5, strides: 2, padding: 'same', activation: 'relu' },
+    shape: [2, 11, 11, 3],
+  },
+  {
+    label: 'stride 2 same, even 12x12, batch 1',
+    spec: { type: 'conv2d', filters: 2, kernelSize: 5, strides: 2, padding: 'same' },
+    shape: [1, 12, 12, 1],
+  },
+  {
+    label: 'rectangular 3x2 kernel, no bias',
+    spec: { type: 'conv2d', filters: 3, kernelSize: [3, 2], useBias: false },
+    shape: [2, 6, 5, 2],
+  },
+];
+
+describe('layer gradients match tfjs-core stock gradients (cpu)', () => {
+  beforeAll(() => useBackend('cpu'));
+
+  for (const { label, spec, shape } of convCases) {
+    it(`conv2d ${label}`, () => {
+      const { ours, stock } = compareWithStock(spec, shape);
+      expect(ours.length).toBe(stock.length);
+      for (const [i, g] of ours.entries()) expect(relativeError(g, stock[i]!)).toBeLessThan(1e-5);
+    });
+  }
+
+  it('conv2d as the first layer skips the input gradient', () => {
+    const { ours } = compareWithStock(convCases[0]!.spec, convCases[0]!.shape, false);
+    expect(Array.from(ours[0]!)).toEqual([0]);
+  });
+
+  it('maxPool2d 2x2 on odd 7x7 input (cropped edge gets zero gradient)', () => {
+    const { ours, stock } = compareWithStock({ type: 'maxPool2d', poolSize: 2 }, [2, 7, 7, 3]);
+    expect(relativeError(ours[0]!, stock[0]!)).toBeLessThan(1e-6);
+  });
+
+  it('maxPool2d 3x3 on 9x6 input, batch 1', () => {
+    const { ours, stock } = compareWithStock({ type: 'maxPool2d', poolSize: 3 }, [1, 9, 6, 2]);
+    expect(relativeError(ours[0]!, stock[0]!)).toBeLessThan(1e-6);
+  });
+
+  it('dense relu', () => {
+    const { ours, stock } = compareWithStock({ type: 'dense', units: 6, activation: 'relu' }, [4, 5]);
+    for (const [i, g] of ours.entries()) expect(relativeError(g, stock[i]!)).toBeLessThan(1e-5);
+  });
+
+  it('batchNorm over channels of a 4-D input', () => {
+    const { ours, stock } = compareWithStock({ type: 'batchNorm' }, [3, 4, 5, 2]);
+    for (const [i, g] of ours.entries()) expect(relativeError(g, stock[i]!)).toBeLessThan(1e-4);
+  });
+
+  it('batchNorm over features of a 2-D input', () => {
+    const { ours, stock } = compareWithStock({ type: 'batchNorm' }, [6, 5]);
+    for (const [i, g] of ours.entries()) expect(relativeError(g, stock[i]!)).toBeLessThan(1e-4);
+  });
+});

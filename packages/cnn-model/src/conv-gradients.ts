@@ -1,0 +1,101 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * Convolution gradients written as forward convolutions, because forward Conv2D is fast on every backend
+ * (XNNPACK on wasm) while wasm has no Conv2DBackpropFilter kernel and its Conv2DBackpropInput is a slow loop.
+ */
+
+/** Spatial padding of a convolution: [before, after] rows and columns. */
+export type Pads = { top: number; bottom: number; left: number; right: number };
+
+/** Pads (positive amounts) or crops (negative amounts) the two spatial axes of an NHWC tensor. */
+export function padOrCrop(x: tf.Tensor4D, top: number, bottom: number, left: number, right: number): tf.Tensor4D {
+  let result = x;
+  if (top < 0 || bottom < 0 || left < 0 || right < 0) {
+    const [n, h, w, c] = result.shape;
+    const t = Math.max(0, -top);
+    const l = Math.max(0, -left);
+    result = tf.slice(result, [0, t, l, 0], [n, h - t - Math.max(0, -bottom), w - l - Math.max(0, -right), c]);
+  }
+  if (top > 0 || bottom > 0 || left > 0 || right > 0) {
+    const p = (v: number) => Math.max(0, v);
+    result = tf.pad(result, [
+      [0, 0],
+      [p(top), p(bottom)],
+      [p(left), p(right)],
+      [0, 0],
+    ]);
+  }
+  return result;
+}
+
+/** Inserts (stride − 1) zeros between neighbouring rows and columns: [n, h, w, c] → [n, (h−1)·sh+1, (w−1)·sw+1, c]. */
+export function dilateSpatial(x: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
+  if (sh === 1 && sw === 1) return x;
+  const [n, h, w, c] = x.shape;
+  // NHWC is contiguous, so [n, h, 1, w, 1, c] padded to [n, h, sh, w, sw, c] is the zero-interleaved image.
+  const spread = tf.pad(tf.reshape(x, [n, h, 1, w, 1, c]), [
+    [0, 0],
+    [0, 0],
+    [0, sh - 1],
+    [0, 0],
+    [0, sw - 1],
+    [0, 0],
+  ]);
+  const full = tf.reshape(spread, [n, h * sh, w * sw, c]);
+  return tf.slice(full, [0, 0, 0, 0], [n, (h - 1) * sh + 1, (w - 1) * sw + 1, c]) as tf.Tensor4D;
+}
+
+/**
+ * dL/dW for y = conv(x, W): a forward convolution with batch and channels swapped. The input becomes
+ * [inC, H, W, N], the output gradient becomes the filter [OH, OW, N, outC], the stride becomes a dilation,
+ * and the result [inC, kh, kw, outC] is transposed back to [kh, kw, inC, outC].
+ */
+export function conv2dFilterGradient(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  kernel: [number, number],
+  strides: [number, number],
+  pads: Pads,
+): tf.Tensor4D {
+  const [, h, w] = x.shape;
+  const [, oh, ow] = dy.shape;
+  const needH = (oh - 1) * strides[0] + kernel[0];
+  const needW = (ow - 1) * strides[1] + kernel[1];
+  const input = padOrCrop(x, pads.top, needH - h - pads.top, pads.left, needW - w - pads.left);
+  const swappedInput = tf.transpose(input, [3, 1, 2, 0]);
+  const swappedFilter = tf.transpose(dy, [1, 2, 0, 3]);
+  const grad = tf.conv2d(swappedInput as tf.Tensor4D, swappedFilter as tf.Tensor4D, 1, 'valid', 'NHWC', strides);
+  return tf.transpose(grad, [1, 2, 0, 3]);
+}
+
+/**
+ * dL/dx for y = conv(x, W): a forward convolution of the (stride-dilated, re-padded) output gradient with the kernel
+ * rotated by 180° and its channel axes swapped.
+ */
+export function conv2dInputGradient(
+  dy: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  inputSize: [number, number],
+  strides: [number, number],
+  pads: Pads,
+): tf.Tensor4D {
+  const [kh, kw] = filter.shape;
+  const spread = dilateSpatial(dy, strides[0], strides[1]);
+  const [, sh, sw] = spread.shape;
+  const top = kh - 1 - pads.top;
+  const left = kw - 1 - pads.left;
+  const bottom = inputSize[0] + kh - 1 - sh - top;
+  const right = inputSize[1] + kw - 1 - sw - left;
+  const flipped = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+  if (top >= 0 && bottom >= 0 && left >= 0 && right >= 0) {
+    const explicit: [[number, number], [number, number], [number, number], [number, number]] = [
+      [0, 0],
+      [top, bottom],
+      [left, right],
+      [0, 0],
+    ];
+    return tf.conv2d(spread, flipped, 1, explicit);
+  }
+  return tf.conv2d(padOrCrop(spread, top, bottom, left, right), flipped, 1, 'valid');
+}

@@ -1,0 +1,50 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { conv2dFilterGradient, conv2dInputGradient, type Pads } from './conv-gradients.js';
+import type { ForwardMode, Layer } from './layer.js';
+import { type Conv2dLayerSpec, convAxis, type LayerPlan, pair } from './spec.js';
+
+/** Conv2D with fused bias + activation forward and forward-convolution gradients. */
+export class Conv2dLayer implements Layer {
+  private readonly kernel: [number, number];
+  private readonly strides: [number, number];
+  private readonly padding: 'valid' | 'same';
+  private readonly pads: Pads;
+  private readonly activation: 'relu' | 'linear';
+
+  constructor(
+    readonly plan: LayerPlan,
+    readonly variables: tf.Variable[],
+  ) {
+    const spec = plan.spec as Conv2dLayerSpec;
+    this.kernel = pair(spec.kernelSize, 0, 'kernelSize');
+    this.strides = pair(spec.strides, 1, 'strides');
+    this.padding = spec.padding ?? 'valid';
+    this.activation = spec.activation ?? 'linear';
+    const [h, w] = plan.inputShape as [number, number, number];
+    const rows = convAxis(h, this.kernel[0], this.strides[0], this.padding);
+    const cols = convAxis(w, this.kernel[1], this.strides[1], this.padding);
+    this.pads = { top: rows.padBefore, bottom: rows.padAfter, left: cols.padBefore, right: cols.padAfter };
+  }
+
+  forward(input: tf.Tensor, _mode: ForwardMode) {
+    const x = input as tf.Tensor4D;
+    const [filter, bias] = this.variables as [tf.Variable<tf.Rank.R4>, tf.Variable<tf.Rank.R1>?];
+    const y = tf.fused.conv2d({
+      x,
+      filter,
+      strides: this.strides,
+      pad: this.padding,
+      bias,
+      activation: this.activation,
+    });
+    const backward = (dy: tf.Tensor, needInputGradient: boolean) => {
+      const dz = (this.activation === 'relu' ? tf.mul(dy, tf.step(y)) : dy) as tf.Tensor4D;
+      const grads: tf.Tensor[] = [conv2dFilterGradient(x, dz, this.kernel, this.strides, this.pads)];
+      if (bias) grads.push(tf.sum(dz, [0, 1, 2]));
+      const size: [number, number] = [x.shape[1], x.shape[2]];
+      const dx = needInputGradient ? conv2dInputGradient(dz, filter, size, this.strides, this.pads) : null;
+      return { dx, grads };
+    };
+    return { y, backward };
+  }
+}
