@@ -1,9 +1,19 @@
 export type { ModelFormatErrorCode, ModelSpecErrorCode } from './errors.js';
 export { ModelFormatError, ModelSpecError } from './errors.js';
+export { toKerasTopology } from './keras-topology.js';
 export type { TrainingStepResult } from './model.js';
 export { CnnModel, createModel } from './model.js';
 export type { PresetName } from './presets.js';
 export { getPreset, presets } from './presets.js';
+export type { ModelJson, WeightSpec } from './serialize.js';
+export {
+  decodeWeights,
+  deserializeModel,
+  modelFormatVersion,
+  readModelJson,
+  serializeModel,
+  weightsFileName,
+} from './serialize.js';
 export type {
   Activation,
   BatchNormLayerSpec,

@@ -1,1 +1,65 @@
-export {};
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ModelFormatError } from './errors.js';
+import type { CnnModel } from './model.js';
+import { deserializeModel, readModelJson, serializeModel, weightsFileName } from './serialize.js';
+
+async function writeAtomically(file: string, data: string | Uint8Array): Promise<void> {
+  const temporary = `${file}.${randomUUID()}.tmp`;
+  try {
+    await writeFile(temporary, data);
+    await rename(temporary, file);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}
+
+/** Writes `model.json` and `weights.bin` into a directory (created if needed), each via a temp file and rename. */
+export async function saveModel(
+  model: CnnModel,
+  directory: string,
+): Promise<{ modelJsonPath: string; weightsPath: string }> {
+  const { modelJson, weightData } = await serializeModel(model);
+  await mkdir(directory, { recursive: true });
+  const weightsPath = path.join(directory, weightsFileName);
+  const modelJsonPath = path.join(directory, 'model.json');
+  // Weights first: a model.json on disk always has its weights next to it.
+  await writeAtomically(weightsPath, new Uint8Array(weightData));
+  await writeAtomically(modelJsonPath, `${JSON.stringify(modelJson, null, 2)}\n`);
+  return { modelJsonPath, weightsPath };
+}
+
+async function readOrFail(file: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new ModelFormatError('FILE_NOT_FOUND', `${file} does not exist`);
+    throw error;
+  }
+}
+
+/** Loads a model saved by {@link saveModel} from a directory; throws {@link ModelFormatError} for bad files. */
+export async function loadModel(directory: string): Promise<CnnModel> {
+  const text = (await readOrFail(path.join(directory, 'model.json'))).toString('utf8');
+  readModelJson(text);
+  const json = JSON.parse(text) as { weightsManifest: Array<{ paths?: unknown }> };
+  const chunks: Buffer[] = [];
+  for (const group of json.weightsManifest) {
+    const paths = Array.isArray(group.paths) ? group.paths : [];
+    for (const name of paths) {
+      if (typeof name !== 'string' || path.basename(name) !== name) {
+        throw new ModelFormatError(
+          'INVALID_MODEL_JSON',
+          `weightsManifest path ${JSON.stringify(name)} must be a file name next to model.json`,
+        );
+      }
+      chunks.push(await readOrFail(path.join(directory, name)));
+    }
+  }
+  return deserializeModel(json, new Uint8Array(Buffer.concat(chunks)));
+}
+
+export type { CnnModel } from './model.js';

@@ -1,0 +1,156 @@
+import { ModelFormatError, ModelSpecError } from './errors.js';
+import { toKerasTopology } from './keras-topology.js';
+import { type CnnModel, createModel } from './model.js';
+import { type ModelSpec, planModel } from './spec.js';
+import { checkFinite } from './weights.js';
+
+/** Version of our metadata block; a loader refuses files written by a newer one. */
+export const modelFormatVersion = 1;
+
+/** Name of the weights file next to model.json. */
+export const weightsFileName = 'weights.bin';
+
+/** One entry of a TF.js weights manifest. */
+export type WeightSpec = { name: string; shape: number[]; dtype: 'float32' };
+
+/** The model.json document: TF.js layers-model format plus our metadata. */
+export type ModelJson = {
+  format: 'layers-model';
+  generatedBy: string;
+  convertedBy: null;
+  modelTopology: Record<string, unknown>;
+  weightsManifest: Array<{ paths: string[]; weights: WeightSpec[] }>;
+  userDefinedMetadata: { mnistCnn: { formatVersion: number; spec: ModelSpec } };
+};
+
+/** model.json + weights.bin contents in the TF.js weights-manifest format (loadable by tfjs-layers). */
+export async function serializeModel(model: CnnModel): Promise<{ modelJson: ModelJson; weightData: ArrayBuffer }> {
+  const plans = planModel(model.spec);
+  const weights = model.getWeights();
+  const specs = plans.flatMap((p) =>
+    p.weights.map((w): WeightSpec => ({ name: w.name, shape: w.shape, dtype: 'float32' })),
+  );
+  const total = specs.reduce((sum, w) => sum + w.shape.reduce((a, b) => a * b, 1), 0);
+  const data = new Float32Array(total);
+  let offset = 0;
+  for (const w of specs) {
+    const values = weights[w.name]!;
+    data.set(values, offset);
+    offset += values.length;
+  }
+  const modelJson: ModelJson = {
+    format: 'layers-model',
+    generatedBy: '@mnist-cnn/cnn-model',
+    convertedBy: null,
+    modelTopology: toKerasTopology(model.spec, plans),
+    weightsManifest: [{ paths: [weightsFileName], weights: specs }],
+    userDefinedMetadata: { mnistCnn: { formatVersion: modelFormatVersion, spec: structuredClone(model.spec) } },
+  };
+  return { modelJson, weightData: data.buffer };
+}
+
+function invalid(message: string): never {
+  throw new ModelFormatError('INVALID_MODEL_JSON', message);
+}
+
+/** Reads our spec out of a model.json object (or its text), checking the format version. */
+export function readModelJson(modelJson: unknown): { spec: ModelSpec; manifest: WeightSpec[] } {
+  const json = typeof modelJson === 'string' ? parseJson(modelJson) : modelJson;
+  if (typeof json !== 'object' || json === null) invalid('model.json must be a JSON object');
+  const { userDefinedMetadata, weightsManifest } = json as Partial<ModelJson>;
+  const meta = userDefinedMetadata?.mnistCnn;
+  if (!meta || typeof meta !== 'object')
+    invalid('model.json has no userDefinedMetadata.mnistCnn block (not written by @mnist-cnn/cnn-model)');
+  if (!Number.isInteger(meta.formatVersion) || meta.formatVersion < 1)
+    invalid(`model.json has an invalid formatVersion ${JSON.stringify(meta.formatVersion)}`);
+  if (meta.formatVersion > modelFormatVersion) {
+    throw new ModelFormatError(
+      'NEWER_FORMAT_VERSION',
+      `model.json uses format version ${meta.formatVersion}, newer than ${modelFormatVersion}; upgrade @mnist-cnn/cnn-model`,
+    );
+  }
+  if (!Array.isArray(weightsManifest)) invalid('model.json has no weightsManifest array');
+  const manifest = weightsManifest.flatMap((group) =>
+    Array.isArray(group?.weights) ? group.weights : invalid('weightsManifest group without weights'),
+  );
+  try {
+    planModel(meta.spec);
+  } catch (error) {
+    if (error instanceof ModelSpecError) {
+      throw new ModelFormatError(
+        error.code === 'UNKNOWN_LAYER_TYPE' ? 'UNKNOWN_LAYER_TYPE' : 'INVALID_SPEC',
+        `model.json: ${error.message}`,
+      );
+    }
+    throw error;
+  }
+  return { spec: meta.spec, manifest };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    return invalid(`model.json is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** Splits weights.bin by the manifest after checking names, shapes, dtypes, byte length and finiteness. */
+export function decodeWeights(
+  spec: ModelSpec,
+  manifest: WeightSpec[],
+  weightData: ArrayBuffer | Uint8Array,
+): Record<string, Float32Array> {
+  const expected = planModel(spec).flatMap((p) => p.weights);
+  const byName = new Map(manifest.map((w) => [w.name, w]));
+  if (byName.size !== manifest.length) invalid('weightsManifest lists a weight twice');
+  for (const w of manifest) {
+    if (!expected.some((e) => e.name === w.name))
+      throw new ModelFormatError('UNEXPECTED_WEIGHT', `weights.bin has unexpected weight ${w.name}`);
+    if (w.dtype !== 'float32')
+      throw new ModelFormatError('WEIGHT_DTYPE', `weight ${w.name} has dtype ${w.dtype}, expected float32`);
+  }
+  for (const e of expected) {
+    const found = byName.get(e.name);
+    if (!found) throw new ModelFormatError('MISSING_WEIGHT', `weights.bin is missing weight ${e.name}`);
+    if (!Array.isArray(found.shape) || found.shape.join(',') !== e.shape.join(',')) {
+      throw new ModelFormatError(
+        'WEIGHT_SHAPE_MISMATCH',
+        `weight ${e.name} has shape [${found.shape}], expected [${e.shape}]`,
+      );
+    }
+  }
+  const bytes = weightData instanceof Uint8Array ? weightData : new Uint8Array(weightData);
+  const needed = manifest.reduce((sum, w) => sum + w.shape.reduce((a, b) => a * b, 1) * 4, 0);
+  if (bytes.byteLength !== needed) {
+    throw new ModelFormatError(
+      'WEIGHT_BYTE_LENGTH',
+      `weights.bin has ${bytes.byteLength} bytes, the manifest needs ${needed}`,
+    );
+  }
+  const result: Record<string, Float32Array> = {};
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let offset = 0;
+  for (const w of manifest) {
+    const values = new Float32Array(w.shape.reduce((a, b) => a * b, 1));
+    for (let i = 0; i < values.length; i++) values[i] = view.getFloat32(offset + i * 4, true);
+    offset += values.length * 4;
+    checkFinite(w.name, values);
+    result[w.name] = values;
+  }
+  return result;
+}
+
+/** Rebuilds the exact model from model.json (object or text) and weights.bin bytes; validates before allocating. */
+export function deserializeModel(modelJson: unknown, weightData: ArrayBuffer | Uint8Array): CnnModel {
+  const { spec, manifest } = readModelJson(modelJson);
+  const weights = decodeWeights(spec, manifest, weightData);
+  const model = createModel(spec);
+  try {
+    model.setWeights(weights);
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+  return model;
+}
