@@ -1,3 +1,4 @@
+import type { ModelSpec } from '@mnist-cnn/cnn-model';
 import { CheckpointError } from './errors.js';
 import type { OptimizerState, ResolvedOptimizerConfig } from './optimizer.js';
 import type { RngState } from './rng.js';
@@ -56,8 +57,8 @@ export interface EarlyStoppingState {
 /** Everything needed to continue a run exactly: model, optimizer, position, RNG state and history. */
 export interface Checkpoint {
   reason: CheckpointReason;
-  /** The model as `serializeModel` produced it. */
-  model: { modelJson: unknown; weightData: ArrayBuffer };
+  /** The architecture and every weight (trainable and moving statistics), keyed as `CnnModel.getWeights` keys them. */
+  model: { spec: ModelSpec; weights: Record<string, Float32Array> };
   optimizer: OptimizerState;
   progress: TrainingProgress;
   history: EpochSummary[];
@@ -83,21 +84,20 @@ const align4 = (n: number) => (n + 3) & ~3;
 
 /**
  * Encodes a checkpoint as one self-contained byte array: an 8-byte magic, version, header length, a JSON header,
- * then the model weights and optimizer slots as 4-byte-aligned binary sections, then a CRC-32 of everything before it.
+ * then the model weights and optimizer slots as 4-byte-aligned float32 sections, then a CRC-32 of everything before.
  */
 export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array {
   const { model, optimizer, ...rest } = checkpoint;
-  const slotBytes = optimizer.slots.map((slot) => slot.values.byteLength);
+  const weightNames = Object.keys(model.weights);
+  const sections = [...weightNames.map((name) => model.weights[name]!), ...optimizer.slots.map((slot) => slot.values)];
   const header = {
     ...rest,
-    modelJson: model.modelJson,
-    weightBytes: model.weightData.byteLength,
+    model: { spec: model.spec, weights: weightNames.map((name) => ({ name, length: model.weights[name]!.length })) },
     optimizer: { ...optimizer, slots: optimizer.slots.map((slot) => ({ shape: slot.shape })) },
   };
   const headerBytes = new TextEncoder().encode(JSON.stringify(header));
   const bodyStart = align4(16 + headerBytes.length);
-  const sizes = [model.weightData.byteLength, ...slotBytes].map(align4);
-  const total = bodyStart + sizes.reduce((sum, size) => sum + size, 0) + 4;
+  const total = bodyStart + sections.reduce((sum, section) => sum + section.byteLength, 0) + 4;
   const bytes = new Uint8Array(total);
   const view = new DataView(bytes.buffer);
   bytes.set(new TextEncoder().encode(magic), 0);
@@ -105,12 +105,10 @@ export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array {
   view.setUint32(12, headerBytes.length, true);
   bytes.set(headerBytes, 16);
   let offset = bodyStart;
-  bytes.set(new Uint8Array(model.weightData), offset);
-  offset += sizes[0]!;
-  optimizer.slots.forEach((slot, index) => {
-    bytes.set(new Uint8Array(slot.values.buffer, slot.values.byteOffset, slot.values.byteLength), offset);
-    offset += sizes[index + 1]!;
-  });
+  for (const section of sections) {
+    bytes.set(new Uint8Array(section.buffer, section.byteOffset, section.byteLength), offset);
+    offset += section.byteLength;
+  }
   view.setUint32(total - 4, crc32(bytes.subarray(0, total - 4)), true);
   return bytes;
 }
@@ -131,8 +129,7 @@ export function decodeCheckpoint(bytes: Uint8Array, source?: string): Checkpoint
   }
   const headerLength = view.getUint32(12, true);
   let header: Omit<Checkpoint, 'model' | 'optimizer'> & {
-    modelJson: unknown;
-    weightBytes: number;
+    model: { spec: ModelSpec; weights: { name: string; length: number }[] };
     optimizer: Omit<OptimizerState, 'slots'> & { slots: { shape: number[] }[] };
   };
   try {
@@ -141,19 +138,19 @@ export function decodeCheckpoint(bytes: Uint8Array, source?: string): Checkpoint
     return fail(`header is not JSON (${(error as Error).message})`);
   }
   let offset = align4(16 + headerLength);
-  const take = (byteLength: number): Uint8Array => {
-    if (offset + byteLength > bytes.length - 4) fail('a binary section runs past the end');
-    const section = bytes.slice(offset, offset + byteLength);
-    offset += align4(byteLength);
+  const take = (length: number): Float32Array => {
+    if (offset + length * 4 > bytes.length - 4) fail('a binary section runs past the end');
+    const section = new Float32Array(bytes.slice(offset, offset + length * 4).buffer);
+    offset += length * 4;
     return section;
   };
-  const weightData = take(header.weightBytes).buffer as ArrayBuffer;
-  const slots = header.optimizer.slots.map(({ shape }) => {
-    const size = shape.reduce((product, dim) => product * dim, 1);
-    return { shape, values: new Float32Array(take(size * 4).buffer) };
-  });
-  const { modelJson, weightBytes: _weightBytes, optimizer, ...rest } = header;
-  return { ...rest, model: { modelJson, weightData }, optimizer: { ...optimizer, slots } };
+  const weights: Record<string, Float32Array> = {};
+  for (const { name, length } of header.model.weights) weights[name] = take(length);
+  const slots = header.optimizer.slots.map(({ shape }) => ({
+    shape,
+    values: take(shape.reduce((product, dim) => product * dim, 1)),
+  }));
+  return { ...header, model: { spec: header.model.spec, weights }, optimizer: { ...header.optimizer, slots } };
 }
 
 /** Where checkpoints go. The Node entry stores them in a directory; `memoryCheckpointStore` keeps them in memory. */

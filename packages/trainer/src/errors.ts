@@ -43,10 +43,7 @@ export class NonFiniteLossError extends TrainerError {
   readonly loss: number;
 
   constructor(epoch: number, batch: number, loss: number, hint: string) {
-    super(
-      'TRAIN_NON_FINITE_LOSS',
-      `loss became ${loss} at epoch ${epoch}, batch ${batch}; ${hint}`,
-    );
+    super('TRAIN_NON_FINITE_LOSS', `loss became ${loss} at epoch ${epoch}, batch ${batch}; ${hint}`);
     this.epoch = epoch;
     this.batch = batch;
     this.loss = loss;

@@ -1,2 +1,67 @@
-/** Package name, until the training API lands (issue: @mnist-cnn/trainer). */
-export const packageName = '@mnist-cnn/trainer';
+export { type AugmentOptions, augmentImages, type ImageBlockShape, resolveAugment } from './augment.js';
+export {
+  type BackendChoice,
+  type BackendInfo,
+  currentBackend,
+  type InitBackendOptions,
+  initBackend,
+} from './backend.js';
+export type { DataPlan } from './batches.js';
+export { batchCount, epochOrder, planData } from './batches.js';
+export {
+  type Checkpoint,
+  type CheckpointReason,
+  type CheckpointStore,
+  decodeCheckpoint,
+  type EarlyStoppingState,
+  type EpochSummary,
+  encodeCheckpoint,
+  memoryCheckpointStore,
+  type RunFingerprint,
+  type TrainingProgress,
+} from './checkpoint.js';
+export {
+  BackendError,
+  CheckpointError,
+  DataMismatchError,
+  NonFiniteLossError,
+  TrainerError,
+  type TrainerErrorCode,
+  TrainOptionsError,
+} from './errors.js';
+export { type EvaluationResult, evaluate, type PredictOptions, predictImages } from './evaluate.js';
+export type {
+  BatchEvent,
+  CheckpointEvent,
+  EarlyStopEvent,
+  EpochEvent,
+  StartEvent,
+  TrainEvent,
+  TrainEventHandler,
+} from './events.js';
+export { type ClassMetrics, classMetrics, confusionMatrix } from './metrics.js';
+export type { ModelChoice } from './model.js';
+export {
+  type OptimizerConfig,
+  type OptimizerName,
+  type OptimizerState,
+  type ResolvedOptimizerConfig,
+  resolveOptimizer,
+} from './optimizer.js';
+export {
+  type EarlyStoppingMonitor,
+  type EarlyStoppingOptions,
+  type ResolvedTrainOptions,
+  resolveTrainOptions,
+  type TrainOptions,
+} from './options.js';
+export { createRng, createRngFromState, deriveSeed, type Rng, type RngState, shuffleInPlace } from './rng.js';
+export {
+  type LearningRateSchedule,
+  learningRateAt,
+  resolveSchedule,
+  type ScheduleName,
+  type SchedulePosition,
+} from './schedule.js';
+export { type StopReason, type TrainResult, train } from './train.js';
+export { type TrainRun, trainEvents } from './train-events.js';

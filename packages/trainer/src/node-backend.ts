@@ -1,6 +1,11 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { type BackendChoice, type BackendInfo, type InitBackendOptions, initBackend as initAnyBackend } from './backend.js';
+import {
+  type BackendChoice,
+  type BackendInfo,
+  type InitBackendOptions,
+  initBackend as initAnyBackend,
+} from './backend.js';
 
 /**
  * The directory of the installed @tensorflow/tfjs-backend-wasm binaries, found through module resolution rather than
@@ -12,7 +17,10 @@ export function installedWasmDirectory(): string {
 }
 
 /** Like the browser `initBackend`, but loads the WASM binaries from the installed package unless told otherwise. */
-export async function initBackend(backend: BackendChoice = 'auto', options: InitBackendOptions = {}): Promise<BackendInfo> {
+export async function initBackend(
+  backend: BackendChoice = 'auto',
+  options: InitBackendOptions = {},
+): Promise<BackendInfo> {
   if (options.wasmPaths !== undefined) return initAnyBackend(backend, options);
   const directory = installedWasmDirectory();
   // Emscripten's Node loader reads plain file paths with fs; absolute paths keep it independent of the cwd.

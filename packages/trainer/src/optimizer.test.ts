@@ -6,7 +6,9 @@ import { type OptimizerConfig, resolveOptimizer, TrainingOptimizer } from './opt
 
 // A tiny least-squares problem: enough to give every optimizer slot a non-trivial history.
 function makeProblem(prefix: string) {
-  const weights = tf.tidy(() => tf.variable(tf.tensor2d([0.5, -0.3, 0.2, 0.1, -0.4, 0.6], [3, 2]), true, `${prefix}/w`));
+  const weights = tf.tidy(() =>
+    tf.variable(tf.tensor2d([0.5, -0.3, 0.2, 0.1, -0.4, 0.6], [3, 2]), true, `${prefix}/w`),
+  );
   const bias = tf.tidy(() => tf.variable(tf.tensor1d([0.05, -0.05]), true, `${prefix}/b`));
   // Gradients of a quadratic bowl written out by hand, so the test needs no autodiff kernels.
   const gradients = (step: number): tf.NamedTensorMap =>
@@ -22,8 +24,13 @@ async function runSteps(config: OptimizerConfig, prefix: string, steps: number, 
   let optimizer = new TrainingOptimizer(resolveOptimizer(config), 0.05);
   for (let step = 0; step < steps; step++) {
     if (step === resumeAt) {
-      const state = JSON.parse(JSON.stringify(await optimizer.saveState(), (_, v) => (v instanceof Float32Array ? Array.from(v) : v)));
-      state.slots = state.slots.map((slot: { shape: number[]; values: number[] }) => ({ ...slot, values: Float32Array.from(slot.values) }));
+      const state = JSON.parse(
+        JSON.stringify(await optimizer.saveState(), (_, v) => (v instanceof Float32Array ? Array.from(v) : v)),
+      );
+      state.slots = state.slots.map((slot: { shape: number[]; values: number[] }) => ({
+        ...slot,
+        values: Float32Array.from(slot.values),
+      }));
       optimizer.dispose();
       optimizer = new TrainingOptimizer(resolveOptimizer(config), 0.05);
       await optimizer.loadState(state);

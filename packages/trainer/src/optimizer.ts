@@ -70,10 +70,16 @@ export function resolveOptimizer(optimizer: OptimizerName | OptimizerConfig | un
       };
     default: {
       const shown = typeof optimizer === 'string' ? optimizer : JSON.stringify(optimizer);
-      throw new TrainOptionsError('optimizer', `unknown optimizer ${shown}; expected one of ${optimizerNames.join(', ')}`);
+      throw new TrainOptionsError(
+        'optimizer',
+        `unknown optimizer ${shown}; expected one of ${optimizerNames.join(', ')}`,
+      );
     }
   }
 }
+
+/** tfjs-core's `{ name, tensor }` pair, which it does not export. */
+type NamedTensor = { name: string; tensor: tf.Tensor };
 
 // The tfjs classes keep the learning rate in a protected field; these are the members we reach past TS for.
 interface AdamInternals {
@@ -121,7 +127,7 @@ export class TrainingOptimizer {
 
   /** Updates the variables named in `variableNames` (always in that order, since tfjs keys slots by position). */
   applyGradients(gradients: tf.NamedTensorMap, variableNames: readonly string[]): void {
-    const ordered: tf.NamedTensor[] = variableNames.map((name) => {
+    const ordered: NamedTensor[] = variableNames.map((name) => {
       const tensor = gradients[name];
       if (tensor === undefined) throw new Error(`the model returned no gradient for variable ${name}`);
       return { name, tensor };
@@ -159,7 +165,7 @@ export class TrainingOptimizer {
         `the checkpoint was trained with ${JSON.stringify(state.config)}, not ${JSON.stringify(this.config)}`,
       );
     }
-    const tensors: tf.NamedTensor[] = [
+    const tensors: NamedTensor[] = [
       { name: 'iter', tensor: tf.scalar(state.iterations, 'int32') },
       ...state.slots.map((slot, index) => ({ name: `slot${index}`, tensor: tf.tensor(slot.values, slot.shape) })),
     ];

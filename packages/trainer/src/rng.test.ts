@@ -46,7 +46,8 @@ describe('rng', () => {
 
   it('derives distinct seeds for distinct paths', () => {
     const seeds = new Set<number>();
-    for (let epoch = 0; epoch < 20; epoch++) for (let batch = 0; batch < 50; batch++) seeds.add(deriveSeed(5, epoch, batch));
+    for (let epoch = 0; epoch < 20; epoch++)
+      for (let batch = 0; batch < 50; batch++) seeds.add(deriveSeed(5, epoch, batch));
     expect(seeds.size).toBe(1000);
     expect(deriveSeed(5, 1, 2)).toBe(deriveSeed(5, 1, 2));
     expect(deriveSeed(5, 1, 2)).not.toBe(deriveSeed(5, 2, 1));

@@ -45,7 +45,10 @@ export function resolveSchedule(schedule: ScheduleName | LearningRateSchedule | 
   };
   const fraction = (name: string, value: number | undefined, allowZero: boolean) => {
     if (value !== undefined && !(Number.isFinite(value) && (allowZero ? value >= 0 : value > 0) && value < 1)) {
-      throw new TrainOptionsError(`schedule.${name}`, `expected a number in ${allowZero ? '[0' : '(0'}, 1), got ${value}`);
+      throw new TrainOptionsError(
+        `schedule.${name}`,
+        `expected a number in ${allowZero ? '[0' : '(0'}, 1), got ${value}`,
+      );
     }
   };
   switch (resolved.type) {
@@ -58,7 +61,10 @@ export function resolveSchedule(schedule: ScheduleName | LearningRateSchedule | 
       break;
     case 'cosine':
       if (resolved.minLearningRate !== undefined && !(resolved.minLearningRate >= 0)) {
-        throw new TrainOptionsError('schedule.minLearningRate', `expected a number >= 0, got ${resolved.minLearningRate}`);
+        throw new TrainOptionsError(
+          'schedule.minLearningRate',
+          `expected a number >= 0, got ${resolved.minLearningRate}`,
+        );
       }
       if (resolved.warmupEpochs !== undefined && !(resolved.warmupEpochs >= 0)) {
         throw new TrainOptionsError('schedule.warmupEpochs', `expected a number >= 0, got ${resolved.warmupEpochs}`);

@@ -1,0 +1,78 @@
+import { type DatasetSplit, writeNormalizedBatch } from '@mnist-cnn/mnist-data';
+import { augmentImages, type ResolvedAugmentOptions } from './augment.js';
+import { createRng, type Rng, shuffleInPlace } from './rng.js';
+
+/** Which images of a split are trained on and which are held out for validation. */
+export interface DataPlan {
+  split: DatasetSplit;
+  trainIndices: Int32Array;
+  validationIndices: Int32Array;
+}
+
+/** Takes the first `limit` images, then holds out the last `validationFraction` of them (Keras-style, no shuffle). */
+export function planData(split: DatasetSplit, limit: number | undefined, validationFraction: number): DataPlan {
+  const usable = Math.min(split.count, limit ?? split.count);
+  const validationCount = Math.round(usable * validationFraction);
+  const trainCount = usable - validationCount;
+  const range = (start: number, end: number) => Int32Array.from({ length: end - start }, (_, i) => start + i);
+  return { split, trainIndices: range(0, trainCount), validationIndices: range(trainCount, usable) };
+}
+
+/** The order of one epoch: a seeded permutation of the training indices. */
+export function epochOrder(trainIndices: Int32Array, shuffleRng: Rng): Int32Array {
+  return shuffleInPlace(trainIndices.slice(), shuffleRng);
+}
+
+/** Number of batches in one epoch; the last batch may be smaller than `batchSize`. */
+export function batchCount(trainCount: number, batchSize: number): number {
+  return Math.ceil(trainCount / batchSize);
+}
+
+/**
+ * Reusable buffers that turn a list of image indices into a normalized NHWC float batch and int32 labels, optionally
+ * augmenting the uint8 pixels first. One instance per loop, so steady-state batches allocate nothing.
+ */
+export class BatchAssembler {
+  readonly pixelsPerImage: number;
+  private readonly floats: Float32Array;
+  private readonly labels: Int32Array;
+  private readonly rawPixels: Uint8Array;
+  private readonly augmentedPixels: Uint8Array;
+  private readonly identity: Int32Array;
+
+  constructor(
+    private readonly split: DatasetSplit,
+    maxBatchSize: number,
+    private readonly normalization: { mean: number; std: number },
+    private readonly augment: ResolvedAugmentOptions | undefined,
+  ) {
+    this.pixelsPerImage = split.rows * split.cols;
+    this.floats = new Float32Array(maxBatchSize * this.pixelsPerImage);
+    this.labels = new Int32Array(maxBatchSize);
+    this.rawPixels = new Uint8Array(augment ? maxBatchSize * this.pixelsPerImage : 0);
+    this.augmentedPixels = new Uint8Array(augment ? maxBatchSize * this.pixelsPerImage : 0);
+    this.identity = Int32Array.from({ length: augment ? maxBatchSize : 0 }, (_, i) => i);
+  }
+
+  /** Fills the buffers for `indices`; `augmentSeed` seeds this batch's transforms. Returns views sized to the batch. */
+  assemble(indices: ArrayLike<number>, augmentSeed: number): { pixels: Float32Array; labels: Int32Array } {
+    const count = indices.length;
+    const { split, pixelsPerImage } = this;
+    for (let i = 0; i < count; i++) this.labels[i] = split.labels[indices[i]!]!;
+    const pixels = this.floats.subarray(0, count * pixelsPerImage);
+    if (!this.augment) {
+      writeNormalizedBatch(split, indices, pixels, this.normalization);
+    } else {
+      for (let i = 0; i < count; i++) {
+        const start = indices[i]! * pixelsPerImage;
+        this.rawPixels.set(split.images.subarray(start, start + pixelsPerImage), i * pixelsPerImage);
+      }
+      const shape = { count, rows: split.rows, cols: split.cols, channels: 1 };
+      augmentImages(this.rawPixels, this.augmentedPixels, shape, createRng(augmentSeed), this.augment);
+      // The augmented pixels form a small split of their own; its labels are never read.
+      const augmented: DatasetSplit = { ...shape, images: this.augmentedPixels, labels: new Uint8Array(count) };
+      writeNormalizedBatch(augmented, this.identity.subarray(0, count), pixels, this.normalization);
+    }
+    return { pixels, labels: this.labels.subarray(0, count) };
+  }
+}

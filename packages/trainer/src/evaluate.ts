@@ -1,0 +1,107 @@
+import type { CnnModel } from '@mnist-cnn/cnn-model';
+import { type DatasetSplit, writeNormalizedBatch } from '@mnist-cnn/mnist-data';
+import * as tf from '@tensorflow/tfjs-core';
+import { TrainOptionsError } from './errors.js';
+import { argmaxRows, type ClassMetrics, classMetrics, confusionMatrix, crossEntropySum } from './metrics.js';
+import { checkSplitFitsModel, classCountOf } from './model.js';
+
+/** How the model did on a split. */
+export interface EvaluationResult {
+  count: number;
+  accuracy: number;
+  /** Mean cross-entropy. */
+  loss: number;
+  /** Indexed by class. */
+  perClass: ClassMetrics[];
+  /** `confusionMatrix[trueClass][predictedClass]` counts. */
+  confusionMatrix: number[][];
+  /** Indices (into the evaluated split) of wrongly classified images, ascending. */
+  misclassified: number[];
+  /** The predicted class of every image. */
+  predictions: Uint8Array;
+}
+
+/** Options of `evaluate` and `predictImages`. */
+export interface PredictOptions {
+  /** Images per forward pass (default 256); only memory use depends on it. */
+  batchSize?: number;
+  /** Evaluate only the first `limit` images. */
+  limit?: number;
+}
+
+function checkBatchSize(batchSize: number): number {
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new TrainOptionsError('batchSize', `expected a positive integer, got ${batchSize}`);
+  }
+  return batchSize;
+}
+
+/** Runs the model over images `indices` of a split in batches and returns the probabilities, row per image. */
+export function predictSplit(
+  model: CnnModel,
+  split: DatasetSplit,
+  indices: ArrayLike<number>,
+  batchSize = 256,
+): Float32Array {
+  const spec = model.spec;
+  const classes = classCountOf(spec);
+  const [height, width, channels] = spec.inputShape;
+  const size = checkBatchSize(batchSize);
+  const probabilities = new Float32Array(indices.length * classes);
+  const buffer = new Float32Array(Math.min(size, indices.length) * height * width * channels);
+  for (let start = 0; start < indices.length; start += size) {
+    const batch = Array.prototype.slice.call(indices, start, Math.min(indices.length, start + size)) as number[];
+    const pixels = buffer.subarray(0, batch.length * height * width * channels);
+    writeNormalizedBatch(split, batch, pixels, spec.normalization);
+    const output = tf.tidy(() => model.predict(tf.tensor4d(pixels, [batch.length, height, width, channels])));
+    probabilities.set(output.dataSync(), start * classes);
+    output.dispose();
+  }
+  return probabilities;
+}
+
+/** Accuracy, loss, per-class precision/recall/F1, confusion matrix and misclassified indices of a model on a split. */
+export function evaluate(model: CnnModel, split: DatasetSplit, options: PredictOptions = {}): EvaluationResult {
+  checkSplitFitsModel(split, model.spec, 'evaluation');
+  const count = Math.min(split.count, options.limit ?? split.count);
+  const indices = Int32Array.from({ length: count }, (_, i) => i);
+  const classes = classCountOf(model.spec);
+  const probabilities = predictSplit(model, split, indices, options.batchSize);
+  const labels = split.labels.subarray(0, count);
+  const predictions = argmaxRows(probabilities, classes);
+  const matrix = confusionMatrix(labels, predictions, classes);
+  const misclassified: number[] = [];
+  for (let i = 0; i < count; i++) if (predictions[i] !== labels[i]) misclassified.push(i);
+  return {
+    count,
+    accuracy: count === 0 ? 0 : (count - misclassified.length) / count,
+    loss: count === 0 ? 0 : crossEntropySum(probabilities, labels, classes) / count,
+    perClass: classMetrics(matrix),
+    confusionMatrix: matrix,
+    misclassified,
+    predictions,
+  };
+}
+
+/** Class probabilities (count × classes, row-major) for `count` raw uint8 images laid out back to back. */
+export function predictImages(
+  model: CnnModel,
+  pixels: Uint8Array,
+  count: number,
+  options: PredictOptions = {},
+): Float32Array {
+  const [rows, cols, channels] = model.spec.inputShape;
+  if (!Number.isInteger(count) || count < 0 || pixels.length !== count * rows * cols * channels) {
+    throw new TrainOptionsError(
+      'pixels',
+      `expected ${count} images of ${rows}×${cols}×${channels} = ${count * rows * cols * channels} bytes, got ${pixels.length}`,
+    );
+  }
+  const split: DatasetSplit = { images: pixels, labels: new Uint8Array(count), count, rows, cols };
+  return predictSplit(
+    model,
+    split,
+    Int32Array.from({ length: count }, (_, i) => i),
+    options.batchSize,
+  );
+}

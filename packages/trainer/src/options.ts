@@ -1,0 +1,185 @@
+import type { DatasetSplit } from '@mnist-cnn/mnist-data';
+import { type AugmentOptions, type ResolvedAugmentOptions, resolveAugment } from './augment.js';
+import type { Checkpoint, CheckpointStore } from './checkpoint.js';
+import { TrainOptionsError } from './errors.js';
+import type { TrainEventHandler } from './events.js';
+import type { ModelChoice } from './model.js';
+import {
+  type OptimizerConfig,
+  type OptimizerName,
+  type ResolvedOptimizerConfig,
+  resolveOptimizer,
+} from './optimizer.js';
+import { type LearningRateSchedule, resolveSchedule, type ScheduleName } from './schedule.js';
+
+/** Which value early stopping watches; `val*` need a validation set. */
+export type EarlyStoppingMonitor = 'valLoss' | 'valAccuracy' | 'loss' | 'accuracy';
+
+/** Stop when the monitored value has not improved by more than `minDelta` for `patience` epochs. */
+export interface EarlyStoppingOptions {
+  /** Default `valLoss` when there is validation data, else `loss`. */
+  monitor?: EarlyStoppingMonitor;
+  /** Epochs without improvement before stopping (default 2). */
+  patience?: number;
+  /** Smallest change that counts as an improvement (default 0). */
+  minDelta?: number;
+}
+
+/** Everything `train` accepts. Only `model` and `train` are required. */
+export interface TrainOptions {
+  /** A CnnModel to train in place, a ModelSpec, or a preset name (`reference`, `best`). */
+  model: ModelChoice;
+  /** The training split (for example `dataset.train` from `@mnist-cnn/mnist-data`). */
+  train: DatasetSplit;
+  /** Explicit validation images. Mutually exclusive with `validationSplit`. */
+  validation?: DatasetSplit;
+  /** Fraction in [0, 1) of the (limited) training images held out for validation, taken from the end. Default 0. */
+  validationSplit?: number;
+  /** Use only the first `limit` training images. */
+  limit?: number;
+  /** Default 1. */
+  epochs?: number;
+  /** Default 64. */
+  batchSize?: number;
+  /** Base learning rate (default 0.001); schedules scale it. */
+  learningRate?: number;
+  /** Default `adam`. */
+  optimizer?: OptimizerName | OptimizerConfig;
+  /** Default `constant`. */
+  schedule?: ScheduleName | LearningRateSchedule;
+  /** Seeds weight initialization (when the trainer builds the model), shuffling, augmentation and dropout. Default 42. */
+  seed?: number;
+  /** Random shifts and rotations of the training images. Default off. */
+  augment?: boolean | AugmentOptions;
+  /** Default off; `true` uses the defaults of EarlyStoppingOptions. */
+  earlyStopping?: boolean | EarlyStoppingOptions;
+  /** When it fires, the loop finishes the current batch, writes an `abort` checkpoint and returns. */
+  signal?: AbortSignal;
+  /** Where to write checkpoints (each epoch end and on abort). Without a store, no checkpoints are written. */
+  checkpoint?: CheckpointStore;
+  /** `true` to continue from the store's checkpoint (if there is one), or the checkpoint itself / its bytes. */
+  resume?: boolean | Checkpoint | Uint8Array;
+  onEvent?: TrainEventHandler;
+}
+
+/** Options after validation, with every default filled in. */
+export interface ResolvedTrainOptions {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  optimizer: ResolvedOptimizerConfig;
+  schedule: LearningRateSchedule;
+  seed: number;
+  validationSplit: number;
+  limit: number | undefined;
+  augment: ResolvedAugmentOptions | undefined;
+  earlyStopping: Required<EarlyStoppingOptions> | undefined;
+}
+
+function positiveInteger(option: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+    throw new TrainOptionsError(option, `expected an integer from 1 to ${max}, got ${String(value)}`);
+  }
+  return value;
+}
+
+function checkSplit(option: string, split: DatasetSplit | undefined): void {
+  if (
+    split === undefined ||
+    typeof split !== 'object' ||
+    !(split.images instanceof Uint8Array) ||
+    !(split.labels instanceof Uint8Array) ||
+    !Number.isInteger(split.count) ||
+    split.count < 1 ||
+    split.images.length !== split.count * split.rows * split.cols ||
+    split.labels.length !== split.count
+  ) {
+    throw new TrainOptionsError(
+      option,
+      'expected a non-empty DatasetSplit whose images hold count×rows×cols uint8 pixels and labels count uint8 values',
+    );
+  }
+}
+
+/** Validates every option and fills in defaults, throwing TrainOptionsError before any tensor work. */
+export function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions {
+  if (options === null || typeof options !== 'object') throw new TrainOptionsError('options', 'expected an object');
+  if (options.model === undefined || options.model === null) {
+    throw new TrainOptionsError('model', 'expected a CnnModel, a ModelSpec or a preset name');
+  }
+  checkSplit('train', options.train);
+  if (options.validation !== undefined) checkSplit('validation', options.validation);
+  const epochs = positiveInteger('epochs', options.epochs ?? 1, 100_000);
+  const batchSize = positiveInteger('batchSize', options.batchSize ?? 64, 65_536);
+  const learningRate = options.learningRate ?? 0.001;
+  if (typeof learningRate !== 'number' || !Number.isFinite(learningRate) || learningRate <= 0 || learningRate > 10) {
+    throw new TrainOptionsError('learningRate', `expected a finite number in (0, 10], got ${String(learningRate)}`);
+  }
+  const seed = options.seed ?? 42;
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < 0) {
+    throw new TrainOptionsError('seed', `expected a non-negative integer, got ${String(seed)}`);
+  }
+  const validationSplit = options.validationSplit ?? 0;
+  if (typeof validationSplit !== 'number' || !(validationSplit >= 0 && validationSplit < 1)) {
+    throw new TrainOptionsError('validationSplit', `expected a fraction in [0, 1), got ${String(validationSplit)}`);
+  }
+  if (validationSplit > 0 && options.validation !== undefined) {
+    throw new TrainOptionsError('validationSplit', 'give either validation images or validationSplit, not both');
+  }
+  const limit = options.limit === undefined ? undefined : positiveInteger('limit', options.limit);
+  const usable = Math.min(limit ?? options.train.count, options.train.count);
+  if (usable - Math.round(usable * validationSplit) < 1) {
+    throw new TrainOptionsError(
+      'validationSplit',
+      `holding out ${validationSplit} of ${usable} images leaves none to train on`,
+    );
+  }
+  if (options.signal !== undefined && !(typeof options.signal === 'object' && 'aborted' in options.signal)) {
+    throw new TrainOptionsError('signal', 'expected an AbortSignal');
+  }
+  if (options.onEvent !== undefined && typeof options.onEvent !== 'function') {
+    throw new TrainOptionsError('onEvent', 'expected a function');
+  }
+  if (options.resume === true && options.checkpoint === undefined) {
+    throw new TrainOptionsError('resume', 'resume: true needs a checkpoint store to read from');
+  }
+  return {
+    epochs,
+    batchSize,
+    learningRate,
+    optimizer: resolveOptimizer(options.optimizer),
+    schedule: resolveSchedule(options.schedule),
+    seed,
+    validationSplit,
+    limit,
+    augment: resolveAugment(options.augment),
+    earlyStopping: resolveEarlyStopping(options.earlyStopping, options.validation !== undefined || validationSplit > 0),
+  };
+}
+
+function resolveEarlyStopping(
+  earlyStopping: boolean | EarlyStoppingOptions | undefined,
+  hasValidation: boolean,
+): Required<EarlyStoppingOptions> | undefined {
+  if (earlyStopping === undefined || earlyStopping === false) return undefined;
+  const options = earlyStopping === true ? {} : earlyStopping;
+  const monitor = options.monitor ?? (hasValidation ? 'valLoss' : 'loss');
+  if (!['valLoss', 'valAccuracy', 'loss', 'accuracy'].includes(monitor)) {
+    throw new TrainOptionsError(
+      'earlyStopping.monitor',
+      `expected valLoss, valAccuracy, loss or accuracy, got ${monitor}`,
+    );
+  }
+  if (monitor.startsWith('val') && !hasValidation) {
+    throw new TrainOptionsError(
+      'earlyStopping.monitor',
+      `${monitor} needs validation data (validation or validationSplit)`,
+    );
+  }
+  const patience = positiveInteger('earlyStopping.patience', options.patience ?? 2, 10_000);
+  const minDelta = options.minDelta ?? 0;
+  if (!(Number.isFinite(minDelta) && minDelta >= 0)) {
+    throw new TrainOptionsError('earlyStopping.minDelta', `expected a number >= 0, got ${minDelta}`);
+  }
+  return { monitor, patience, minDelta };
+}

@@ -1,0 +1,49 @@
+import type { CnnModel } from '@mnist-cnn/cnn-model';
+import * as tf from '@tensorflow/tfjs-core';
+import type { TrainingOptimizer } from './optimizer.js';
+
+/** One mini-batch, ready for the model: normalized NHWC pixels, int32 labels and the seed for its dropout masks. */
+export interface StepBatch {
+  pixels: Float32Array;
+  labels: Int32Array;
+  seed: number;
+}
+
+/** What a step reports back: the batch's mean loss and how many of its images were classified correctly. */
+export interface StepOutcome {
+  loss: number;
+  correct: number;
+  /** False when the loss was NaN or infinite; the update was then skipped. */
+  finite: boolean;
+}
+
+/**
+ * Computes gradients for a batch and applies them. The loop only sees this function, so a data-parallel version (one
+ * backend per worker thread, gradients averaged before one shared update) can replace it without touching the loop.
+ */
+export type StepRunner = (batch: StepBatch, learningRate: number) => StepOutcome;
+
+/** The single-threaded step: forward, backward and update on the current tfjs backend. */
+export function createLocalStep(model: CnnModel, optimizer: TrainingOptimizer): StepRunner {
+  const [height, width, channels] = model.spec.inputShape;
+  const variableNames = model.trainableVariables.map((variable) => variable.name);
+  return (batch, learningRate) => {
+    const count = batch.labels.length;
+    const { loss, correct, gradients } = tf.tidy(() => {
+      const images = tf.tensor4d(batch.pixels, [count, height, width, channels]);
+      const labels = tf.tensor1d(batch.labels, 'int32');
+      return model.computeGradients(images, labels, { seed: batch.seed });
+    });
+    try {
+      const lossValue = loss.dataSync()[0]!;
+      const correctValue = correct.dataSync()[0]!;
+      // Check before updating, so a diverging batch never reaches the weights (or a checkpoint).
+      if (!Number.isFinite(lossValue)) return { loss: lossValue, correct: correctValue, finite: false };
+      optimizer.setLearningRate(learningRate);
+      optimizer.applyGradients(gradients, variableNames);
+      return { loss: lossValue, correct: correctValue, finite: true };
+    } finally {
+      tf.dispose([loss, correct, gradients]);
+    }
+  };
+}

@@ -1,0 +1,61 @@
+import type { TrainEvent } from './events.js';
+import type { TrainOptions } from './options.js';
+import { type TrainResult, train } from './train.js';
+
+/** A running training job seen as an async iterator of events, plus its final result. */
+export interface TrainRun {
+  events: AsyncIterable<TrainEvent>;
+  result: Promise<TrainResult>;
+}
+
+/**
+ * Starts `train` and exposes its events as an async iterator (`for await (const event of run.events)`). The iterator
+ * ends when training ends; a training error rejects both the iterator and `result`.
+ */
+export function trainEvents(options: Omit<TrainOptions, 'onEvent'>): TrainRun {
+  const queue: TrainEvent[] = [];
+  let wake: (() => void) | undefined;
+  let finished = false;
+  let failure: unknown;
+  const notify = () => {
+    wake?.();
+    wake = undefined;
+  };
+  const result = train({
+    ...options,
+    onEvent: (event) => {
+      queue.push(event);
+      notify();
+    },
+  });
+  result.then(
+    () => {
+      finished = true;
+      notify();
+    },
+    (error: unknown) => {
+      finished = true;
+      failure = error ?? new Error('training failed');
+      notify();
+    },
+  );
+  async function* iterate(): AsyncGenerator<TrainEvent> {
+    for (;;) {
+      const next = queue.shift();
+      if (next !== undefined) {
+        yield next;
+        continue;
+      }
+      if (finished) {
+        if (failure !== undefined) throw failure;
+        return;
+      }
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+    }
+  }
+  // Keep an unobserved rejection from crashing the process when the caller only consumes `events`.
+  result.catch(() => {});
+  return { events: iterate(), result };
+}

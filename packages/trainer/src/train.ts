@@ -1,0 +1,334 @@
+import type { CnnModel } from '@mnist-cnn/cnn-model';
+import type { DatasetSplit } from '@mnist-cnn/mnist-data';
+import * as tf from '@tensorflow/tfjs-core';
+import { BatchAssembler, batchCount, epochOrder, planData } from './batches.js';
+import {
+  type Checkpoint,
+  type CheckpointReason,
+  type EarlyStoppingState,
+  type EpochSummary,
+  encodeCheckpoint,
+  type TrainingProgress,
+} from './checkpoint.js';
+import { NonFiniteLossError } from './errors.js';
+import { predictSplit } from './evaluate.js';
+import type { TrainEvent } from './events.js';
+import { argmaxRows, crossEntropySum } from './metrics.js';
+import { buildModel, checkSplitFitsModel, classCountOf, specOf } from './model.js';
+import { TrainingOptimizer } from './optimizer.js';
+import { type ResolvedTrainOptions, resolveTrainOptions, type TrainOptions } from './options.js';
+import { checkResumable, checkSameModel, fingerprintOf, readResumeCheckpoint } from './resume.js';
+import { createRng, createRngFromState, deriveSeed } from './rng.js';
+import { learningRateAt } from './schedule.js';
+import { createLocalStep } from './step.js';
+
+/** How a run ended. */
+export type StopReason = 'completed' | 'early-stopped' | 'aborted';
+
+/** What `train` returns. */
+export interface TrainResult {
+  /** The trained model (the one passed in, or the one the trainer built; the caller disposes it). */
+  model: CnnModel;
+  /** One entry per finished epoch, including epochs finished before a resume. */
+  history: EpochSummary[];
+  stopReason: StopReason;
+  /** Epochs fully finished. */
+  epochsCompleted: number;
+  /** Optimizer steps taken since the run first began. */
+  steps: number;
+  trainCount: number;
+  validationCount: number;
+  /** Wall time of this call. */
+  durationMs: number;
+  /** Training images per second over this call's batches. */
+  imagesPerSecond: number;
+  /** Path of the last checkpoint written, when the store has paths. */
+  checkpointPath?: string;
+  /** Where the run resumed from, when it did. */
+  resumedFrom?: { epoch: number; batch: number };
+}
+
+const earlyStoppingHigherIsBetter = { valLoss: false, loss: false, valAccuracy: true, accuracy: true } as const;
+
+// Lets timers, signal handlers (Ctrl-C) and renderers run between batches without the delay of a clamped setTimeout.
+const yieldToEventLoop: () => Promise<void> =
+  typeof setImmediate === 'function'
+    ? () => new Promise((resolve) => setImmediate(resolve))
+    : () => new Promise((resolve) => setTimeout(resolve, 0));
+
+interface Held {
+  split: DatasetSplit;
+  indices: Int32Array;
+}
+
+function validationMetrics(model: CnnModel, held: Held): { valLoss: number; valAccuracy: number } | undefined {
+  if (held.indices.length === 0) return undefined;
+  const classes = classCountOf(model.spec);
+  const probabilities = predictSplit(model, held.split, held.indices);
+  const labels = Uint8Array.from(held.indices, (index) => held.split.labels[index]!);
+  const predictions = argmaxRows(probabilities, classes);
+  let correct = 0;
+  for (let i = 0; i < labels.length; i++) if (predictions[i] === labels[i]) correct++;
+  return {
+    valLoss: crossEntropySum(probabilities, labels, classes) / labels.length,
+    valAccuracy: correct / labels.length,
+  };
+}
+
+/** Trains a model on a split with mini-batches, emitting events and writing checkpoints; resumable and deterministic. */
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  const startedAt = performance.now();
+  const resolved = resolveTrainOptions(options);
+  const spec = specOf(options.model);
+  checkSplitFitsModel(options.train, spec, 'training');
+  if (options.validation) checkSplitFitsModel(options.validation, spec, 'validation');
+  const plan = planData(options.train, resolved.limit, resolved.validationSplit);
+  const held: Held = options.validation
+    ? { split: options.validation, indices: Int32Array.from({ length: options.validation.count }, (_, i) => i) }
+    : { split: options.train, indices: plan.validationIndices };
+  const fingerprint = fingerprintOf(resolved, plan.trainIndices.length, held.indices.length);
+  const checkpoint = await readResumeCheckpoint(options.resume, options.checkpoint);
+  if (checkpoint) {
+    checkResumable(checkpoint.run, fingerprint, options.checkpoint?.location);
+    checkSameModel(checkpoint.model.spec, spec, options.checkpoint?.location);
+  }
+
+  const { model, created } = buildModel(options.model, resolved.seed);
+  const optimizer = new TrainingOptimizer(resolved.optimizer, resolved.learningRate);
+  try {
+    if (checkpoint) {
+      model.setWeights(checkpoint.model.weights);
+      await optimizer.loadState(checkpoint.optimizer);
+    }
+    return await runLoop({ options, resolved, model, optimizer, plan, held, fingerprint, checkpoint, startedAt });
+  } catch (error) {
+    if (created) model.dispose();
+    throw error;
+  } finally {
+    optimizer.dispose();
+  }
+}
+
+interface LoopContext {
+  options: TrainOptions;
+  resolved: ResolvedTrainOptions;
+  model: CnnModel;
+  optimizer: TrainingOptimizer;
+  plan: ReturnType<typeof planData>;
+  held: Held;
+  fingerprint: ReturnType<typeof fingerprintOf>;
+  checkpoint: Checkpoint | undefined;
+  startedAt: number;
+}
+
+async function runLoop(context: LoopContext): Promise<TrainResult> {
+  const { options, resolved, model, optimizer, plan, held, fingerprint, checkpoint } = context;
+  const { epochs, batchSize, seed } = resolved;
+  const trainCount = plan.trainIndices.length;
+  const batches = batchCount(trainCount, batchSize);
+  const totalSteps = batches * epochs;
+  const emit = async (event: TrainEvent) => {
+    await options.onEvent?.(event);
+  };
+  const history: EpochSummary[] = checkpoint ? [...checkpoint.history] : [];
+  const earlyStopping: EarlyStoppingState = checkpoint
+    ? { ...checkpoint.earlyStopping }
+    : { best: null, bestEpoch: 0, epochsWithoutImprovement: 0 };
+  let progress: TrainingProgress = checkpoint
+    ? { ...checkpoint.progress }
+    : {
+        epoch: 1,
+        batch: 0,
+        step: 0,
+        lossSum: 0,
+        correct: 0,
+        seen: 0,
+        elapsedMs: 0,
+        shuffleRng: createRng(seed).state(),
+      };
+  const assembler = new BatchAssembler(plan.split, batchSize, model.spec.normalization, resolved.augment);
+  const step = createLocalStep(model, optimizer);
+  let checkpointPath: string | undefined;
+  let imagesThisCall = 0;
+  let trainingMsThisCall = 0;
+
+  const saveCheckpoint = async (reason: CheckpointReason, at: TrainingProgress, eventEpoch: number) => {
+    if (!options.checkpoint) return;
+    const bytes = encodeCheckpoint({
+      reason,
+      model: { spec: model.spec, weights: model.getWeights() },
+      optimizer: await optimizer.saveState(),
+      progress: at,
+      history,
+      earlyStopping,
+      run: fingerprint,
+      backend: tf.getBackend(),
+      createdAt: new Date().toISOString(),
+    });
+    const saved = await options.checkpoint.save(bytes, reason);
+    checkpointPath = saved.path;
+    await emit({
+      type: 'checkpoint',
+      epoch: eventEpoch,
+      batch: at.batch,
+      reason,
+      ...(saved.path === undefined ? {} : { path: saved.path }),
+    });
+  };
+  const result = (stopReason: TrainResult['stopReason']): TrainResult => ({
+    model,
+    history,
+    stopReason,
+    epochsCompleted: history.length,
+    steps: progress.step,
+    trainCount,
+    validationCount: held.indices.length,
+    durationMs: performance.now() - context.startedAt,
+    imagesPerSecond: trainingMsThisCall > 0 ? (imagesThisCall * 1000) / trainingMsThisCall : 0,
+    ...(checkpointPath === undefined ? {} : { checkpointPath }),
+    ...(checkpoint ? { resumedFrom: { epoch: checkpoint.progress.epoch, batch: checkpoint.progress.batch } } : {}),
+  });
+
+  if (checkpoint && (checkpoint.reason === 'epoch' || progress.batch === 0) && stoppedEarly(checkpoint)) {
+    return result('early-stopped');
+  }
+  await emit({
+    type: 'start',
+    epochs,
+    batches,
+    trainCount,
+    validationCount: held.indices.length,
+    startEpoch: progress.epoch,
+    startBatch: progress.batch,
+    resumed: checkpoint !== undefined,
+    backend: tf.getBackend(),
+  });
+
+  while (progress.epoch <= epochs) {
+    const epoch = progress.epoch;
+    const shuffleRng = createRngFromState(progress.shuffleRng);
+    const order = epochOrder(plan.trainIndices, shuffleRng);
+    const sessionStart = performance.now();
+    let sessionImages = 0;
+    let learningRate = resolved.learningRate;
+    for (let batch = progress.batch; batch < batches; batch++) {
+      if (options.signal?.aborted) {
+        progress = { ...progress, elapsedMs: progress.elapsedMs + (performance.now() - sessionStart) };
+        await saveCheckpoint('abort', progress, epoch);
+        return result('aborted');
+      }
+      const indices = order.subarray(batch * batchSize, Math.min(trainCount, (batch + 1) * batchSize));
+      const batchStart = performance.now();
+      const { pixels, labels } = assembler.assemble(indices, deriveSeed(seed, epoch, batch, 1));
+      learningRate = learningRateAt(resolved.schedule, resolved.learningRate, {
+        step: progress.step,
+        stepsPerEpoch: batches,
+        totalSteps,
+      });
+      const outcome = step({ pixels, labels, seed: deriveSeed(seed, epoch, batch, 2) }, learningRate);
+      if (!outcome.finite) {
+        const kept = checkpointPath ?? options.checkpoint?.location;
+        throw new NonFiniteLossError(
+          epoch,
+          batch + 1,
+          outcome.loss,
+          `try a lower learningRate${kept ? `; the last good checkpoint is kept at ${kept}` : ''}`,
+        );
+      }
+      trainingMsThisCall += performance.now() - batchStart;
+      imagesThisCall += indices.length;
+      sessionImages += indices.length;
+      progress = {
+        ...progress,
+        batch: batch + 1,
+        step: progress.step + 1,
+        lossSum: progress.lossSum + outcome.loss * indices.length,
+        correct: progress.correct + outcome.correct,
+        seen: progress.seen + indices.length,
+      };
+      const sessionSeconds = (performance.now() - sessionStart) / 1000;
+      const imagesPerSecond = sessionSeconds > 0 ? sessionImages / sessionSeconds : 0;
+      await emit({
+        type: 'batch',
+        epoch,
+        epochs,
+        batch: batch + 1,
+        batches,
+        loss: progress.lossSum / progress.seen,
+        accuracy: progress.correct / progress.seen,
+        batchLoss: outcome.loss,
+        imagesPerSecond,
+        etaSeconds: imagesPerSecond > 0 ? (trainCount - progress.seen) / imagesPerSecond : 0,
+        learningRate,
+      });
+      await yieldToEventLoop();
+    }
+    const validation = validationMetrics(model, held);
+    const durationMs = progress.elapsedMs + (performance.now() - sessionStart);
+    const summary: EpochSummary = {
+      epoch,
+      loss: progress.lossSum / progress.seen,
+      accuracy: progress.correct / progress.seen,
+      ...(validation ?? {}),
+      learningRate,
+      durationMs,
+      imagesPerSecond: durationMs > 0 ? (progress.seen * 1000) / durationMs : 0,
+    };
+    history.push(summary);
+    await emit({ type: 'epoch', epochs, ...summary });
+    const stop = updateEarlyStopping(resolved, earlyStopping, summary);
+    progress = {
+      epoch: epoch + 1,
+      batch: 0,
+      step: progress.step,
+      lossSum: 0,
+      correct: 0,
+      seen: 0,
+      elapsedMs: 0,
+      shuffleRng: shuffleRng.state(),
+    };
+    await saveCheckpoint('epoch', progress, epoch);
+    if (stop) {
+      const { monitor, patience } = resolved.earlyStopping!;
+      await emit({
+        type: 'early-stop',
+        epoch,
+        monitor,
+        best: earlyStopping.best!,
+        bestEpoch: earlyStopping.bestEpoch,
+        patience,
+      });
+      return result('early-stopped');
+    }
+  }
+  return result('completed');
+
+  function stoppedEarly(saved: Checkpoint): boolean {
+    const patience = resolved.earlyStopping?.patience;
+    return patience !== undefined && saved.earlyStopping.epochsWithoutImprovement >= patience;
+  }
+}
+
+/** Records an epoch's monitored value; returns true when patience has run out. */
+function updateEarlyStopping(
+  resolved: ResolvedTrainOptions,
+  state: EarlyStoppingState,
+  summary: EpochSummary,
+): boolean {
+  const settings = resolved.earlyStopping;
+  if (!settings) return false;
+  const value = summary[settings.monitor];
+  if (value === undefined) return false;
+  const higherIsBetter = earlyStoppingHigherIsBetter[settings.monitor];
+  const improved =
+    state.best === null ||
+    (higherIsBetter ? value > state.best + settings.minDelta : value < state.best - settings.minDelta);
+  if (improved) {
+    state.best = value;
+    state.bestEpoch = summary.epoch;
+    state.epochsWithoutImprovement = 0;
+  } else {
+    state.epochsWithoutImprovement += 1;
+  }
+  return state.epochsWithoutImprovement >= settings.patience;
+}
