@@ -45,9 +45,16 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   if (wantsHelp) return { kind: 'help', command };
 
   const raw = runCac(command, argv);
-  const values = validateOptions(command, raw.options);
-  checkPositionals(command, raw.args);
-  return { kind: 'run', command, values, positionals: raw.args, verbose };
+  try {
+    const values = validateOptions(command, raw.options);
+    checkPositionals(command, raw.args);
+    return { kind: 'run', command, values, positionals: raw.args, verbose };
+  } catch (error) {
+    if (error instanceof UsageError && error.hint === undefined) {
+      throw new UsageError(error.message, `run '${programName} ${command.name} --help' for usage`);
+    }
+    throw error;
+  }
 }
 
 function runCac(

@@ -40,7 +40,7 @@ export async function runShow(
   for (let i = 0; i < count; i++) {
     const index = values.index + i;
     const label = split.labels[index]!;
-    const text = [`#${index}`, `label ${formatClass(label, dataset.classNames)}`];
+    const text = [`#${index}  label ${formatClass(label, dataset.classNames)}`];
     if (probabilities !== undefined) {
       const prediction = topPredictions(probabilities, i, classes, 3);
       const verdict = prediction.label === label ? renderer.style.green('✓') : renderer.style.red('✗');

