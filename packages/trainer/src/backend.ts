@@ -42,7 +42,11 @@ function configureWasmPaths(paths: string | Record<string, string>): void {
   if (tf.findBackend('wasm') !== null) {
     throw new BackendError('the WASM backend is already initialized; pass wasmPaths to the first initBackend call');
   }
-  setWasmPaths(paths);
+  try {
+    setWasmPaths(paths);
+  } catch (error) {
+    throw new BackendError(`cannot change wasmPaths: ${describe(error)}`, { cause: error });
+  }
   configuredWasmPaths = key;
 }
 
