@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ForwardMode, Layer } from './layer.js';
+import { sumToLastAxis } from './reduce.js';
 import type { BatchNormLayerSpec, LayerPlan } from './spec.js';
 
 /**
@@ -30,18 +31,19 @@ export class BatchNormLayer implements Layer {
       const y = tf.batchNorm(x, movingMean, movingVariance, beta, gamma, this.epsilon);
       return { y, backward: inferenceOnly };
     }
-    const axes = x.shape.slice(0, -1).map((_, i) => i);
-    const { mean, variance } = tf.moments(x, axes);
+    const count = x.size / (x.shape[x.shape.length - 1] ?? 1);
+    const mean = tf.div(sumToLastAxis(x), count);
+    const centered = tf.sub(x, mean);
+    const variance = tf.div(sumToLastAxis(tf.square(centered)), count);
     const invStd = tf.rsqrt(tf.add(variance, this.epsilon));
-    const normalized = tf.mul(tf.sub(x, mean), invStd);
+    const normalized = tf.mul(centered, invStd);
     const y = tf.add(tf.mul(normalized, gamma), beta);
     movingMean.assign(tf.add(tf.mul(movingMean, this.momentum), tf.mul(mean, 1 - this.momentum)));
     movingVariance.assign(tf.add(tf.mul(movingVariance, this.momentum), tf.mul(variance, 1 - this.momentum)));
     const backward = (dy: tf.Tensor, needInputGradient: boolean) => {
-      const dBeta = tf.sum(dy, axes);
-      const dGamma = tf.sum(tf.mul(dy, normalized), axes);
+      const dBeta = sumToLastAxis(dy);
+      const dGamma = sumToLastAxis(tf.mul(dy, normalized));
       if (!needInputGradient) return { dx: null, grads: [dGamma, dBeta] };
-      const count = x.size / (x.shape[x.shape.length - 1] ?? 1);
       // dx = γ/σ · (dy − mean(dy) − x̂ · mean(dy · x̂))
       const centered = tf.sub(dy, tf.div(dBeta, count));
       const dx = tf.mul(tf.sub(centered, tf.mul(normalized, tf.div(dGamma, count))), tf.mul(gamma, invStd));

@@ -58,6 +58,8 @@ export function conv2dFilterGradient(
   strides: [number, number],
   pads: Pads,
 ): tf.Tensor4D {
+  const patchSize = kernel[0] * kernel[1] * x.shape[3];
+  if (patchSize <= dy.shape[3]) return filterGradientFromPatches(x, dy, kernel, strides, pads);
   const [, h, w] = x.shape;
   const [, oh, ow] = dy.shape;
   const needH = (oh - 1) * strides[0] + kernel[0];
@@ -98,4 +100,34 @@ export function conv2dInputGradient(
     return tf.conv2d(spread, flipped, 1, explicit);
   }
   return tf.conv2d(padOrCrop(spread, top, bottom, left, right), flipped, 1, 'valid');
+}
+
+/**
+ * dL/dW via im2col for layers with few input channels (e.g. the first layer): the patches come from a forward
+ * convolution with an identity kernel (same strides and padding), then one GEMM with the output gradient. On wasm this
+ * beats the swapped convolution, whose huge kernel and tiny output suit XNNPACK poorly.
+ */
+function filterGradientFromPatches(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  kernel: [number, number],
+  strides: [number, number],
+  pads: Pads,
+): tf.Tensor4D {
+  const inChannels = x.shape[3];
+  const patchSize = kernel[0] * kernel[1] * inChannels;
+  const identity = tf.reshape(tf.eye(patchSize), [kernel[0], kernel[1], inChannels, patchSize]) as tf.Tensor4D;
+  const explicit: [[number, number], [number, number], [number, number], [number, number]] = [
+    [0, 0],
+    [pads.top, pads.bottom],
+    [pads.left, pads.right],
+    [0, 0],
+  ];
+  const patches = tf.conv2d(x, identity, strides, explicit);
+  const rows = dy.shape[0] * dy.shape[1] * dy.shape[2];
+  const grad = tf.matMul(
+    tf.transpose(tf.reshape(patches, [rows, patchSize])),
+    tf.reshape(dy, [rows, dy.shape[3]]) as tf.Tensor2D,
+  );
+  return tf.reshape(grad, [kernel[0], kernel[1], inChannels, dy.shape[3]]);
 }

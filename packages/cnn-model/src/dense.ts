@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ForwardMode, Layer } from './layer.js';
+import { matMulTransposed, sumToLastAxis } from './reduce.js';
 import type { DenseLayerSpec, LayerPlan } from './spec.js';
 
 /** A fully connected layer with a fused matMul + bias + activation forward. */
@@ -19,9 +20,9 @@ export class DenseLayer implements Layer {
     const y = tf.fused.matMul({ a: x, b: kernel, bias, activation: this.activation });
     const backward = (dy: tf.Tensor, needInputGradient: boolean) => {
       const dz = (this.activation === 'relu' ? tf.mul(dy, tf.step(y)) : dy) as tf.Tensor2D;
-      const grads: tf.Tensor[] = [tf.matMul(x, dz, true, false)];
-      if (bias) grads.push(tf.sum(dz, 0));
-      const dx = needInputGradient ? tf.matMul(dz, kernel, false, true) : null;
+      const grads: tf.Tensor[] = [matMulTransposed(x, dz, true, false)];
+      if (bias) grads.push(sumToLastAxis(dz));
+      const dx = needInputGradient ? matMulTransposed(dz, kernel, false, true) : null;
       return { dx, grads };
     };
     return { y, backward };

@@ -19,28 +19,41 @@ export class MaxPool2dLayer implements Layer {
     const x = input as tf.Tensor4D;
     const y = tf.maxPool(x, this.pool, this.pool, 'valid');
     const backward = (dy: tf.Tensor) => {
-      const [n, h, w, c] = x.shape;
       const [ph, pw] = this.pool;
-      const coveredH = y.shape[1] * ph;
-      const coveredW = y.shape[2] * pw;
-      const covered = coveredH === h && coveredW === w ? x : tf.slice(x, [0, 0, 0, 0], [n, coveredH, coveredW, c]);
-      const upsampledMax = tf.image.resizeNearestNeighbor(y, [coveredH, coveredW]);
-      // max − x is 0 exactly at the maxima and positive elsewhere, so 1 − sign(max − x) is the maxima mask.
-      const isMax = tf.sub(1, tf.sign(tf.sub(upsampledMax, covered))) as tf.Tensor4D;
+      const isMax = this.maximaMask(x, y);
       const tiesPerWindow = tf.mul(tf.avgPool(isMax, this.pool, this.pool, 'valid'), ph * pw);
       const share = tf.div(dy, tiesPerWindow) as tf.Tensor4D;
-      const dx = tf.mul(isMax, tf.image.resizeNearestNeighbor(share, [coveredH, coveredW])) as tf.Tensor4D;
-      const full =
-        covered === x
-          ? dx
-          : tf.pad(dx, [
-              [0, 0],
-              [0, h - coveredH],
-              [0, w - coveredW],
-              [0, 0],
-            ]);
-      return { dx: full, grads: [] };
+      return { dx: tf.mul(isMax, this.upsample(share, x.shape, 0)), grads: [] };
     };
     return { y, backward };
+  }
+
+  /** 1 where x is its window's maximum, else 0 (also 0 in rows/columns the pooling windows do not cover). */
+  private maximaMask(x: tf.Tensor4D, y: tf.Tensor4D): tf.Tensor4D {
+    // Uncovered edges see +∞ as their "maximum", so they never match; max − x > 0 exactly where x is not a maximum.
+    const upsampledMax = this.upsample(y, x.shape, Number.POSITIVE_INFINITY);
+    return tf.sub(1, tf.step(tf.sub(upsampledMax, x))) as tf.Tensor4D;
+  }
+
+  /** Nearest-neighbour upsampling of pooled values to the input size; uncovered edges get `edgeValue`. */
+  private upsample(pooled: tf.Tensor4D, inputShape: number[], edgeValue: number): tf.Tensor4D {
+    const [n, h, w, c] = inputShape as [number, number, number, number];
+    const [ph, pw] = this.pool;
+    const [, oh, ow] = pooled.shape;
+    const extraH = h - oh * ph > 0 ? 1 : 0;
+    const extraW = w - ow * pw > 0 ? 1 : 0;
+    if (!extraH && !extraW) return tf.image.resizeNearestNeighbor(pooled, [h, w]);
+    const padded = tf.pad(
+      pooled,
+      [
+        [0, 0],
+        [0, extraH],
+        [0, extraW],
+        [0, 0],
+      ],
+      edgeValue,
+    );
+    const full = tf.image.resizeNearestNeighbor(padded, [(oh + extraH) * ph, (ow + extraW) * pw]);
+    return tf.slice(full, [0, 0, 0, 0], [n, h, w, c]);
   }
 }

@@ -127,6 +127,16 @@ const convCases: Array<{ label: string; spec: LayerSpec; shape: number[] }> = [
     shape: [1, 12, 12, 1],
   },
   {
+    label: 'im2col path (patch ≤ filters): 1 channel, stride 1 valid, odd 9x7',
+    spec: { type: 'conv2d', filters: 9, kernelSize: 3, activation: 'relu' },
+    shape: [3, 9, 7, 1],
+  },
+  {
+    label: 'im2col path: stride 2 same, 3x3 kernel, odd 7x7, batch 1',
+    spec: { type: 'conv2d', filters: 12, kernelSize: 3, strides: 2, padding: 'same' },
+    shape: [1, 7, 7, 1],
+  },
+  {
     label: 'rectangular 3x2 kernel, no bias',
     spec: { type: 'conv2d', filters: 3, kernelSize: [3, 2], useBias: false },
     shape: [2, 6, 5, 2],

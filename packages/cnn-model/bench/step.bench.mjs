@@ -1,0 +1,84 @@
+// Step and inference timings for the reference preset on the BUILT package (run `pnpm build` first).
+// Usage: node bench/step.bench.mjs [wasm|cpu ...] [--steps N] [--preset reference|best]
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { createModel, getPreset } from '@mnist-cnn/cnn-model';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+
+const args = process.argv.slice(2);
+const option = (name, fallback) => {
+  const index = args.indexOf(`--${name}`);
+  return index >= 0 ? args[index + 1] : fallback;
+};
+const backends = args.filter((a) => a === 'cpu' || a === 'wasm');
+const presetName = option('preset', 'reference');
+const require = createRequire(import.meta.url);
+setWasmPaths(`${path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'))}/`);
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+async function bench(backend) {
+  await tf.setBackend(backend);
+  const steps = Number(option('steps', backend === 'cpu' ? 5 : 20));
+  const model = createModel(getPreset(presetName), { seed: 1 });
+  const optimizer = tf.train.adam(1e-3);
+  const x = tf.randomNormal([64, 28, 28, 1], 0, 1, 'float32', 1);
+  const labels = tf.tensor1d(
+    Array.from({ length: 64 }, (_, i) => i % 10),
+    'int32',
+  );
+  const step = () => {
+    const { loss, correct, gradients } = model.computeGradients(x, labels);
+    optimizer.applyGradients(gradients);
+    loss.dataSync();
+    tf.dispose([loss, correct, ...Object.values(gradients)]);
+  };
+  for (let i = 0; i < 3; i++) step();
+  const times = [];
+  for (let i = 0; i < steps; i++) {
+    const start = performance.now();
+    step();
+    times.push(performance.now() - start);
+  }
+  // Other processes share the CPU, so profile a few steps and keep each kernel's fastest total.
+  const byKernel = new Map();
+  let kernelCalls = 0;
+  for (let run = 0; run < 5; run++) {
+    const profile = await tf.profile(step);
+    kernelCalls = profile.kernels.filter((k) => !k.name.endsWith('__op')).length;
+    const totals = new Map();
+    for (const k of profile.kernels) {
+      if (k.name.endsWith('__op')) continue; // op wrappers repeat the time of the kernels they run
+      totals.set(k.name, (totals.get(k.name) ?? 0) + k.kernelTimeMs);
+    }
+    for (const [name, ms] of totals) byKernel.set(name, Math.min(byKernel.get(name) ?? Number.POSITIVE_INFINITY, ms));
+  }
+  const top = [...byKernel].sort((a, b) => b[1] - a[1]).slice(0, 14);
+
+  const inferenceBatch = tf.randomNormal([256, 28, 28, 1], 0, 1, 'float32', 2);
+  const infer = () => model.predict(inferenceBatch).dataSync();
+  infer();
+  const inferTimes = [];
+  for (let i = 0; i < (backend === 'cpu' ? 3 : 10); i++) {
+    const start = performance.now();
+    infer();
+    inferTimes.push(performance.now() - start);
+  }
+  const stepMs = median(times);
+  console.log(`\n${backend} · ${presetName} · batch 64 · forward+backward+Adam`);
+  console.log(
+    `  step: median ${stepMs.toFixed(1)} ms, min ${Math.min(...times).toFixed(1)} ms over ${steps} steps → ${(64000 / stepMs).toFixed(0)} img/s`,
+  );
+  console.log(
+    `  inference batch 256: median ${median(inferTimes).toFixed(1)} ms → ${(256000 / median(inferTimes)).toFixed(0)} img/s`,
+  );
+  console.log(`  tf.profile of one step (kernel ms summed by kernel, best of 5; ${kernelCalls} kernel calls):`);
+  for (const [name, ms] of top) console.log(`    ${name.padEnd(22)} ${ms.toFixed(2).padStart(8)}`);
+  tf.dispose([x, labels, inferenceBatch]);
+  optimizer.dispose();
+  model.dispose();
+}
+
+for (const backend of backends.length ? backends : ['wasm', 'cpu']) await bench(backend);
