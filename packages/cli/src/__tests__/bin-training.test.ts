@@ -1,0 +1,254 @@
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { encodeIdx } from '@mnist-cnn/mnist-data';
+import { parse } from 'parse5';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { jpegBytes, mnistTestDigits, paintDigit, pgmBytes, pngBytes } from './fixtures.js';
+import { type BinResult, jsonLines, runBin, tempDir } from './run-bin.js';
+
+/** A model trained on 2,000 images for one epoch scores well above this on the 10,000 test images. */
+const accuracyFloor = 0.7;
+
+const work = tempDir();
+const modelDir = join(work, 'model');
+const reportFile = join(work, 'train-report.html');
+let trained: BinResult;
+
+beforeAll(async () => {
+  trained = await runBin([
+    'train',
+    '--limit',
+    '2000',
+    '--epochs',
+    '1',
+    '--json',
+    '--out',
+    modelDir,
+    '--report',
+    reportFile,
+  ]);
+}, 240_000);
+
+function expectOneLineError(result: BinResult, code: number, message: RegExp): void {
+  expect(result.code).toBe(code);
+  const lines = result.stderr.trimEnd().split('\n');
+  expect(lines).toHaveLength(2);
+  expect(lines[0]).toMatch(/^mnist-cnn: error: /);
+  expect(lines[0]).toMatch(message);
+  expect(lines[1]).toMatch(/^hint: /);
+}
+
+describe('mnist-cnn train (built binary)', () => {
+  it('trains, reports per-epoch JSON lines and a summary with a real test accuracy, and saves the model', () => {
+    expect(trained.stderr).toBe('');
+    expect(trained.code).toBe(0);
+    const records = jsonLines(trained.stdout);
+    expect(records[0]).toMatchObject({ type: 'start', dataset: 'mnist', trainCount: 2000, epochs: 1, resumed: false });
+    expect(records.filter((r) => r.type === 'epoch')).toHaveLength(1);
+    const summary = records.at(-1)!;
+    expect(summary).toMatchObject({
+      type: 'summary',
+      testCount: 10000,
+      epochs: 1,
+      trainCount: 2000,
+      modelPath: modelDir,
+    });
+    expect(summary.testAccuracy).toBeGreaterThan(accuracyFloor);
+    expect(summary.imagesPerSecond).toBeGreaterThan(0);
+    expect(existsSync(join(modelDir, 'model.json'))).toBe(true);
+    expect(existsSync(join(modelDir, 'weights.bin'))).toBe(true);
+    expect(existsSync(join(modelDir, 'checkpoint.mnistckpt'))).toBe(false);
+  });
+
+  it('writes an HTML report with the epoch charts, the confusion matrix and misclassified digits', () => {
+    const html = readFileSync(reportFile, 'utf8');
+    const document = parse(html);
+    const found: string[] = [];
+    const walk = (node: unknown): void => {
+      const element = node as { tagName?: string; attrs?: { name: string; value: string }[]; childNodes?: unknown[] };
+      const chart = element.attrs?.find((a) => a.name === 'data-chart')?.value;
+      if (chart) found.push(chart);
+      if (element.tagName === 'figure') found.push('figure');
+      for (const child of element.childNodes ?? []) walk(child);
+    };
+    walk(document);
+    expect(found).toEqual(expect.arrayContaining(['loss-chart', 'accuracy-chart', 'confusion-matrix']));
+    expect(found.filter((f) => f === 'figure').length).toBeGreaterThan(10);
+    expect(html).not.toMatch(/<script|<link/);
+  });
+});
+
+describe('mnist-cnn evaluate (built binary)', () => {
+  it('gives the same accuracy as train measured, as JSON', async () => {
+    const result = await runBin(['evaluate', '--model', modelDir, '--json']);
+    expect(result.code).toBe(0);
+    const [record] = jsonLines(result.stdout);
+    const summary = jsonLines(trained.stdout).at(-1)!;
+    expect(record).toMatchObject({ type: 'evaluation', count: 10000, split: 'test' });
+    expect(record!.accuracy).toBeCloseTo(summary.testAccuracy as number, 6);
+    const matrix = record!.confusionMatrix as number[][];
+    expect(matrix.flat().reduce((a, b) => a + b, 0)).toBe(10000);
+  });
+
+  it('prints per-class metrics and the confusion matrix as tables, and writes a report', async () => {
+    const report = join(work, 'evaluate.html');
+    const result = await runBin(['evaluate', '--model', modelDir, '--limit', '500', '--report', report]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/accuracy: \d+\.\d\d% \(\d+ of 500\)/);
+    expect(result.stdout).toMatch(/^ {2}class +precision +recall +F1 +support$/m);
+    expect(result.stdout).toMatch(/^ {2}true\\pred +0 +1 +2 +3 +4 +5 +6 +7 +8 +9$/m);
+    expect(readFileSync(report, 'utf8')).toContain('data-chart="confusion-matrix"');
+  });
+
+  it('exits 1 for a missing model and for corrupt model files', async () => {
+    expectOneLineError(await runBin(['evaluate', '--model', join(work, 'nope')]), 1, /no model at .*nope/);
+    const broken = join(work, 'broken');
+    mkdirSync(broken);
+    copyFileSync(join(modelDir, 'model.json'), join(broken, 'model.json'));
+    writeFileSync(join(broken, 'weights.bin'), readFileSync(join(modelDir, 'weights.bin')).subarray(0, 1000));
+    expectOneLineError(await runBin(['evaluate', '--model', broken]), 1, /cannot load the model/);
+    writeFileSync(join(broken, 'model.json'), '{ not json');
+    const picture = join(work, 'seven.png');
+    writeFileSync(picture, pngBytes(paintDigit(mnistTestDigits(1).images[0]!)));
+    expectOneLineError(await runBin(['predict', '--model', broken, picture]), 1, /cannot load the model in .*broken/);
+  });
+});
+
+describe('mnist-cnn predict (built binary)', () => {
+  const { images, labels } = mnistTestDigits(10);
+  const variants: Record<string, (digit: Uint8Array) => Uint8Array> = {
+    png: (digit) => pngBytes(paintDigit(digit)),
+    // Dark blue ink on cream paper, 4× larger, off-centre: what a photo of a handwritten digit looks like.
+    'big-coloured.png': (digit) =>
+      pngBytes(
+        paintDigit(digit, {
+          scale: 4,
+          width: 180,
+          height: 150,
+          left: 50,
+          top: 15,
+          ink: [30, 30, 140],
+          paper: [245, 235, 200],
+        }),
+      ),
+    jpg: (digit) => jpegBytes(paintDigit(digit, { scale: 3, ink: [10, 10, 10], paper: [250, 250, 250] })),
+    pgm: (digit) => pgmBytes(paintDigit(digit, { scale: 2 })),
+  };
+  const files: Record<string, string[]> = {};
+  beforeAll(() => {
+    for (const [suffix, make] of Object.entries(variants)) {
+      files[suffix] = images.map((digit, i) => {
+        const file = join(work, `digit-${i}.${suffix}`);
+        writeFileSync(file, make(digit));
+        return file;
+      });
+    }
+  });
+
+  it.each(Object.keys(variants))('classifies %s pictures of real MNIST digits, as JSON', async (suffix) => {
+    const result = await runBin(['predict', '--model', modelDir, '--json', ...files[suffix]!]);
+    expect(result.code).toBe(0);
+    const records = jsonLines(result.stdout);
+    expect(records).toHaveLength(10);
+    records.forEach((record, i) => {
+      expect(record).toMatchObject({ type: 'prediction', file: files[suffix]![i] });
+      const top = record.top as { label: number; probability: number }[];
+      expect(top).toHaveLength(3);
+      expect(top[0]!.label).toBe(record.label);
+      expect(top[0]!.probability).toBeGreaterThanOrEqual(top[1]!.probability);
+    });
+    const correct = records.filter((record, i) => record.label === labels[i]).length;
+    expect(correct).toBeGreaterThanOrEqual(7);
+  });
+
+  it('prints the label and top-3 probabilities per file', async () => {
+    const result = await runBin(['predict', '--model', modelDir, files.png![0]!, files.pgm![1]!]);
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/digit-0\.png: \d {2}\(\d \d+\.\d%, \d \d+\.\d%, \d \d+\.\d%\)$/);
+  });
+
+  it('classifies the images of an IDX file', async () => {
+    const idx = join(work, 'digits-idx3-ubyte');
+    const pixels = new Uint8Array(10 * 784);
+    images.forEach((digit, i) => {
+      pixels.set(digit, i * 784);
+    });
+    writeFileSync(idx, encodeIdx({ dtype: 'uint8', shape: [10, 28, 28], data: pixels }));
+    const result = await runBin(['predict', '--model', modelDir, '--json', '--limit', '6', idx]);
+    expect(result.code).toBe(0);
+    const records = jsonLines(result.stdout);
+    expect(records.map((r) => r.index)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(records.filter((r, i) => r.label === labels[i]).length).toBeGreaterThanOrEqual(4);
+  });
+});
+
+describe('mnist-cnn show --model (built binary)', () => {
+  it('prints the prediction beside each digit', async () => {
+    const result = await runBin(['show', '--model', modelDir, '--count', '3']);
+    expect(result.code).toBe(0);
+    expect(result.stdout.match(/predicted \d/g)).toHaveLength(3);
+    expect(result.stdout).toMatch(/#2 {2}label 1/);
+  });
+});
+
+describe('Ctrl-C during mnist-cnn train (built binary)', () => {
+  it('writes a checkpoint, exits 130 saying how to resume, and --resume finishes the run', async () => {
+    const out = join(work, 'interrupted');
+    const args = ['train', '--limit', '3000', '--epochs', '1', '--batch-size', '32', '--json', '--out', out];
+    let sent = false;
+    const interrupted = await runBin(args, {
+      onStdout: (text, child) => {
+        if (!sent && text.includes('"type":"start"')) {
+          sent = true;
+          child.kill('SIGINT');
+        }
+      },
+    });
+    expect(interrupted.code).toBe(130);
+    expect(interrupted.stderr).toMatch(/interrupted; checkpoint saved to .*checkpoint\.mnistckpt/);
+    expect(interrupted.stderr).toContain(
+      `resume with: mnist-cnn train --limit 3000 --epochs 1 --batch-size 32 --json --out ${out} --resume`,
+    );
+    expect(existsSync(join(out, 'checkpoint.mnistckpt'))).toBe(true);
+    expect(existsSync(join(out, 'model.json'))).toBe(false);
+
+    const resumed = await runBin([...args, '--resume']);
+    expect(resumed.code).toBe(0);
+    const records = jsonLines(resumed.stdout);
+    expect(records[0]).toMatchObject({ type: 'start', resumed: true });
+    expect(records.at(-1)!.testAccuracy).toBeGreaterThan(accuracyFloor);
+    expect(existsSync(join(out, 'model.json'))).toBe(true);
+  });
+
+  it('refuses --resume when there is no checkpoint', async () => {
+    expectOneLineError(
+      await runBin(['train', '--resume', '--out', join(work, 'fresh')]),
+      1,
+      /no checkpoint to resume from/,
+    );
+  });
+});
+
+describe('mnist-cnn bench (built binary)', () => {
+  it('reports training and inference throughput on the cpu backend', async () => {
+    const result = await runBin([
+      'bench',
+      '--backend',
+      'cpu',
+      '--steps',
+      '2',
+      '--batch-size',
+      '16',
+      '--inference-images',
+      '128',
+      '--json',
+    ]);
+    expect(result.code).toBe(0);
+    const [record] = jsonLines(result.stdout);
+    expect(record).toMatchObject({ type: 'bench', backend: 'cpu', batchSize: 16, inferenceImages: 128 });
+    expect(record!.trainingImagesPerSecond).toBeGreaterThan(0);
+    expect(record!.inferenceImagesPerSecond).toBeGreaterThan(0);
+  });
+});
