@@ -55,6 +55,7 @@ export {
   resolveTrainOptions,
   type TrainOptions,
 } from './options.js';
+export { getRecipe, type Recipe, type RecipeName, recipes } from './recipes.js';
 export { createRng, createRngFromState, deriveSeed, type Rng, type RngState, shuffleInPlace } from './rng.js';
 export {
   type LearningRateSchedule,
