@@ -1,0 +1,36 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const srcDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+async function importGraph(file: string, seen = new Map<string, string[]>()): Promise<Map<string, string[]>> {
+  if (seen.has(file)) return seen;
+  const source = await readFile(join(srcDir, file), 'utf8');
+  const specifiers = [...source.matchAll(/^(?:import|export)[^'"]*from\s+'([^']+)'|^import\s+'([^']+)'/gm)].map(
+    (match) => (match[1] ?? match[2])!,
+  );
+  seen.set(file, specifiers);
+  for (const specifier of specifiers) {
+    if (specifier.startsWith('./')) await importGraph(specifier.slice(2).replace(/\.js$/, '.ts'), seen);
+  }
+  return seen;
+}
+
+describe('the browser entry', () => {
+  it('reaches no node: module and no Node-only file', async () => {
+    const graph = await importGraph('index.ts');
+    expect(graph.size).toBeGreaterThan(10);
+    const offenders = [...graph].flatMap(([file, specifiers]) =>
+      specifiers.filter((s) => s.startsWith('node:') || s.includes('/node')).map((s) => `${file} → ${s}`),
+    );
+    expect(offenders).toEqual([]);
+  });
+
+  it('while the Node entry does add the Node-only helpers', async () => {
+    const graph = await importGraph('node.ts');
+    expect(graph.get('node-checkpoint.ts')).toContain('node:fs/promises');
+    expect(graph.get('node-backend.ts')).toContain('node:module');
+  });
+});
