@@ -53,7 +53,24 @@ export class MaxPool2dLayer implements Layer {
       ],
       edgeValue,
     );
+    // Resizing straight to the odd input size avoids a slice (a slow strided copy on cpu) when the kernel's
+    // floor(i · in / out) row mapping happens to equal the pooling windows, e.g. pool 2 with one leftover row.
+    if (resizeMatchesWindows(h, oh + extraH, ph) && resizeMatchesWindows(w, ow + extraW, pw)) {
+      return tf.image.resizeNearestNeighbor(padded, [h, w]);
+    }
     const full = tf.image.resizeNearestNeighbor(padded, [(oh + extraH) * ph, (ow + extraW) * pw]);
     return tf.slice(full, [0, 0, 0, 0], [n, h, w, c]);
   }
+}
+
+/** Whether nearest-neighbour resizing of `rows` pooled rows to `size` maps input row i to window floor(i / pool). */
+function resizeMatchesWindows(size: number, rows: number, pool: number): boolean {
+  const ratio = rows / size;
+  const ratio32 = Math.fround(ratio);
+  for (let i = 0; i < size; i++) {
+    const window = Math.min(Math.floor(i / pool), rows - 1);
+    if (Math.min(Math.floor(i * ratio), rows - 1) !== window) return false;
+    if (Math.min(Math.floor(Math.fround(i * ratio32)), rows - 1) !== window) return false;
+  }
+  return true;
 }

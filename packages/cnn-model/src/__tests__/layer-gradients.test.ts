@@ -169,6 +169,11 @@ describe('layer gradients match tfjs-core stock gradients (cpu)', () => {
     expect(relativeError(ours[0]!, stock[0]!)).toBeLessThan(1e-6);
   });
 
+  it('maxPool2d 3x3 on 11x10 input (leftover rows and columns), batch 2', () => {
+    const { ours, stock } = compareWithStock({ type: 'maxPool2d', poolSize: 3 }, [2, 11, 10, 2]);
+    expect(relativeError(ours[0]!, stock[0]!)).toBeLessThan(1e-6);
+  });
+
   it('dense relu', () => {
     const { ours, stock } = compareWithStock({ type: 'dense', units: 6, activation: 'relu' }, [4, 5]);
     for (const [i, g] of ours.entries()) expect(relativeError(g, stock[i]!)).toBeLessThan(1e-5);
