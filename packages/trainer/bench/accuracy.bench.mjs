@@ -16,6 +16,11 @@ const { values } = parseArgs({
     backend: { type: 'string', default: 'wasm' },
     limit: { type: 'string' },
     seed: { type: 'string', default: '42' },
+    // Overrides of the recipe, for tuning: --batch-size 32 --lr 0.002 --schedule cosine --epochs 2
+    'batch-size': { type: 'string' },
+    lr: { type: 'string' },
+    schedule: { type: 'string' },
+    epochs: { type: 'string' },
     child: { type: 'string' },
   },
 });
@@ -43,6 +48,7 @@ async function child(name) {
   const result = await train({
     ...recipe,
     ...(run.epochs ? { epochs: run.epochs } : {}),
+    ...overrides(),
     train: dataset.train,
     seed: Number(values.seed),
     ...(values.limit ? { limit: Number(values.limit) } : {}),
@@ -63,15 +69,30 @@ async function child(name) {
   };
 }
 
+function overrides() {
+  return {
+    ...(values['batch-size'] ? { batchSize: Number(values['batch-size']) } : {}),
+    ...(values.lr ? { learningRate: Number(values.lr) } : {}),
+    ...(values.schedule ? { schedule: values.schedule } : {}),
+    ...(values.epochs ? { epochs: Number(values.epochs) } : {}),
+  };
+}
+
 if (values.child) {
   console.log(JSON.stringify(await child(values.child)));
 } else {
   const script = fileURLToPath(import.meta.url);
-  console.log(`accuracy bench on ${values.backend}${values.limit ? `, first ${values.limit} training images` : ''}`);
+  const changed = JSON.stringify(overrides());
+  console.log(
+    `accuracy bench on ${values.backend}${values.limit ? `, first ${values.limit} training images` : ''}` +
+      `${changed === '{}' ? '' : `, recipe overrides ${changed}`}`,
+  );
   for (const name of values.runs.split(',')) {
     if (!runs[name]) throw new Error(`unknown run ${name}; expected ${Object.keys(runs).join(', ')}`);
     const args = [script, '--child', name, '--backend', values.backend, '--seed', values.seed];
     if (values.limit) args.push('--limit', values.limit);
+    for (const flag of ['batch-size', 'lr', 'schedule', 'epochs'])
+      if (values[flag]) args.push(`--${flag}`, values[flag]);
     const { stdout } = await new Promise((resolve, reject) =>
       execFile(process.execPath, args, { maxBuffer: 1 << 24 }, (error, out, err) =>
         error ? reject(new Error(`${name} failed: ${err || error.message}`)) : resolve({ stdout: out }),

@@ -93,6 +93,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     checkSameModel(checkpoint.model.spec, spec, options.checkpoint?.location);
   }
 
+  // Without an initBackend call tfjs picks its preferred backend lazily; wasm can only start asynchronously.
+  await tf.ready();
   const { model, created } = buildModel(options.model, resolved.seed);
   const optimizer = new TrainingOptimizer(resolved.optimizer, resolved.learningRate);
   try {
