@@ -16,7 +16,7 @@ export async function runBench(
   context: CommandContext,
 ): Promise<number> {
   const { renderer } = context;
-  const backend = await startBackend(values.backend as 'wasm' | 'cpu' | 'auto');
+  const backend = await startBackend(values.backend);
   const dataset = await loadCliDataset(values, renderer);
   const batches = values.steps + warmupBatches;
   const limit = Math.min(dataset.train.count, batches * values.batchSize);

@@ -49,6 +49,18 @@ const modelOption = {
   model: { kind: 'string', valueName: 'dir', default: './mnist-model', description: 'Directory of a saved model.' },
 } as const satisfies OptionTable;
 
+/** The architecture presets of @mnist-cnn/cnn-model (a unit test keeps this list in step with the library). */
+export const presetNames = ['reference', 'best'] as const;
+
+const presetOption = {
+  preset: {
+    kind: 'choice',
+    choices: presetNames,
+    default: 'reference',
+    description: 'Model architecture: reference (the classic 2-conv net) or best (batch norm + dropout).',
+  },
+} as const satisfies OptionTable;
+
 const batchSizeOption = {
   batchSize: { kind: 'integer', valueName: 'n', default: 64, min: 1, max: 65536, description: 'Images per batch.' },
 } as const satisfies OptionTable;
@@ -63,7 +75,7 @@ export const trainDefinition = {
   args: [],
   options: {
     ...backendOption,
-    preset: { kind: 'string', valueName: 'name', default: 'reference', description: 'Model architecture preset.' },
+    ...presetOption,
     epochs: {
       kind: 'integer',
       valueName: 'n',
@@ -76,11 +88,19 @@ export const trainDefinition = {
     lr: {
       kind: 'number',
       valueName: 'rate',
+      default: 0.001,
       min: 0,
+      max: 10,
       exclusiveMin: true,
-      description: "Learning rate (default: the optimizer's).",
+      description: 'Base learning rate (schedules scale it).',
     },
     optimizer: { kind: 'choice', choices: ['adam', 'sgd', 'rmsprop'], default: 'adam', description: 'Optimizer.' },
+    schedule: {
+      kind: 'choice',
+      choices: ['constant', 'step', 'exponential', 'cosine', 'one-cycle'],
+      default: 'constant',
+      description: 'Learning-rate schedule over the run.',
+    },
     seed: {
       kind: 'integer',
       valueName: 'n',
@@ -132,7 +152,14 @@ export const evaluateDefinition = {
     ...dataOptions,
     split: { kind: 'choice', choices: ['test', 'train'], default: 'test', description: 'Which split to evaluate on.' },
     limit: { kind: 'integer', valueName: 'n', min: 1, description: 'Evaluate the first n images only.' },
-    ...batchSizeOption,
+    batchSize: {
+      kind: 'integer',
+      valueName: 'n',
+      default: 256,
+      min: 1,
+      max: 65536,
+      description: 'Images per forward pass (memory use only).',
+    },
     ...jsonOption,
     ...reportOption,
   },
@@ -210,7 +237,7 @@ export const benchDefinition = {
   args: [],
   options: {
     ...backendOption,
-    preset: { kind: 'string', valueName: 'name', default: 'reference', description: 'Model architecture preset.' },
+    ...presetOption,
     ...batchSizeOption,
     steps: {
       kind: 'integer',

@@ -16,14 +16,14 @@ export async function runEvaluate(
   context: CommandContext,
 ): Promise<number> {
   const { renderer } = context;
-  const backend = await startBackend(values.backend as 'wasm' | 'cpu' | 'auto');
+  const backend = await startBackend(values.backend);
   const model = await loadCliModel(values.model);
   const dataset = await loadCliDataset(values, renderer);
   const split = dataset[values.split];
   const classNames = model.spec.classNames ?? dataset.classNames;
   const started = performance.now();
   const result = evaluate(model, split, {
-    batchSize: Math.max(values.batchSize, 256),
+    batchSize: values.batchSize,
     ...(values.limit === undefined ? {} : { limit: values.limit }),
   });
   const durationMs = performance.now() - started;

@@ -44,6 +44,7 @@ export type { ParsedCommandLine } from './parse-args.js';
 export { parseCommandLine, validateOptions } from './parse-args.js';
 export type { GrayImage } from './pgm.js';
 export { encodePgm, PgmFormatError, parsePgm } from './pgm.js';
+export type { CliReferenceOptions } from './reference.js';
 export { optionTable, renderCliReference } from './reference.js';
 export type { JsonRecord, OutputMode, ProgressState, Renderer } from './renderer.js';
 export { chooseOutputMode, createRenderer, progressBar, progressLine } from './renderer.js';

@@ -18,7 +18,7 @@ export async function runPredict(
   const { renderer } = context;
   const inputs: ImageInput[] = [];
   for (const file of context.positionals) inputs.push(...(await readImageInputs(file, values.limit)));
-  await startBackend(values.backend as 'wasm' | 'cpu' | 'auto');
+  await startBackend(values.backend);
   const model = await loadCliModel(values.model);
   const [rows, cols, channels] = model.spec.inputShape;
   if (rows !== mnistSize || cols !== mnistSize || channels !== 1) {

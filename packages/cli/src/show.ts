@@ -31,7 +31,7 @@ export async function runShow(
   let model: CnnModel | undefined;
   let probabilities: Float32Array | undefined;
   if (values.model !== undefined) {
-    await startBackend(values.backend as 'wasm' | 'cpu' | 'auto');
+    await startBackend(values.backend);
     model = await loadCliModel(values.model);
     probabilities = predictImages(model, block, count);
   }

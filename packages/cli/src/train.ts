@@ -27,7 +27,7 @@ export async function runTrain(values: TrainValues, context: CommandContext): Pr
       hint: 'run without --resume to start a new run, or pass the --out directory of the interrupted run',
     });
   }
-  const backend = await startBackend(values.backend as 'wasm' | 'cpu' | 'auto');
+  const backend = await startBackend(values.backend);
   const dataset = await loadCliDataset(values, renderer);
   const history: EpochHistoryEntry[] = [];
   interrupt.graceful = true;
@@ -36,8 +36,9 @@ export async function runTrain(values: TrainValues, context: CommandContext): Pr
     train: dataset.train,
     epochs: values.epochs,
     batchSize: values.batchSize,
-    ...(values.lr === undefined ? {} : { learningRate: values.lr }),
-    optimizer: values.optimizer as 'adam' | 'sgd' | 'rmsprop',
+    learningRate: values.lr,
+    optimizer: values.optimizer,
+    schedule: values.schedule,
     seed: values.seed,
     ...(values.limit === undefined ? {} : { limit: values.limit }),
     validationSplit: values.validationSplit,

@@ -1,10 +1,11 @@
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeIdx } from '@mnist-cnn/mnist-data';
 import { parse } from 'parse5';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { jpegBytes, mnistTestDigits, paintDigit, pgmBytes, pngBytes } from './fixtures.js';
-import { type BinResult, jsonLines, runBin, tempDir } from './run-bin.js';
+import { escRegExp, jpegBytes, mnistTestDigits, paintDigit, pgmBytes, pngBytes } from './fixtures.js';
+import { type BinResult, binPath, childEnv, jsonLines, runBin, tempDir } from './run-bin.js';
 
 /** A model trained on 2,000 images for one epoch scores well above this on the 10,000 test images. */
 const accuracyFloor = 0.7;
@@ -251,4 +252,47 @@ describe('mnist-cnn bench (built binary)', () => {
     expect(record!.trainingImagesPerSecond).toBeGreaterThan(0);
     expect(record!.inferenceImagesPerSecond).toBeGreaterThan(0);
   });
+});
+
+const hasScript = spawnSync('script', ['--version']).status === 0;
+
+describe('mnist-cnn train on a terminal (built binary under a pseudo-terminal)', () => {
+  const trainInTerminal = (env: Record<string, string>) =>
+    new Promise<string>((resolve, reject) => {
+      const command = [
+        process.execPath,
+        binPath,
+        'train',
+        '--limit',
+        '320',
+        '--batch-size',
+        '32',
+        '--out',
+        join(work, 'tty-model'),
+      ].join(' ');
+      const child = spawn('script', ['-qec', command, '/dev/null'], { env: childEnv(env) });
+      let output = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        output += chunk;
+      });
+      child.on('error', reject);
+      child.on('close', () => resolve(output));
+    });
+
+  it.skipIf(!hasScript)('draws a live progress bar in colour (skipped without util-linux script)', async () => {
+    const output = await trainInTerminal({ TERM: 'xterm-256color' });
+    expect(output).toMatch(escRegExp(String.raw`\rESC\[2K.*epoch 1\/1.*█`));
+    expect(output).toMatch(escRegExp(String.raw`ESC\[36m`));
+    expect(output).toContain('test accuracy:');
+  });
+
+  it.skipIf(!hasScript)(
+    'draws the bar without colours when NO_COLOR is set (skipped without util-linux script)',
+    async () => {
+      const output = await trainInTerminal({ TERM: 'xterm-256color', NO_COLOR: '1' });
+      expect(output).toMatch(escRegExp(String.raw`\rESC\[2K`));
+      expect(output).not.toMatch(escRegExp(String.raw`ESC\[(?!2K)[\d;]*m`));
+      expect(output).toContain('test accuracy:');
+    },
+  );
 });

@@ -136,3 +136,8 @@ export function shiftedCorrelation(a: Uint8Array, b: Uint8Array, reach = 2): num
   }
   return best;
 }
+
+/** A RegExp whose source spells the escape character as `ESC`, for tests that check ANSI sequences. */
+export function escRegExp(source: string, flags?: string): RegExp {
+  return new RegExp(source.replaceAll('ESC', '\u001b'), flags);
+}

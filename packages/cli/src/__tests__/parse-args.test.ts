@@ -28,7 +28,7 @@ describe('parseCommandLine', () => {
       dataset: 'mnist',
       augment: false,
       json: false,
-      lr: undefined,
+      lr: 0.001,
       limit: undefined,
     });
   });
@@ -107,5 +107,13 @@ describe('the command table', () => {
     const values = validateOptions(trainDefinition, raw);
     expect(values.epochs).toBe(trainDefinition.options.epochs.default);
     expect(values.validationSplit).toBe(0);
+  });
+});
+
+describe('the preset list', () => {
+  it('matches the presets @mnist-cnn/cnn-model ships', async () => {
+    const { presets } = await import('@mnist-cnn/cnn-model');
+    const { presetNames } = await import('../definitions.js');
+    expect([...presetNames].sort()).toEqual(Object.keys(presets).sort());
   });
 });

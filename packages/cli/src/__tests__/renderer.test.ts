@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { besideText, renderDigit } from '../digit-art.js';
 import { colorEnabled, memoryIo } from '../io.js';
 import { chooseOutputMode, createRenderer, type ProgressState } from '../renderer.js';
+import { escRegExp } from './fixtures.js';
 
-const ansi = /\u001b\[/;
+const ansi = escRegExp(String.raw`ESC\[`);
 
 function epochOfProgress(batches: number): ProgressState[] {
   return Array.from({ length: batches }, (_, i) => ({
@@ -47,7 +48,7 @@ describe('renderers', () => {
     const lines = io.stdoutText().trimEnd().split('\n');
     expect(lines.filter((line) => line.startsWith('epoch 1/2  batch'))).toHaveLength(9);
     expect(lines.at(-1)).toBe('epoch 1/2 done');
-    expect(io.stdoutText()).not.toMatch(/[\r\u001b]/);
+    expect(io.stdoutText()).not.toMatch(escRegExp(String.raw`[\rESC]`));
   });
 
   it('TTY mode redraws one bar in place, in colour, and clears it before other output', () => {
@@ -59,7 +60,7 @@ describe('renderers', () => {
     expect(out.split('\r').length - 1).toBeGreaterThanOrEqual(5);
     expect(out).toMatch(ansi);
     expect(out).toContain('4/4');
-    expect(out).toMatch(/\r\u001b\[2Kafter\n$/);
+    expect(out).toMatch(escRegExp(String.raw`\rESC\[2Kafter\n$`));
   });
 
   it('never colours with NO_COLOR, nor off a terminal', () => {
@@ -70,7 +71,7 @@ describe('renderers', () => {
     const renderer = createRenderer('tty', io);
     renderer.progress(epochOfProgress(3)[1]!);
     renderer.warn('careful');
-    expect(io.stdoutText() + io.stderrText()).not.toMatch(/\u001b\[(?!2K)/);
+    expect(io.stdoutText() + io.stderrText()).not.toMatch(escRegExp(String.raw`ESC\[(?!2K)`));
   });
 });
 
