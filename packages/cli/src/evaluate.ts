@@ -27,24 +27,6 @@ export async function runEvaluate(
     ...(values.limit === undefined ? {} : { limit: values.limit }),
   });
   const durationMs = performance.now() - started;
-  renderer.record(
-    {
-      type: 'evaluation',
-      model: values.model,
-      dataset: dataset.name,
-      split: values.split,
-      backend: backend.backend,
-      durationMs,
-      ...evaluationRecord(result),
-    },
-    [
-      `model ${values.model} on ${describeSource(dataset)}, ${values.split} split; backend ${describeBackend(backend)}`,
-      '',
-      `accuracy: ${renderer.style.bold(formatPercent(result.accuracy))} (${formatCount(result.count - result.misclassified.length)} of ${formatCount(result.count)})  loss: ${result.loss.toFixed(4)}`,
-      '',
-      ...evaluationTables(result, classNames),
-    ],
-  );
   if (values.report !== undefined) {
     await writeReport(values.report, {
       title: `mnist-cnn evaluation: ${values.model}`,
@@ -57,8 +39,27 @@ export async function runEvaluate(
       ],
       ...evaluationReport(result, split, classNames),
     });
-    renderer.text(`report written to ${values.report}`);
   }
+  renderer.record(
+    {
+      type: 'evaluation',
+      model: values.model,
+      dataset: dataset.name,
+      split: values.split,
+      backend: backend.backend,
+      durationMs,
+      ...evaluationRecord(result),
+      ...(values.report === undefined ? {} : { report: values.report }),
+    },
+    [
+      `model ${values.model} on ${describeSource(dataset)}, ${values.split} split; backend ${describeBackend(backend)}`,
+      '',
+      `accuracy: ${renderer.style.bold(formatPercent(result.accuracy))} (${formatCount(result.count - result.misclassified.length)} of ${formatCount(result.count)})  loss: ${result.loss.toFixed(4)}`,
+      '',
+      ...evaluationTables(result, classNames),
+      ...(values.report === undefined ? [] : ['', `report written to ${values.report}`]),
+    ],
+  );
   model.dispose();
   return ExitCode.ok;
 }
