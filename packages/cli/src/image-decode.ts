@@ -1,14 +1,10 @@
+import type { LuminanceImage } from '@mnist-cnn/mnist-data';
 import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
 import { isPgm, parsePgm } from './pgm.js';
 
 /** A decoded picture as luminance and opacity, each 0…1, row-major. */
-export interface LuminanceImage {
-  readonly width: number;
-  readonly height: number;
-  readonly luminance: Float32Array;
-  readonly alpha: Float32Array;
-}
+export type { LuminanceImage };
 
 /** The image formats `predict` reads, told apart by their first bytes, not their names. */
 export type ImageFormat = 'png' | 'jpeg' | 'pgm' | 'idx';

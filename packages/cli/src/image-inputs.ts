@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
+import { mnistSize, toMnistDigit } from '@mnist-cnn/mnist-data';
 import { gunzipIfNeededNode, parseIdx } from '@mnist-cnn/mnist-data/node';
 import { CliError } from './errors.js';
 import { decodeImage, ImageDecodeError, sniffImageFormat } from './image-decode.js';
-import { mnistSize, toMnistDigit } from './mnist-preprocess.js';
 
 /** One 28×28 image ready for the model, and where it came from. */
 export interface ImageInput {

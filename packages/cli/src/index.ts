@@ -26,7 +26,6 @@ export type { ImageFormat, LuminanceImage } from './image-decode.js';
 export { decodeImage, ImageDecodeError, sniffImageFormat } from './image-decode.js';
 export type { CliIo, OutputStream } from './io.js';
 export { colorEnabled, memoryIo, processIo } from './io.js';
-export { centreOfMass, inkMap, mnistDigitBox, mnistSize, toMnistDigit } from './mnist-preprocess.js';
 export type {
   ArgumentDefinition,
   BooleanOption,

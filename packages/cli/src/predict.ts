@@ -1,3 +1,4 @@
+import { mnistSize } from '@mnist-cnn/mnist-data';
 import { predictImages } from '@mnist-cnn/trainer';
 import { startBackend } from './backend-setup.js';
 import type { CommandContext } from './cli.js';
@@ -5,7 +6,6 @@ import type { predictDefinition } from './definitions.js';
 import { CliError, ExitCode } from './errors.js';
 import { formatPercent } from './format.js';
 import { type ImageInput, readImageInputs } from './image-inputs.js';
-import { mnistSize } from './mnist-preprocess.js';
 import { loadCliModel } from './model-files.js';
 import type { OptionValues } from './option-types.js';
 import { formatClass, topPredictions } from './predictions.js';

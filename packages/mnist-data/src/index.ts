@@ -46,6 +46,15 @@ export {
   readIdxHeader,
 } from './idx.js';
 export {
+  centreOfMass,
+  inkMap,
+  type LuminanceImage,
+  mnistDigitBox,
+  mnistSize,
+  resampleArea,
+  toMnistDigit,
+} from './mnist-style.js';
+export {
   DATASET_FILE_KEYS,
   DATASET_NAMES,
   DATASETS,

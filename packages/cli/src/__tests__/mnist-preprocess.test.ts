@@ -1,6 +1,6 @@
+import { centreOfMass, toMnistDigit } from '@mnist-cnn/mnist-data';
 import { describe, expect, it } from 'vitest';
 import { decodeImage, ImageDecodeError, sniffImageFormat } from '../image-decode.js';
-import { centreOfMass, toMnistDigit } from '../mnist-preprocess.js';
 import { encodePgm, PgmFormatError, parsePgm } from '../pgm.js';
 import {
   correlation,

@@ -1,4 +1,10 @@
-import type { LuminanceImage } from './image-decode.js';
+/** A decoded picture as luminance and alpha, each 0…1, row-major; what {@link toMnistDigit} takes. */
+export interface LuminanceImage {
+  readonly width: number;
+  readonly height: number;
+  readonly luminance: Float32Array;
+  readonly alpha: Float32Array;
+}
 
 /** Side of an MNIST image. */
 export const mnistSize = 28;
