@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dFilterGradient, conv2dInputGradient, type Pads } from './conv-gradients.js';
+import { fastKernelNames, hasFastKernel, runFastKernel } from './fast-kernels.js';
 import type { ForwardMode, Layer } from './layer.js';
 import { sumToLastAxis } from './reduce.js';
 import { type Conv2dLayerSpec, convAxis, type LayerPlan, pair } from './spec.js';
@@ -30,15 +31,22 @@ export class Conv2dLayer implements Layer {
   forward(input: tf.Tensor, _mode: ForwardMode) {
     const x = input as tf.Tensor4D;
     const [filter, bias] = this.variables as [tf.Variable<tf.Rank.R4>, tf.Variable<tf.Rank.R1>?];
-    const y = tf.fused.conv2d({
-      x,
-      filter,
-      strides: this.strides,
-      pad: this.padding,
-      bias,
-      activation: this.activation,
-    });
+    const { top, bottom, left, right } = this.pads;
+    const attrs = { strides: this.strides, pads: [top, bottom, left, right], relu: this.activation === 'relu' };
+    const y = hasFastKernel(fastKernelNames.conv2d)
+      ? (runFastKernel(fastKernelNames.conv2d, bias ? { x, filter, bias } : { x, filter }, attrs) as tf.Tensor4D)
+      : tf.fused.conv2d({ x, filter, strides: this.strides, pad: this.padding, bias, activation: this.activation });
     const backward = (dy: tf.Tensor, needInputGradient: boolean) => {
+      if (hasFastKernel(fastKernelNames.conv2dBackprop)) {
+        const inputs: tf.NamedTensorMap = attrs.relu ? { x, filter, dy, y } : { x, filter, dy };
+        const outputs = runFastKernel(fastKernelNames.conv2dBackprop, inputs, {
+          ...attrs,
+          bias: bias !== undefined,
+          inputGradient: needInputGradient,
+        }) as tf.Tensor[];
+        const dx = needInputGradient ? outputs.pop()! : null;
+        return { dx, grads: outputs };
+      }
       const dz = (this.activation === 'relu' ? tf.mul(dy, tf.step(y)) : dy) as tf.Tensor4D;
       const grads: tf.Tensor[] = [conv2dFilterGradient(x, dz, this.kernel, this.strides, this.pads)];
       if (bias) grads.push(sumToLastAxis(dz));

@@ -1,5 +1,6 @@
 export type { ModelFormatErrorCode, ModelSpecErrorCode } from './errors.js';
 export { ModelFormatError, ModelSpecError } from './errors.js';
+export { fastKernelNames, registerFastKernels, unregisterFastKernels } from './fast-kernels.js';
 export { toKerasTopology } from './keras-topology.js';
 export type { TrainingStepResult } from './model.js';
 export { CnnModel, createModel } from './model.js';

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { fastKernelNames, hasFastKernel, runFastKernel } from './fast-kernels.js';
 import type { ForwardMode, Layer } from './layer.js';
 import { type LayerPlan, type MaxPool2dLayerSpec, pair } from './spec.js';
 
@@ -17,8 +18,14 @@ export class MaxPool2dLayer implements Layer {
 
   forward(input: tf.Tensor, _mode: ForwardMode) {
     const x = input as tf.Tensor4D;
-    const y = tf.maxPool(x, this.pool, this.pool, 'valid');
+    const attrs = { pool: this.pool };
+    const y = hasFastKernel(fastKernelNames.maxPool)
+      ? (runFastKernel(fastKernelNames.maxPool, { x }, attrs) as tf.Tensor4D)
+      : tf.maxPool(x, this.pool, this.pool, 'valid');
     const backward = (dy: tf.Tensor) => {
+      if (hasFastKernel(fastKernelNames.maxPoolBackprop)) {
+        return { dx: runFastKernel(fastKernelNames.maxPoolBackprop, { x, dy }, attrs) as tf.Tensor, grads: [] };
+      }
       const [ph, pw] = this.pool;
       const isMax = this.maximaMask(x, y);
       const tiesPerWindow = tf.mul(tf.avgPool(isMax, this.pool, this.pool, 'valid'), ph * pw);

@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 // Vite resolves this ESM file's extensionless imports; the gradients it registers are only the reference here.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchNormLayer } from '../batch-norm.js';
 import { Conv2dLayer } from '../conv2d.js';
 import { DenseLayer } from '../dense.js';
+import { registerFastKernels, unregisterFastKernels } from '../fast-kernels.js';
 import type { Layer } from '../layer.js';
 import { MaxPool2dLayer } from '../max-pool2d.js';
 import { type LayerSpec, planModel } from '../spec.js';
@@ -143,49 +144,86 @@ const convCases: Array<{ label: string; spec: LayerSpec; shape: number[] }> = [
   },
 ];
 
-describe('layer gradients match tfjs-core stock gradients (cpu)', () => {
-  beforeAll(() => useBackend('cpu'));
+for (const fast of [false, true]) {
+  describe(`layer gradients match tfjs-core stock gradients (cpu${fast ? ', fast kernels' : ''})`, () => {
+    beforeAll(async () => {
+      await useBackend('cpu');
+      if (fast) expect(registerFastKernels('cpu')).toHaveLength(4);
+    });
+    afterAll(() => unregisterFastKernels('cpu'));
 
-  for (const { label, spec, shape } of convCases) {
-    it(`conv2d ${label}`, () => {
-      const { ours, stock } = compareWithStock(spec, shape);
-      expect(ours.length).toBe(stock.length);
+    for (const { label, spec, shape } of convCases) {
+      it(`conv2d ${label}`, () => {
+        const { ours, stock } = compareWithStock(spec, shape);
+        expect(ours.length).toBe(stock.length);
+        for (const [i, g] of ours.entries()) expect(relativeError(g, stock[i]!)).toBeLessThan(1e-5);
+      });
+    }
+
+    it('conv2d as the first layer skips the input gradient', () => {
+      const { ours } = compareWithStock(convCases[0]!.spec, convCases[0]!.shape, false);
+      expect(Array.from(ours[0]!)).toEqual([0]);
+    });
+
+    it('maxPool2d 2x2 on odd 7x7 input (cropped edge gets zero gradient)', () => {
+      const { ours, stock } = compareWithStock({ type: 'maxPool2d', poolSize: 2 }, [2, 7, 7, 3]);
+      expect(relativeError(ours[0]!, stock[0]!)).toBeLessThan(1e-6);
+    });
+
+    it('maxPool2d 3x3 on 9x6 input, batch 1', () => {
+      const { ours, stock } = compareWithStock({ type: 'maxPool2d', poolSize: 3 }, [1, 9, 6, 2]);
+      expect(relativeError(ours[0]!, stock[0]!)).toBeLessThan(1e-6);
+    });
+
+    it('maxPool2d 3x3 on 11x10 input (leftover rows and columns), batch 2', () => {
+      const { ours, stock } = compareWithStock({ type: 'maxPool2d', poolSize: 3 }, [2, 11, 10, 2]);
+      expect(relativeError(ours[0]!, stock[0]!)).toBeLessThan(1e-6);
+    });
+
+    it('dense relu', () => {
+      const { ours, stock } = compareWithStock({ type: 'dense', units: 6, activation: 'relu' }, [4, 5]);
       for (const [i, g] of ours.entries()) expect(relativeError(g, stock[i]!)).toBeLessThan(1e-5);
     });
+
+    it('batchNorm over channels of a 4-D input', () => {
+      const { ours, stock } = compareWithStock({ type: 'batchNorm' }, [3, 4, 5, 2]);
+      for (const [i, g] of ours.entries()) expect(relativeError(g, stock[i]!)).toBeLessThan(1e-4);
+    });
+
+    it('batchNorm over features of a 2-D input', () => {
+      const { ours, stock } = compareWithStock({ type: 'batchNorm' }, [6, 5]);
+      for (const [i, g] of ours.entries()) expect(relativeError(g, stock[i]!)).toBeLessThan(1e-4);
+    });
+  });
+}
+
+describe('fast max-pool gradient with tied maxima', () => {
+  afterAll(async () => {
+    unregisterFastKernels('cpu');
+    unregisterFastKernels('wasm');
+    await useBackend('cpu');
+  });
+
+  for (const backend of ['cpu', 'wasm'] as const) {
+    it(`shares each window's gradient equally between ties, like the op-based mask (${backend})`, async () => {
+      await useBackend(backend);
+      // Values from {0, 1, 2}: most 2x2 windows hold tied maxima.
+      const values = Array.from(fixedRandom(2 * 7 * 6 * 3, 5), (v) => Math.floor((v + 1) * 1.5));
+      const gradient = () => {
+        const { layer } = buildLayer({ type: 'maxPool2d', poolSize: 2 }, [7, 6, 3]);
+        return tf.tidy(() => {
+          const { y, backward } = layer.forward(tf.tensor(values, [2, 7, 6, 3]), { training: true });
+          return backward(tf.tensor(fixedRandom(y.size, 3), y.shape), true)
+            .dx!.dataSync()
+            .slice();
+        });
+      };
+      const opBased = gradient();
+      expect(registerFastKernels(backend)).toContain('MnistCnnMaxPoolBackprop');
+      const fast = gradient();
+      unregisterFastKernels(backend);
+      expect(relativeError(fast, opBased)).toBeLessThan(1e-6);
+      expect(opBased.filter((g) => g !== 0).length).toBeGreaterThan(opBased.length / 4);
+    });
   }
-
-  it('conv2d as the first layer skips the input gradient', () => {
-    const { ours } = compareWithStock(convCases[0]!.spec, convCases[0]!.shape, false);
-    expect(Array.from(ours[0]!)).toEqual([0]);
-  });
-
-  it('maxPool2d 2x2 on odd 7x7 input (cropped edge gets zero gradient)', () => {
-    const { ours, stock } = compareWithStock({ type: 'maxPool2d', poolSize: 2 }, [2, 7, 7, 3]);
-    expect(relativeError(ours[0]!, stock[0]!)).toBeLessThan(1e-6);
-  });
-
-  it('maxPool2d 3x3 on 9x6 input, batch 1', () => {
-    const { ours, stock } = compareWithStock({ type: 'maxPool2d', poolSize: 3 }, [1, 9, 6, 2]);
-    expect(relativeError(ours[0]!, stock[0]!)).toBeLessThan(1e-6);
-  });
-
-  it('maxPool2d 3x3 on 11x10 input (leftover rows and columns), batch 2', () => {
-    const { ours, stock } = compareWithStock({ type: 'maxPool2d', poolSize: 3 }, [2, 11, 10, 2]);
-    expect(relativeError(ours[0]!, stock[0]!)).toBeLessThan(1e-6);
-  });
-
-  it('dense relu', () => {
-    const { ours, stock } = compareWithStock({ type: 'dense', units: 6, activation: 'relu' }, [4, 5]);
-    for (const [i, g] of ours.entries()) expect(relativeError(g, stock[i]!)).toBeLessThan(1e-5);
-  });
-
-  it('batchNorm over channels of a 4-D input', () => {
-    const { ours, stock } = compareWithStock({ type: 'batchNorm' }, [3, 4, 5, 2]);
-    for (const [i, g] of ours.entries()) expect(relativeError(g, stock[i]!)).toBeLessThan(1e-4);
-  });
-
-  it('batchNorm over features of a 2-D input', () => {
-    const { ours, stock } = compareWithStock({ type: 'batchNorm' }, [6, 5]);
-    for (const [i, g] of ours.entries()) expect(relativeError(g, stock[i]!)).toBeLessThan(1e-4);
-  });
 });

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { registerFastKernels, unregisterFastKernels } from '../fast-kernels.js';
 import { createModel } from '../model.js';
 import { getPreset } from '../presets.js';
 import type { ModelSpec } from '../spec.js';
@@ -62,81 +63,92 @@ function gradientsOf(spec: ModelSpec, n: number, seed = 9) {
   return result;
 }
 
-describe('whole-model gradients (cpu)', () => {
-  it('match tfjs-core stock gradients of the same forward pass, batch 1 and 3', async () => {
-    await useBackend('cpu');
-    for (const n of [1, 3]) {
-      const model = createModel(small, { seed: 1 });
-      const { x, labels } = inputs(small, n);
-      const ours = model.computeGradients(x, labels);
-      const stock = tf.variableGrads(
-        () => tf.losses.softmaxCrossEntropy(tf.oneHot(labels, 3), model.logits(x)),
-        model.trainableVariables,
-      );
-      expect(Math.abs(ours.loss.dataSync()[0]! - stock.value.dataSync()[0]!)).toBeLessThan(1e-5);
-      for (const variable of model.trainableVariables) {
-        expect(
-          relativeError(ours.gradients[variable.name]!.dataSync(), stock.grads[variable.name]!.dataSync()),
-        ).toBeLessThan(1e-4);
-      }
-      tf.dispose([
-        ours.loss,
-        ours.correct,
-        x,
-        labels,
-        stock.value,
-        ...Object.values(ours.gradients),
-        ...Object.values(stock.grads),
-      ]);
-      model.dispose();
-    }
-  });
+for (const fast of [false, true]) {
+  describe(`whole-model gradients (cpu${fast ? ', fast kernels' : ''})`, () => {
+    const useCpu = async () => {
+      await useBackend('cpu');
+      if (fast) expect(registerFastKernels('cpu').length).toBeGreaterThan(0);
+    };
+    afterEach(() => unregisterFastKernels('cpu'));
 
-  it('match central finite differences, with batch norm and a fixed dropout mask', async () => {
-    await useBackend('cpu');
-    // Linear activations keep the loss smooth, so a float32 central difference is accurate (ReLU kinks are not).
-    const smooth: ModelSpec = {
-      ...withNormAndDropout,
-      layers: withNormAndDropout.layers.map((l) => ('activation' in l ? { ...l, activation: 'linear' } : l)),
-    };
-    const model = createModel(smooth, { seed: 2 });
-    const { x, labels } = inputs(smooth, 4);
-    const lossAt = () => {
-      const { loss, correct, gradients } = model.computeGradients(x, labels, { seed: 77 });
-      const value = loss.dataSync()[0]!;
-      tf.dispose([loss, correct, ...Object.values(gradients)]);
-      return value;
-    };
-    const { loss, correct, gradients } = model.computeGradients(x, labels, { seed: 77 });
-    const weights = model.getWeights();
-    const epsilon = 1e-2;
-    let checked = 0;
-    for (const [name, values] of Object.entries(weights)) {
-      if (!model.trainableVariables.some((v) => v.name === model.variableName(name))) continue;
-      const analytic = gradients[model.variableName(name)]!.dataSync();
-      for (const index of [0, Math.floor(values.length / 2), values.length - 1]) {
-        const original = values[index]!;
-        values[index] = original + epsilon;
-        model.setWeights(weights);
-        const up = lossAt();
-        values[index] = original - epsilon;
-        model.setWeights(weights);
-        const down = lossAt();
-        values[index] = original;
-        const numeric = (up - down) / (2 * epsilon);
-        expect(
-          Math.abs(numeric - analytic[index]!),
-          `${name}[${index}] numeric ${numeric} analytic ${analytic[index]}`,
-        ).toBeLessThan(2e-3 + 0.05 * Math.abs(numeric));
-        checked++;
+    it('match tfjs-core stock gradients of the same forward pass, batch 1 and 3', async () => {
+      await useCpu();
+      for (const n of [1, 3]) {
+        const model = createModel(small, { seed: 1 });
+        const { x, labels } = inputs(small, n);
+        const ours = model.computeGradients(x, labels);
+        // The stock reference differentiates the forward ops, so it runs without our (gradient-less) kernels.
+        unregisterFastKernels('cpu');
+        const stock = tf.variableGrads(
+          () => tf.losses.softmaxCrossEntropy(tf.oneHot(labels, 3), model.logits(x)),
+          model.trainableVariables,
+        );
+        expect(Math.abs(ours.loss.dataSync()[0]! - stock.value.dataSync()[0]!)).toBeLessThan(1e-5);
+        for (const variable of model.trainableVariables) {
+          expect(
+            relativeError(ours.gradients[variable.name]!.dataSync(), stock.grads[variable.name]!.dataSync()),
+          ).toBeLessThan(1e-4);
+        }
+        tf.dispose([
+          ours.loss,
+          ours.correct,
+          x,
+          labels,
+          stock.value,
+          ...Object.values(ours.gradients),
+          ...Object.values(stock.grads),
+        ]);
+        model.dispose();
+        if (fast) registerFastKernels('cpu');
       }
-    }
-    model.setWeights(weights);
-    expect(checked).toBeGreaterThan(20);
-    tf.dispose([loss, correct, x, labels, ...Object.values(gradients)]);
-    model.dispose();
+    });
+
+    it('match central finite differences, with batch norm and a fixed dropout mask', async () => {
+      await useCpu();
+      // Linear activations keep the loss smooth, so a float32 central difference is accurate (ReLU kinks are not).
+      const smooth: ModelSpec = {
+        ...withNormAndDropout,
+        layers: withNormAndDropout.layers.map((l) => ('activation' in l ? { ...l, activation: 'linear' } : l)),
+      };
+      const model = createModel(smooth, { seed: 2 });
+      const { x, labels } = inputs(smooth, 4);
+      const lossAt = () => {
+        const { loss, correct, gradients } = model.computeGradients(x, labels, { seed: 77 });
+        const value = loss.dataSync()[0]!;
+        tf.dispose([loss, correct, ...Object.values(gradients)]);
+        return value;
+      };
+      const { loss, correct, gradients } = model.computeGradients(x, labels, { seed: 77 });
+      const weights = model.getWeights();
+      const epsilon = 1e-2;
+      let checked = 0;
+      for (const [name, values] of Object.entries(weights)) {
+        if (!model.trainableVariables.some((v) => v.name === model.variableName(name))) continue;
+        const analytic = gradients[model.variableName(name)]!.dataSync();
+        for (const index of [0, Math.floor(values.length / 2), values.length - 1]) {
+          const original = values[index]!;
+          values[index] = original + epsilon;
+          model.setWeights(weights);
+          const up = lossAt();
+          values[index] = original - epsilon;
+          model.setWeights(weights);
+          const down = lossAt();
+          values[index] = original;
+          const numeric = (up - down) / (2 * epsilon);
+          expect(
+            Math.abs(numeric - analytic[index]!),
+            `${name}[${index}] numeric ${numeric} analytic ${analytic[index]}`,
+          ).toBeLessThan(2e-3 + 0.05 * Math.abs(numeric));
+          checked++;
+        }
+      }
+      model.setWeights(weights);
+      expect(checked).toBeGreaterThan(20);
+      tf.dispose([loss, correct, x, labels, ...Object.values(gradients)]);
+      model.dispose();
+    });
   });
-});
+}
 
 describe('wasm computes the same gradients as cpu', () => {
   afterAll(() => useBackend('cpu'));
@@ -156,6 +168,37 @@ describe('wasm computes the same gradients as cpu', () => {
       expect(Object.keys(wasm.byWeight)).toEqual(Object.keys(cpu.byWeight));
       for (const name of Object.keys(cpu.byWeight)) {
         expect(relativeError(wasm.byWeight[name]!, cpu.byWeight[name]!), name).toBeLessThan(1e-3);
+      }
+    });
+  }
+});
+
+describe('with fast kernels registered on both backends', () => {
+  afterAll(async () => {
+    unregisterFastKernels('cpu');
+    unregisterFastKernels('wasm');
+    await useBackend('cpu');
+  });
+
+  for (const [label, spec, n] of [
+    ['small net (stride 2, same padding), batch 3', small, 3],
+    ['batch norm + dropout, batch 5', withNormAndDropout, 5],
+    ['reference preset, batch 4', getPreset('reference'), 4],
+  ] as const) {
+    it(`${label}: fast cpu and fast wasm match plain cpu`, async () => {
+      await useBackend('cpu');
+      const plain = gradientsOf(spec, n);
+      registerFastKernels('cpu');
+      const fastCpu = gradientsOf(spec, n);
+      await useBackend('wasm');
+      expect(registerFastKernels('wasm').length).toBeGreaterThan(0);
+      const fastWasm = gradientsOf(spec, n);
+      for (const other of [fastCpu, fastWasm]) {
+        expect(Math.abs(other.loss - plain.loss)).toBeLessThan(1e-4);
+        expect(Object.keys(other.byWeight)).toEqual(Object.keys(plain.byWeight));
+        for (const name of Object.keys(plain.byWeight)) {
+          expect(relativeError(other.byWeight[name]!, plain.byWeight[name]!), name).toBeLessThan(1e-3);
+        }
       }
     });
   }

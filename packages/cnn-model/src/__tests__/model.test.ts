@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelSpecError } from '../errors.js';
+import { registerFastKernels, unregisterFastKernels } from '../fast-kernels.js';
 import { createModel } from '../model.js';
 import { getPreset, presets } from '../presets.js';
 import type { ModelSpec } from '../spec.js';
@@ -89,10 +90,21 @@ function batch(size: number, seed: number) {
   return { x, labels };
 }
 
-for (const backend of ['cpu', 'wasm'] as const) {
-  describe(`no leaks on ${backend}`, () => {
-    beforeAll(() => useBackend(backend));
-    afterAll(() => useBackend('cpu'));
+for (const [backend, fast] of [
+  ['cpu', false],
+  ['wasm', false],
+  ['cpu', true],
+  ['wasm', true],
+] as const) {
+  describe(`no leaks on ${backend}${fast ? ' with fast kernels' : ''}`, () => {
+    beforeAll(async () => {
+      await useBackend(backend);
+      if (fast) expect(registerFastKernels(backend).length).toBeGreaterThan(0);
+    });
+    afterAll(async () => {
+      unregisterFastKernels(backend);
+      await useBackend('cpu');
+    });
 
     for (const preset of ['reference', 'best'] as const) {
       it(`${preset}: predict and a training step leave numTensors unchanged`, () => {

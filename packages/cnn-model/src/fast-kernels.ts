@@ -1,0 +1,205 @@
+import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
+import { maxPoolBackward, maxPoolForward } from './max-pool-loops.js';
+import { convPatches, gradTimesFilterScatter, patchTimesFilter, patchTransposedTimesGrad } from './patch-gemm.js';
+import { type KernelMemory, kernelMemory } from './tensor-memory.js';
+
+/**
+ * Opt-in kernels for the layers' hot spots, written in JavaScript on the backend's own tensor memory. They are
+ * registered under our own kernel names for a backend the caller already set up; layers use them when present for
+ * the active backend and fall back to stock tfjs-core ops otherwise.
+ */
+
+/** Names of the kernels this package can register. */
+export const fastKernelNames = {
+  conv2d: 'MnistCnnConv2D',
+  conv2dBackprop: 'MnistCnnConv2DBackprop',
+  maxPool: 'MnistCnnMaxPool',
+  maxPoolBackprop: 'MnistCnnMaxPoolBackprop',
+} as const;
+
+type FastKernelName = (typeof fastKernelNames)[keyof typeof fastKernelNames];
+type Shape4 = [number, number, number, number];
+type Pads4 = [number, number, number, number];
+
+/** Which kernels pay off where: on wasm XNNPACK's convolutions beat JavaScript, its max-pool gradient does not. */
+const kernelsFor: Record<string, FastKernelName[]> = {
+  cpu: Object.values(fastKernelNames),
+  wasm: [fastKernelNames.maxPoolBackprop],
+};
+
+/** Whether a fast kernel is registered for the active backend (cheap: one registry lookup). */
+export function hasFastKernel(name: FastKernelName): boolean {
+  return tf.getKernel(name, tf.getBackend()) !== undefined;
+}
+
+/**
+ * Registers the fast kernels that help on `backendName` (default: the active backend, which must be initialized) and
+ * returns their names; returns [] for a backend without plain tensor memory. Idempotent.
+ */
+export function registerFastKernels(backendName: string = tf.getBackend()): string[] {
+  const memory = kernelMemory(tf.findBackend(backendName), backendName);
+  const names = memory ? (kernelsFor[backendName] ?? []) : [];
+  for (const name of names) {
+    if (tf.getKernel(name, backendName)) continue;
+    tf.registerKernel({ kernelName: name, backendName, kernelFunc: kernelFuncs[name] } as KernelConfig);
+  }
+  return [...names];
+}
+
+/** Removes this package's fast kernels from `backendName` (default: the active backend); layers use stock ops again. */
+export function unregisterFastKernels(backendName: string = tf.getBackend()): void {
+  for (const name of Object.values(fastKernelNames)) {
+    if (tf.getKernel(name, backendName)) tf.unregisterKernel(name, backendName);
+  }
+}
+
+type KernelArgs = { inputs: Record<string, TensorInfo | undefined>; backend: unknown; attrs?: NamedAttrMap };
+
+function memoryOf(args: KernelArgs): KernelMemory {
+  const memory = kernelMemory(args.backend, tf.getBackend());
+  if (!memory) throw new Error(`fast kernels cannot run on backend ${tf.getBackend()}`);
+  return memory;
+}
+
+function required(args: KernelArgs, name: string): TensorInfo {
+  const info = args.inputs[name];
+  if (!info) throw new Error(`fast kernel input ${name} is missing`);
+  return info;
+}
+
+/** A copy of an NHWC tensor with zero rows/columns around it, or the tensor itself when no padding is needed. */
+function padded(x: Float32Array, shape: Shape4, pads: Pads4): { values: Float32Array; shape: Shape4 } {
+  const [n, h, w, c] = shape;
+  const [top, bottom, left, right] = pads;
+  if (pads.every((p) => p === 0)) return { values: x, shape };
+  const ph = h + top + bottom;
+  const pw = w + left + right;
+  const values = new Float32Array(n * ph * pw * c);
+  for (let b = 0; b < n; b++) {
+    for (let y = 0; y < h; y++) {
+      const from = (b * h + y) * w * c;
+      values.set(x.subarray(from, from + w * c), ((b * ph + y + top) * pw + left) * c);
+    }
+  }
+  return { values, shape: [n, ph, pw, c] };
+}
+
+/** The inverse of {@link padded}: the interior of a padded NHWC tensor, written into `out`. */
+function crop(values: Float32Array, paddedShape: Shape4, pads: Pads4, out: Float32Array): void {
+  const [n, ph, pw, c] = paddedShape;
+  const [top, bottom, left, right] = pads;
+  const h = ph - top - bottom;
+  const w = pw - left - right;
+  for (let b = 0; b < n; b++) {
+    for (let y = 0; y < h; y++) {
+      const from = ((b * ph + y + top) * pw + left) * c;
+      out.set(values.subarray(from, from + w * c), (b * h + y) * w * c);
+    }
+  }
+}
+
+function convAttrs(args: KernelArgs) {
+  return args.attrs as { strides: [number, number]; pads: Pads4; relu: boolean };
+}
+
+function paddedShape(shape: Shape4, pads: Pads4): Shape4 {
+  return [shape[0], shape[1] + pads[0] + pads[1], shape[2] + pads[2] + pads[3], shape[3]];
+}
+
+/** Fused convolution + bias + optional ReLU: inputs {x, filter, bias?}, attrs {strides, pads, relu}. */
+function conv2d(args: KernelArgs): TensorInfo {
+  const x = required(args, 'x');
+  const filter = required(args, 'filter');
+  const { strides, pads, relu } = convAttrs(args);
+  const [kh, kw, , outC] = filter.shape as Shape4;
+  const g = convPatches(paddedShape(x.shape as Shape4, pads), [kh, kw], strides);
+  const [n, ph, pw] = paddedShape(x.shape as Shape4, pads);
+  const outShape = [n, Math.floor((ph - kh) / strides[0]) + 1, Math.floor((pw - kw) / strides[1]) + 1, outC];
+  const memory = memoryOf(args);
+  const [y] = memory.allocate([outShape]) as [TensorInfo];
+  const bias = args.inputs.bias ? memory.view(args.inputs.bias) : null;
+  const input = padded(memory.view(x), x.shape as Shape4, pads).values;
+  patchTimesFilter(input, g, memory.view(filter), outC, bias, relu, memory.view(y));
+  return y;
+}
+
+/**
+ * Gradients of a fused convolution from its output gradient: inputs {x, filter, dy, y?} (y when relu, to mask dy),
+ * attrs {strides, pads, relu, bias, inputGradient}; outputs [dFilter, dBias if bias, dx if inputGradient].
+ */
+function conv2dBackprop(args: KernelArgs): TensorInfo[] {
+  const x = required(args, 'x');
+  const filter = required(args, 'filter');
+  const dy = required(args, 'dy');
+  const { strides, pads, relu } = convAttrs(args);
+  const { bias: hasBias, inputGradient } = args.attrs as { bias: boolean; inputGradient: boolean };
+  const xShape = x.shape as Shape4;
+  const [kh, kw, , outC] = filter.shape as Shape4;
+  const inputShape = paddedShape(xShape, pads);
+  const g = convPatches(inputShape, [kh, kw], strides);
+  const shapes = [filter.shape];
+  if (hasBias) shapes.push([outC]);
+  if (inputGradient) shapes.push(xShape);
+  const memory = memoryOf(args);
+  const outputs = memory.allocate(shapes);
+  const dz = Float32Array.from(memory.view(dy));
+  if (relu) {
+    const y = memory.view(required(args, 'y'));
+    for (let i = 0; i < dz.length; i++) if (!(y[i]! > 0)) dz[i] = 0;
+  }
+  const input = padded(memory.view(x), xShape, pads).values;
+  patchTransposedTimesGrad(input, g, dz, outC, memory.view(outputs[0]!));
+  if (hasBias) {
+    const sums = new Float64Array(outC);
+    for (let i = 0; i < dz.length; i += outC) for (let j = 0; j < outC; j++) sums[j]! += dz[i + j]!;
+    memory.view(outputs[1]!).set(sums);
+  }
+  if (inputGradient) {
+    const dx = memory.view(outputs[outputs.length - 1]!);
+    const noPads = pads.every((p) => p === 0);
+    const target = noPads ? dx : new Float32Array(inputShape.reduce((a, b) => a * b, 1));
+    if (noPads) dx.fill(0);
+    gradTimesFilterScatter(dz, g, memory.view(filter), outC, target);
+    if (!noPads) crop(target, inputShape, pads, dx);
+  }
+  return outputs;
+}
+
+function poolSize(args: KernelArgs): [number, number] {
+  return (args.attrs as { pool: [number, number] }).pool;
+}
+
+/** Non-overlapping 'valid' max pooling: inputs {x}, attrs {pool}. */
+function maxPool(args: KernelArgs): TensorInfo {
+  const x = required(args, 'x');
+  const [n, h, w, c] = x.shape as Shape4;
+  const pool = poolSize(args);
+  const memory = memoryOf(args);
+  const [y] = memory.allocate([[n, Math.floor(h / pool[0]), Math.floor(w / pool[1]), c]]) as [TensorInfo];
+  maxPoolForward(memory.view(x), [n, h, w, c], pool, memory.view(y));
+  return y;
+}
+
+/** Its gradient, ties sharing equally: inputs {x, dy}, attrs {pool}. */
+function maxPoolBackprop(args: KernelArgs): TensorInfo {
+  const x = required(args, 'x');
+  const memory = memoryOf(args);
+  const [dx] = memory.allocate([x.shape]) as [TensorInfo];
+  const out = memory.view(dx);
+  out.fill(0);
+  maxPoolBackward(memory.view(x), memory.view(required(args, 'dy')), x.shape as Shape4, poolSize(args), out);
+  return dx;
+}
+
+const kernelFuncs: Record<FastKernelName, KernelFunc> = {
+  [fastKernelNames.conv2d]: conv2d as unknown as KernelFunc,
+  [fastKernelNames.conv2dBackprop]: conv2dBackprop as unknown as KernelFunc,
+  [fastKernelNames.maxPool]: maxPool as unknown as KernelFunc,
+  [fastKernelNames.maxPoolBackprop]: maxPoolBackprop as unknown as KernelFunc,
+};
+
+/** Runs one of our registered kernels on the active backend (callers check {@link hasFastKernel} first). */
+export function runFastKernel(name: FastKernelName, inputs: tf.NamedTensorMap, attrs: object): tf.Tensor | tf.Tensor[] {
+  return tf.engine().runKernel(name, inputs, attrs as NamedAttrMap) as tf.Tensor | tf.Tensor[];
+}
