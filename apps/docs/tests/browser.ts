@@ -24,7 +24,12 @@ export function watchPage(page: Page, origin: string): { errors: string[]; forei
   const errors: string[] = [];
   const foreignRequests: string[] = [];
   page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(message.text());
+    // A failed load is reported below with its URL, which says more than the console's generic line.
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
+      errors.push(message.text());
+  });
+  page.on('response', (response) => {
+    if (response.status() >= 400) errors.push(`HTTP ${response.status()} for ${response.url()}`);
   });
   page.on('pageerror', (error) => errors.push(String(error)));
   page.on('request', (request) => {
