@@ -22,10 +22,13 @@ type FastKernelName = (typeof fastKernelNames)[keyof typeof fastKernelNames];
 type Shape4 = [number, number, number, number];
 type Pads4 = [number, number, number, number];
 
-/** Which kernels pay off where: on wasm XNNPACK's convolutions beat JavaScript, its max-pool gradient does not. */
+/**
+ * Which kernels pay off where. On wasm none do: XNNPACK's convolutions and matrix products beat JavaScript by far,
+ * and even the max-pool gradient and ReLU/bias passes in JavaScript on the wasm heap measured slower than the stock
+ * op sequences they would replace (whole training steps, interleaved A/B).
+ */
 const kernelsFor: Record<string, FastKernelName[]> = {
   cpu: Object.values(fastKernelNames),
-  wasm: [fastKernelNames.maxPoolBackprop],
 };
 
 /** Whether a fast kernel is registered for the active backend (cheap: one registry lookup). */

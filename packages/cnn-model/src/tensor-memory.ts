@@ -1,14 +1,14 @@
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 
 /**
- * Direct access to float32 tensor memory inside a kernel, for the two backends whose memory is plain CPU memory:
- * tfjs-backend-cpu keeps a Float32Array per tensor, tfjs-backend-wasm keeps tensors on its WebAssembly heap. Outputs
- * are allocated before any view is taken because allocating on the wasm heap may grow (and so detach) it.
+ * Direct access to float32 tensor memory inside a kernel. tfjs-backend-cpu keeps a plain Float32Array per tensor;
+ * other backends (wasm heap, WebGL textures) are not served: on wasm, JavaScript loops on the heap measured slower
+ * than the stock kernels, so no fast kernel is registered there.
  */
 export type KernelMemory = {
   /** New float32 tensors of the given shapes, owned by the backend. */
   allocate(shapes: number[][]): TensorInfo[];
-  /** The live float32 values of a tensor (no copy); valid until the next allocation. */
+  /** The live float32 values of a tensor (no copy). */
   view(info: TensorInfo): Float32Array;
 };
 
@@ -16,17 +16,8 @@ type CpuBackendLike = {
   readSync(dataId: object): unknown;
   makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): TensorInfo;
 };
-type WasmBackendLike = {
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-  typedArrayFromHeap(info: TensorInfo): unknown;
-};
 
 const sizeOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
-
-function isWasmLike(backend: unknown): backend is WasmBackendLike {
-  const b = backend as Partial<WasmBackendLike> | null;
-  return typeof b?.makeOutput === 'function' && typeof b.typedArrayFromHeap === 'function';
-}
 
 function isCpuLike(backend: unknown): backend is CpuBackendLike {
   const b = backend as Partial<CpuBackendLike> | null;
@@ -40,14 +31,8 @@ function floats(values: unknown, info: TensorInfo): Float32Array {
   return values;
 }
 
-/** Memory access for a backend instance, or null when its tensors do not live in plain memory (e.g. WebGL). */
+/** Memory access for a backend instance, or null unless it is the cpu backend. */
 export function kernelMemory(backend: unknown, backendName: string): KernelMemory | null {
-  if (isWasmLike(backend)) {
-    return {
-      allocate: (shapes) => shapes.map((shape) => backend.makeOutput(shape, 'float32')),
-      view: (info) => floats(backend.typedArrayFromHeap(info), info),
-    };
-  }
   // Only the cpu backend's readSync returns its own array (other backends copy or download).
   if (backendName === 'cpu' && isCpuLike(backend)) {
     return {

@@ -94,7 +94,6 @@ for (const [backend, fast] of [
   ['cpu', false],
   ['wasm', false],
   ['cpu', true],
-  ['wasm', true],
 ] as const) {
   describe(`no leaks on ${backend}${fast ? ' with fast kernels' : ''}`, () => {
     beforeAll(async () => {
