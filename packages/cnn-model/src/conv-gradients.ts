@@ -47,9 +47,11 @@ export function dilateSpatial(x: tf.Tensor4D, sh: number, sw: number): tf.Tensor
 }
 
 /**
- * dL/dW for y = conv(x, W): a forward convolution with batch and channels swapped. The input becomes
- * [inC, H, W, N], the output gradient becomes the filter [OH, OW, N, outC], the stride becomes a dilation,
- * and the result [inC, kh, kw, outC] is transposed back to [kh, kw, inC, outC].
+ * dL/dW for y = conv(x, W), and with `withBias` also dL/db (the sum of dy over all but the channel axis), computed in
+ * the same product so dy is packed for XNNPACK only once: a forward convolution with batch and channels swapped. The
+ * input becomes [inC, H, W, N], the output gradient becomes the filter [OH, OW, N, outC], the stride becomes a
+ * dilation, and the result [inC, kh, kw, outC] is transposed back to [kh, kw, inC, outC]. The bias gradient rides
+ * along as one extra input "channel" of ones.
  */
 export function conv2dFilterGradient(
   x: tf.Tensor4D,
@@ -57,18 +59,25 @@ export function conv2dFilterGradient(
   kernel: [number, number],
   strides: [number, number],
   pads: Pads,
-): tf.Tensor4D {
+  withBias = false,
+): { filter: tf.Tensor4D; bias: tf.Tensor1D | null } {
   const patchSize = kernel[0] * kernel[1] * x.shape[3];
-  if (patchSize <= dy.shape[3]) return filterGradientFromPatches(x, dy, kernel, strides, pads);
-  const [, h, w] = x.shape;
-  const [, oh, ow] = dy.shape;
+  if (patchSize <= dy.shape[3]) return filterGradientFromPatches(x, dy, kernel, strides, pads, withBias);
+  const [, h, w, inChannels] = x.shape;
+  const [, oh, ow, outChannels] = dy.shape;
   const needH = (oh - 1) * strides[0] + kernel[0];
   const needW = (ow - 1) * strides[1] + kernel[1];
   const input = padOrCrop(x, pads.top, needH - h - pads.top, pads.left, needW - w - pads.left);
-  const swappedInput = tf.transpose(input, [3, 1, 2, 0]);
-  const swappedFilter = tf.transpose(dy, [1, 2, 0, 3]);
-  const grad = tf.conv2d(swappedInput as tf.Tensor4D, swappedFilter as tf.Tensor4D, 1, 'valid', 'NHWC', strides);
-  return tf.transpose(grad, [1, 2, 0, 3]);
+  let swappedInput = tf.transpose(input, [3, 1, 2, 0]) as tf.Tensor4D;
+  if (withBias) swappedInput = tf.concat([swappedInput, tf.onesLike(tf.slice(swappedInput, 0, 1))], 0);
+  const swappedFilter = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D;
+  let grad = tf.conv2d(swappedInput, swappedFilter, 1, 'valid', 'NHWC', strides);
+  let bias: tf.Tensor1D | null = null;
+  if (withBias) {
+    bias = tf.reshape(tf.slice(grad, [inChannels, 0, 0, 0], [1, 1, 1, outChannels]), [outChannels]);
+    grad = tf.slice(grad, 0, inChannels);
+  }
+  return { filter: tf.transpose(grad, [1, 2, 0, 3]), bias };
 }
 
 /**
@@ -105,7 +114,8 @@ export function conv2dInputGradient(
 /**
  * dL/dW via im2col for layers with few input channels (e.g. the first layer): the patches come from a forward
  * convolution with an identity kernel (same strides and padding), then one GEMM with the output gradient. On wasm this
- * beats the swapped convolution, whose huge kernel and tiny output suit XNNPACK poorly.
+ * beats the swapped convolution, whose huge kernel and tiny output suit XNNPACK poorly. For the bias gradient the
+ * identity convolution emits one more patch column of ones (a zero filter column with bias 1).
  */
 function filterGradientFromPatches(
   x: tf.Tensor4D,
@@ -113,21 +123,31 @@ function filterGradientFromPatches(
   kernel: [number, number],
   strides: [number, number],
   pads: Pads,
-): tf.Tensor4D {
+  withBias: boolean,
+): { filter: tf.Tensor4D; bias: tf.Tensor1D | null } {
   const inChannels = x.shape[3];
   const patchSize = kernel[0] * kernel[1] * inChannels;
-  const identity = tf.reshape(tf.eye(patchSize), [kernel[0], kernel[1], inChannels, patchSize]) as tf.Tensor4D;
+  const columns = patchSize + (withBias ? 1 : 0);
+  const identity = tf.reshape(tf.eye(patchSize, columns), [kernel[0], kernel[1], inChannels, columns]) as tf.Tensor4D;
   const explicit: [[number, number], [number, number], [number, number], [number, number]] = [
     [0, 0],
     [pads.top, pads.bottom],
     [pads.left, pads.right],
     [0, 0],
   ];
-  const patches = tf.conv2d(x, identity, strides, explicit);
+  const onesColumn = withBias
+    ? tf.tensor1d(Array.from({ length: columns }, (_, i) => (i === patchSize ? 1 : 0)))
+    : undefined;
+  const patches = tf.fused.conv2d({ x, filter: identity, strides, pad: explicit, bias: onesColumn });
   const rows = dy.shape[0] * dy.shape[1] * dy.shape[2];
+  const outChannels = dy.shape[3];
   const grad = tf.matMul(
-    tf.transpose(tf.reshape(patches, [rows, patchSize])),
-    tf.reshape(dy, [rows, dy.shape[3]]) as tf.Tensor2D,
+    tf.transpose(tf.reshape(patches, [rows, columns])),
+    tf.reshape(dy, [rows, outChannels]) as tf.Tensor2D,
   );
-  return tf.reshape(grad, [kernel[0], kernel[1], inChannels, dy.shape[3]]);
+  const filterRows = withBias ? tf.slice(grad, 0, patchSize) : grad;
+  return {
+    filter: tf.reshape(filterRows, [kernel[0], kernel[1], inChannels, outChannels]),
+    bias: withBias ? tf.reshape(tf.slice(grad, patchSize, 1), [outChannels]) : null,
+  };
 }

@@ -2,7 +2,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import { conv2dFilterGradient, conv2dInputGradient, type Pads } from './conv-gradients.js';
 import { fastKernelNames, hasFastKernel, runFastKernel } from './fast-kernels.js';
 import type { ForwardMode, Layer } from './layer.js';
-import { sumToLastAxis } from './reduce.js';
 import { type Conv2dLayerSpec, convAxis, type LayerPlan, pair } from './spec.js';
 
 /** Conv2D with fused bias + activation forward and forward-convolution gradients. */
@@ -48,8 +47,15 @@ export class Conv2dLayer implements Layer {
         return { dx, grads: outputs };
       }
       const dz = (this.activation === 'relu' ? tf.mul(dy, tf.step(y)) : dy) as tf.Tensor4D;
-      const grads: tf.Tensor[] = [conv2dFilterGradient(x, dz, this.kernel, this.strides, this.pads)];
-      if (bias) grads.push(sumToLastAxis(dz));
+      const { filter: dFilter, bias: dBias } = conv2dFilterGradient(
+        x,
+        dz,
+        this.kernel,
+        this.strides,
+        this.pads,
+        !!bias,
+      );
+      const grads: tf.Tensor[] = dBias ? [dFilter, dBias] : [dFilter];
       const size: [number, number] = [x.shape[1], x.shape[2]];
       const dx = needInputGradient ? conv2dInputGradient(dz, filter, size, this.strides, this.pads) : null;
       return { dx, grads };
