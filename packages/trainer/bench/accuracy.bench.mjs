@@ -16,11 +16,12 @@ const { values } = parseArgs({
     backend: { type: 'string', default: 'wasm' },
     limit: { type: 'string' },
     seed: { type: 'string', default: '42' },
-    // Overrides of the recipe, for tuning: --batch-size 32 --lr 0.002 --schedule cosine --epochs 2
+    // Overrides of the recipe, for tuning: --batch-size 32 --lr 0.002 --schedule cosine --epochs 2 --augment
     'batch-size': { type: 'string' },
     lr: { type: 'string' },
     schedule: { type: 'string' },
     epochs: { type: 'string' },
+    augment: { type: 'boolean' },
     child: { type: 'string' },
   },
 });
@@ -75,6 +76,7 @@ function overrides() {
     ...(values.lr ? { learningRate: Number(values.lr) } : {}),
     ...(values.schedule ? { schedule: values.schedule } : {}),
     ...(values.epochs ? { epochs: Number(values.epochs) } : {}),
+    ...(values.augment ? { augment: true } : {}),
   };
 }
 

@@ -8,17 +8,18 @@ export type Recipe = Required<Pick<TrainOptions, 'epochs' | 'batchSize' | 'learn
   Pick<TrainOptions, 'augment'> & { model: RecipeName };
 
 /**
- * Training settings per preset. `reference` is the quick classic (Adam, constant rate); `best` trains the deeper
+ * Training settings per preset. `reference` is the quick classic (Adam, cosine decay); `best` trains the deeper
  * batch-norm network longer with augmentation and a one-cycle schedule, the recipe behind its accuracy target.
  */
 export const recipes: Readonly<Record<RecipeName, Recipe>> = Object.freeze({
+  // Tuned with the accuracy bench: small batches and a cosine decay to 0 within the run's length.
   reference: {
     model: 'reference',
     epochs: 3,
-    batchSize: 64,
-    learningRate: 0.001,
+    batchSize: 16,
+    learningRate: 0.0015,
     optimizer: 'adam',
-    schedule: 'constant',
+    schedule: 'cosine',
   },
   best: {
     model: 'best',
