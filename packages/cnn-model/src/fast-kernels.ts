@@ -146,18 +146,21 @@ function conv2dBackprop(args: KernelArgs): TensorInfo[] {
   if (inputGradient) shapes.push(xShape);
   const memory = memoryOf(args);
   const outputs = memory.allocate(shapes);
-  const dz = Float32Array.from(memory.view(dy));
-  if (relu) {
-    const y = memory.view(required(args, 'y'));
-    for (let i = 0; i < dz.length; i++) if (!(y[i]! > 0)) dz[i] = 0;
+  // One pass: mask dy where the ReLU output was not positive, and sum the bias gradient.
+  const upstream = memory.view(dy);
+  const y = relu ? memory.view(required(args, 'y')) : null;
+  const dz = new Float32Array(upstream.length);
+  const sums = new Float64Array(outC);
+  for (let i = 0; i < upstream.length; i += outC) {
+    for (let j = 0; j < outC; j++) {
+      const value = y && !(y[i + j]! > 0) ? 0 : upstream[i + j]!;
+      dz[i + j] = value;
+      sums[j]! += value;
+    }
   }
+  if (hasBias) memory.view(outputs[1]!).set(sums);
   const input = padded(memory.view(x), xShape, pads).values;
   patchTransposedTimesGrad(input, g, dz, outC, memory.view(outputs[0]!));
-  if (hasBias) {
-    const sums = new Float64Array(outC);
-    for (let i = 0; i < dz.length; i += outC) for (let j = 0; j < outC; j++) sums[j]! += dz[i + j]!;
-    memory.view(outputs[1]!).set(sums);
-  }
   if (inputGradient) {
     const dx = memory.view(outputs[outputs.length - 1]!);
     const noPads = pads.every((p) => p === 0);

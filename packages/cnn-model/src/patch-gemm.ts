@@ -73,6 +73,10 @@ export function patchTimesFilter(
   const { rows, depth, rowStarts, elementOffsets } = g;
   const stride = roundUp4(cols);
   const b = padMatrix(filter, depth, cols, stride);
+  const start = new Float64Array(stride);
+  if (bias) start.set(bias);
+  // max(v, floor) applies the ReLU (floor 0) or nothing (floor −∞) and keeps NaN visible either way.
+  const floor = relu ? 0 : Number.NEGATIVE_INFINITY;
   const block = new Float64Array(16);
   for (let r = 0; r < rows; r += 4) {
     const p0 = rowStarts[r]!;
@@ -80,8 +84,9 @@ export function patchTimesFilter(
     const p2 = rowStarts[r + 2]!;
     const p3 = rowStarts[r + 3]!;
     for (let j = 0; j < stride; j += 4) {
-      let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-      let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+      const s0 = start[j]!, s1 = start[j + 1]!, s2 = start[j + 2]!, s3 = start[j + 3]!;
+      let c00 = s0, c01 = s1, c02 = s2, c03 = s3, c10 = s0, c11 = s1, c12 = s2, c13 = s3;
+      let c20 = s0, c21 = s1, c22 = s2, c23 = s3, c30 = s0, c31 = s1, c32 = s2, c33 = s3;
       for (let e = 0, k = j; e < depth; e++, k += stride) {
         const o = elementOffsets[e]!;
         const a0 = input[p0 + o]!;
@@ -97,16 +102,23 @@ export function patchTimesFilter(
         c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
         c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
       }
+      if (r + 4 <= rows && j + 4 <= cols) {
+        let o = r * cols + j;
+        out[o] = Math.max(c00, floor); out[o + 1] = Math.max(c01, floor); out[o + 2] = Math.max(c02, floor); out[o + 3] = Math.max(c03, floor);
+        o += cols;
+        out[o] = Math.max(c10, floor); out[o + 1] = Math.max(c11, floor); out[o + 2] = Math.max(c12, floor); out[o + 3] = Math.max(c13, floor);
+        o += cols;
+        out[o] = Math.max(c20, floor); out[o + 1] = Math.max(c21, floor); out[o + 2] = Math.max(c22, floor); out[o + 3] = Math.max(c23, floor);
+        o += cols;
+        out[o] = Math.max(c30, floor); out[o + 1] = Math.max(c31, floor); out[o + 2] = Math.max(c32, floor); out[o + 3] = Math.max(c33, floor);
+        continue;
+      }
       block[0] = c00; block[1] = c01; block[2] = c02; block[3] = c03;
       block[4] = c10; block[5] = c11; block[6] = c12; block[7] = c13;
       block[8] = c20; block[9] = c21; block[10] = c22; block[11] = c23;
       block[12] = c30; block[13] = c31; block[14] = c32; block[15] = c33;
       for (let i = 0; i < 4 && r + i < rows; i++) {
-        for (let jj = 0; jj < 4 && j + jj < cols; jj++) {
-          let v = block[i * 4 + jj]! + (bias ? bias[j + jj]! : 0);
-          if (relu && v < 0) v = 0;
-          out[(r + i) * cols + j + jj] = v;
-        }
+        for (let jj = 0; jj < 4 && j + jj < cols; jj++) out[(r + i) * cols + j + jj] = Math.max(block[i * 4 + jj]!, floor);
       }
     }
   }
