@@ -10,14 +10,18 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const builtEntry = path.resolve(here, '../../dist/index.js');
 
 describe('the built package in a plain `node` ESM process', () => {
-  for (const backend of ['cpu', 'wasm']) {
-    it(`trains on ${backend} without any registered gradients and with one tfjs-core`, async () => {
+  for (const [backend, fast] of [
+    ['cpu', false],
+    ['wasm', false],
+    ['cpu', true],
+  ] as const) {
+    it(`trains on ${backend}${fast ? ' with fast kernels' : ''} without any registered gradients and with one tfjs-core`, async () => {
       expect(existsSync(builtEntry), 'run `pnpm --filter @mnist-cnn/cnn-model build` first').toBe(true);
-      const { stdout } = await run(process.execPath, [path.join(here, 'fixtures/train-step.mjs'), backend], {
-        cwd: here,
-      });
+      const script = path.join(here, 'fixtures/train-step.mjs');
+      const { stdout } = await run(process.execPath, [script, backend, fast ? 'fast' : 'stock'], { cwd: here });
       const result = JSON.parse(stdout.trim().split('\n').pop()!);
       expect(result.backend).toBe(backend);
+      expect(result.fastKernels).toHaveLength(fast ? 4 : 0);
       expect(result.conv2dGradientRegistered).toBe(false);
       expect(result.sameVariablesRegistered).toBe(true);
       expect(result.reloadedParameters).toBe(225_034);
