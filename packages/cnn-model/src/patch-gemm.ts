@@ -58,7 +58,8 @@ function padMatrix(m: Float32Array, rows: number, cols: number, stride: number, 
 }
 
 /**
- * out[r, j] = act(Σ_e patch(r)[e] · filter[e, j] + bias[j]) for the [depth, cols] filter: a convolution's forward pass.
+ * out[r, j] = act(Σ_e patch(r)[e] · filter[e, j] + bias[j]) for the [depth, cols] filter: a convolution's forward
+ * pass.
  */
 // biome-ignore format: the 4 × 4 register block reads best as a grid
 export function patchTimesFilter(
@@ -104,13 +105,17 @@ export function patchTimesFilter(
       }
       if (r + 4 <= rows && j + 4 <= cols) {
         let o = r * cols + j;
-        out[o] = Math.max(c00, floor); out[o + 1] = Math.max(c01, floor); out[o + 2] = Math.max(c02, floor); out[o + 3] = Math.max(c03, floor);
+        out[o] = Math.max(c00, floor); out[o + 1] = Math.max(c01, floor);
+        out[o + 2] = Math.max(c02, floor); out[o + 3] = Math.max(c03, floor);
         o += cols;
-        out[o] = Math.max(c10, floor); out[o + 1] = Math.max(c11, floor); out[o + 2] = Math.max(c12, floor); out[o + 3] = Math.max(c13, floor);
+        out[o] = Math.max(c10, floor); out[o + 1] = Math.max(c11, floor);
+        out[o + 2] = Math.max(c12, floor); out[o + 3] = Math.max(c13, floor);
         o += cols;
-        out[o] = Math.max(c20, floor); out[o + 1] = Math.max(c21, floor); out[o + 2] = Math.max(c22, floor); out[o + 3] = Math.max(c23, floor);
+        out[o] = Math.max(c20, floor); out[o + 1] = Math.max(c21, floor);
+        out[o + 2] = Math.max(c22, floor); out[o + 3] = Math.max(c23, floor);
         o += cols;
-        out[o] = Math.max(c30, floor); out[o + 1] = Math.max(c31, floor); out[o + 2] = Math.max(c32, floor); out[o + 3] = Math.max(c33, floor);
+        out[o] = Math.max(c30, floor); out[o + 1] = Math.max(c31, floor);
+        out[o + 2] = Math.max(c32, floor); out[o + 3] = Math.max(c33, floor);
         continue;
       }
       block[0] = c00; block[1] = c01; block[2] = c02; block[3] = c03;
@@ -118,7 +123,9 @@ export function patchTimesFilter(
       block[8] = c20; block[9] = c21; block[10] = c22; block[11] = c23;
       block[12] = c30; block[13] = c31; block[14] = c32; block[15] = c33;
       for (let i = 0; i < 4 && r + i < rows; i++) {
-        for (let jj = 0; jj < 4 && j + jj < cols; jj++) out[(r + i) * cols + j + jj] = Math.max(block[i * 4 + jj]!, floor);
+        for (let jj = 0; jj < 4 && j + jj < cols; jj++) {
+          out[(r + i) * cols + j + jj] = Math.max(block[i * 4 + jj]!, floor);
+        }
       }
     }
   }
