@@ -12,3 +12,15 @@ describe('initBackend', () => {
     expect(Array.from(sum)).toEqual([4, 6]);
   });
 });
+
+describe('fast kernels', () => {
+  it('registers cnn-model fast kernels on cpu and none on wasm, and can turn them off', async () => {
+    const cpu = await initBackend('cpu');
+    expect(cpu.fastKernels.length).toBeGreaterThan(0);
+    for (const name of cpu.fastKernels) expect(tf.getKernel(name, 'cpu')).toBeDefined();
+    const stock = await initBackend('cpu', { fastKernels: false });
+    expect(stock.fastKernels).toEqual([]);
+    for (const name of cpu.fastKernels) expect(tf.getKernel(name, 'cpu')).toBeUndefined();
+    expect((await initBackend('wasm')).fastKernels).toEqual([]);
+  });
+});
