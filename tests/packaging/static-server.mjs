@@ -1,0 +1,44 @@
+// A static file server on 127.0.0.1 for the browser smoke test: URL prefixes mounted on directories.
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { extname, join, normalize, sep } from 'node:path';
+
+const contentTypes = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.wasm': 'application/wasm',
+  '.gz': 'application/gzip',
+};
+
+/** Serves `mounts` (`{ '/wasm/': dir, '/': dir }`, longest prefix wins) at a free port; resolves to `{ url, close }`. */
+export async function serveDirectories(mounts) {
+  const prefixes = Object.keys(mounts).sort((a, b) => b.length - a.length);
+  const server = createServer(async (request, response) => {
+    const path = decodeURIComponent(new URL(request.url ?? '/', 'http://127.0.0.1').pathname);
+    const prefix = prefixes.find((candidate) => path.startsWith(candidate));
+    const root = prefix === undefined ? undefined : normalize(mounts[prefix]);
+    let file = root && normalize(join(root, path.slice(prefix.length)));
+    if (!file || (file !== root && !file.startsWith(root + sep))) {
+      response.writeHead(404).end('not found');
+      return;
+    }
+    try {
+      let info = await stat(file);
+      if (info.isDirectory()) {
+        file = join(file, 'index.html');
+        info = await stat(file);
+      }
+      response.writeHead(200, {
+        'content-type': contentTypes[extname(file)] ?? 'application/octet-stream',
+        'content-length': info.size,
+      });
+      createReadStream(file).pipe(response);
+    } catch {
+      response.writeHead(404).end('not found');
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(resolve)) };
+}
