@@ -24,7 +24,9 @@ export class DenseLayer implements Layer {
       const dz = (this.activation === 'relu' ? tf.mul(dy, tf.step(y)) : dy) as tf.Tensor2D;
       const grads: tf.Tensor[] = [matMulTransposed(x, dz, true, false)];
       if (bias) grads.push(sumToLastAxis(dz));
-      const dx = needInputGradient ? matMulTransposed(dz, kernel, false, true) : null;
+      // dz·Wᵀ as (W·dzᵀ)ᵀ: transposing dz and the [n, in] result beats transposing the kernel and having XNNPACK
+      // pack it as a new weight matrix every step (≈ 0.6 ms less per step on wasm).
+      const dx = needInputGradient ? tf.transpose(tf.matMul(kernel, tf.transpose(dz))) : null;
       return { dx, grads };
     };
     return { y, backward };
