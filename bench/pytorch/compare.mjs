@@ -1,0 +1,67 @@
+// Training speed of the reference CNN, ours next to PyTorch's, in one run (batch 64, Adam). PyTorch is optional: it
+// runs only when /usr/bin/python3 can import torch (Debian: apt-get install python3-torch); the project never needs it.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const cli = join(root, 'packages', 'cli', 'dist', 'bin.js');
+const steps = Number(process.env.BENCH_STEPS ?? 100);
+
+function ours(backend) {
+  const output = execFileSync(
+    process.execPath,
+    [cli, 'bench', '--backend', backend, '--batch-size', '64', '--steps', String(steps), '--json'],
+    { encoding: 'utf8' },
+  );
+  return JSON.parse(output.trim().split('\n').at(-1));
+}
+
+function mnistDirectory() {
+  const script =
+    "import('@mnist-cnn/mnist-data/node').then(async (m) => console.log((await m.loadDataset()).source.path))";
+  return execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: join(root, 'packages', 'cli'),
+    encoding: 'utf8',
+  }).trim();
+}
+
+function pytorch(threads) {
+  const python = '/usr/bin/python3';
+  const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
+  if (probe.status !== 0) return undefined;
+  const run = spawnSync(
+    python,
+    [join(here, 'reference_cnn.py'), mnistDirectory(), '--threads', String(threads), '--steps', String(steps)],
+    { encoding: 'utf8' },
+  );
+  if (run.status !== 0) throw new Error(`PyTorch run failed: ${run.stderr}`);
+  return JSON.parse(run.stdout.trim());
+}
+
+const rows = [];
+for (const backend of ['wasm', 'cpu']) {
+  rows.push({ name: `mnist-cnn ${backend}, 1 thread`, imagesPerSecond: ours(backend).trainingImagesPerSecond });
+}
+for (const threads of [1, 2]) {
+  const result = pytorch(threads);
+  if (result)
+    rows.push({
+      name: `PyTorch ${torchVersion()} cpu, ${threads} thread${threads > 1 ? 's' : ''}`,
+      imagesPerSecond: result.imagesPerSecond,
+    });
+}
+
+function torchVersion() {
+  return execFileSync('/usr/bin/python3', ['-c', 'import torch; print(torch.__version__)'], {
+    encoding: 'utf8',
+  }).trim();
+}
+
+const reference = rows.find((row) => row.name.startsWith('PyTorch') && row.name.endsWith('1 thread'));
+console.log(`reference CNN, batch 64, Adam, ${steps} timed steps`);
+for (const row of rows) {
+  const ratio = reference ? ` (${(row.imagesPerSecond / reference.imagesPerSecond).toFixed(2)}× PyTorch 1 thread)` : '';
+  console.log(`${row.name.padEnd(34)} ${String(Math.round(row.imagesPerSecond)).padStart(6)} img/s${ratio}`);
+}
