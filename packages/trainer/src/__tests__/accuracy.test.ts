@@ -62,9 +62,9 @@ describe.each(['cpu', 'wasm'] as const)('learning real MNIST (%s)', (backend) =>
   });
 });
 
-describe('the reference preset (wasm)', () => {
+describe.each(['cpu', 'wasm'] as const)('the reference preset (%s)', (backend) => {
   it('learns 2,000 real images in one epoch well enough to classify held-out digits', async () => {
-    await initBackend('wasm');
+    await initBackend(backend);
     const result = await train({
       model: 'reference',
       train: await trainSubset(2000),
