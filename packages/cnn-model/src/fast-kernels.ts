@@ -57,6 +57,14 @@ export function unregisterFastKernels(backendName: string = tf.getBackend()): vo
   }
 }
 
+/** One reusable buffer for a kernel's temporary dz (never escapes a kernel; kernels run one at a time). */
+let scratch = new Float32Array(0);
+
+function scratchFloats(size: number): Float32Array {
+  if (scratch.length < size) scratch = new Float32Array(size);
+  return scratch.subarray(0, size);
+}
+
 type KernelArgs = { inputs: Record<string, TensorInfo | undefined>; backend: unknown; attrs?: NamedAttrMap };
 
 function memoryOf(args: KernelArgs): KernelMemory {
@@ -149,7 +157,7 @@ function conv2dBackprop(args: KernelArgs): TensorInfo[] {
   // One pass: mask dy where the ReLU output was not positive, and sum the bias gradient.
   const upstream = memory.view(dy);
   const y = relu ? memory.view(required(args, 'y')) : null;
-  const dz = new Float32Array(upstream.length);
+  const dz = scratchFloats(upstream.length);
   const sums = new Float64Array(outC);
   for (let i = 0; i < upstream.length; i += outC) {
     for (let j = 0; j < outC; j++) {
@@ -165,7 +173,6 @@ function conv2dBackprop(args: KernelArgs): TensorInfo[] {
     const dx = memory.view(outputs[outputs.length - 1]!);
     const noPads = pads.every((p) => p === 0);
     const target = noPads ? dx : new Float32Array(inputShape.reduce((a, b) => a * b, 1));
-    if (noPads) dx.fill(0);
     gradTimesFilterScatter(dz, g, memory.view(filter), outC, target);
     if (!noPads) crop(target, inputShape, pads, dx);
   }
@@ -193,7 +200,6 @@ function maxPoolBackprop(args: KernelArgs): TensorInfo {
   const memory = memoryOf(args);
   const [dx] = memory.allocate([x.shape]) as [TensorInfo];
   const out = memory.view(dx);
-  out.fill(0);
   maxPoolBackward(memory.view(x), memory.view(required(args, 'dy')), x.shape as Shape4, poolSize(args), out);
   return dx;
 }

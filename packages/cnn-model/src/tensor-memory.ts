@@ -6,7 +6,7 @@ import type { TensorInfo } from '@tensorflow/tfjs-core';
  * than the stock kernels, so no fast kernel is registered there.
  */
 export type KernelMemory = {
-  /** New float32 tensors of the given shapes, owned by the backend. */
+  /** New zero-filled float32 tensors of the given shapes, owned by the backend. */
   allocate(shapes: number[][]): TensorInfo[];
   /** The live float32 values of a tensor (no copy). */
   view(info: TensorInfo): Float32Array;
