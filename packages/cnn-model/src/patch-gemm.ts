@@ -209,48 +209,53 @@ export function gradTimesFilterScatter(
   const d = padMatrix(grad, rows, cols, stride);
   // Zero rows past `depth` make the padded elements scatter zeros.
   const w = padMatrix(filter, depth, cols, stride, depth4);
-  for (let r = 0; r < rows; r += 4) {
-    const d0 = r * stride;
-    const d1 = Math.min(r + 1, rows - 1) * stride;
-    const d2 = Math.min(r + 2, rows - 1) * stride;
-    const d3 = Math.min(r + 3, rows - 1) * stride;
-    const valid = Math.min(4, rows - r);
-    const p0 = rowStarts[r]!;
-    const p1 = rowStarts[r + 1]!;
-    const p2 = rowStarts[r + 2]!;
-    const p3 = rowStarts[r + 3]!;
-    for (let e = 0; e < depth4; e += 4) {
-      const w0 = e * stride;
-      const w1 = w0 + stride;
-      const w2 = w1 + stride;
-      const w3 = w2 + stride;
-      let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-      let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
-      for (let j = 0; j < stride; j++) {
-        const a0 = d[d0 + j]!;
-        const a1 = d[d1 + j]!;
-        const a2 = d[d2 + j]!;
-        const a3 = d[d3 + j]!;
-        const b0 = w[w0 + j]!;
-        const b1 = w[w1 + j]!;
-        const b2 = w[w2 + j]!;
-        const b3 = w[w3 + j]!;
-        c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
-        c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
-        c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
-        c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+  // Filter rows in chunks of ≈ 64 KB, so a large filter (a dense layer's) stays in cache across all row blocks.
+  const chunk = Math.max(4, Math.floor(16384 / stride) & ~3);
+  for (let e0 = 0; e0 < depth4; e0 += chunk) {
+    const e1 = Math.min(depth4, e0 + chunk);
+    for (let r = 0; r < rows; r += 4) {
+      const d0 = r * stride;
+      const d1 = Math.min(r + 1, rows - 1) * stride;
+      const d2 = Math.min(r + 2, rows - 1) * stride;
+      const d3 = Math.min(r + 3, rows - 1) * stride;
+      const valid = Math.min(4, rows - r);
+      const p0 = rowStarts[r]!;
+      const p1 = rowStarts[r + 1]!;
+      const p2 = rowStarts[r + 2]!;
+      const p3 = rowStarts[r + 3]!;
+      for (let e = e0; e < e1; e += 4) {
+        const w0 = e * stride;
+        const w1 = w0 + stride;
+        const w2 = w1 + stride;
+        const w3 = w2 + stride;
+        let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+        let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+        for (let j = 0; j < stride; j++) {
+          const a0 = d[d0 + j]!;
+          const a1 = d[d1 + j]!;
+          const a2 = d[d2 + j]!;
+          const a3 = d[d3 + j]!;
+          const b0 = w[w0 + j]!;
+          const b1 = w[w1 + j]!;
+          const b2 = w[w2 + j]!;
+          const b3 = w[w3 + j]!;
+          c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+          c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+          c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
+          c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+        }
+        const o0 = elementOffsets[e]!;
+        const o1 = elementOffsets[e + 1]!;
+        const o2 = elementOffsets[e + 2]!;
+        const o3 = elementOffsets[e + 3]!;
+        inputGrad[p0 + o0]! += c00; inputGrad[p0 + o1]! += c01; inputGrad[p0 + o2]! += c02; inputGrad[p0 + o3]! += c03;
+        if (valid < 2) continue;
+        inputGrad[p1 + o0]! += c10; inputGrad[p1 + o1]! += c11; inputGrad[p1 + o2]! += c12; inputGrad[p1 + o3]! += c13;
+        if (valid < 3) continue;
+        inputGrad[p2 + o0]! += c20; inputGrad[p2 + o1]! += c21; inputGrad[p2 + o2]! += c22; inputGrad[p2 + o3]! += c23;
+        if (valid < 4) continue;
+        inputGrad[p3 + o0]! += c30; inputGrad[p3 + o1]! += c31; inputGrad[p3 + o2]! += c32; inputGrad[p3 + o3]! += c33;
       }
-      const o0 = elementOffsets[e]!;
-      const o1 = elementOffsets[e + 1]!;
-      const o2 = elementOffsets[e + 2]!;
-      const o3 = elementOffsets[e + 3]!;
-      inputGrad[p0 + o0]! += c00; inputGrad[p0 + o1]! += c01; inputGrad[p0 + o2]! += c02; inputGrad[p0 + o3]! += c03;
-      if (valid < 2) continue;
-      inputGrad[p1 + o0]! += c10; inputGrad[p1 + o1]! += c11; inputGrad[p1 + o2]! += c12; inputGrad[p1 + o3]! += c13;
-      if (valid < 3) continue;
-      inputGrad[p2 + o0]! += c20; inputGrad[p2 + o1]! += c21; inputGrad[p2 + o2]! += c22; inputGrad[p2 + o3]! += c23;
-      if (valid < 4) continue;
-      inputGrad[p3 + o0]! += c30; inputGrad[p3 + o1]! += c31; inputGrad[p3 + o2]! += c32; inputGrad[p3 + o3]! += c33;
     }
   }
 }
