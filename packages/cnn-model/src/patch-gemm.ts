@@ -16,6 +16,9 @@ export type PatchGeometry = {
   rowStarts: Int32Array;
   /** Offset of each patch element from its row start; padded to a multiple of 4 with zeros. */
   elementOffsets: Int32Array;
+  /** The patch as runs of consecutive offsets (one per kernel row when channels are contiguous): starts, lengths. */
+  runStarts: Int32Array;
+  runLengths: Int32Array;
 };
 
 const roundUp4 = (value: number) => (value + 3) & ~3;
@@ -46,7 +49,24 @@ export function convPatches(
       for (let ch = 0; ch < c; ch++) elementOffsets[element++] = (ky * w + kx) * c + ch;
     }
   }
-  return { rows, depth, rowStarts, elementOffsets };
+  const starts: number[] = [];
+  const lengths: number[] = [];
+  for (let e = 0; e < depth; e++) {
+    const last = starts.length - 1;
+    if (last >= 0 && elementOffsets[e] === starts[last]! + lengths[last]!) lengths[last]! += 1;
+    else {
+      starts.push(elementOffsets[e]!);
+      lengths.push(1);
+    }
+  }
+  return {
+    rows,
+    depth,
+    rowStarts,
+    elementOffsets,
+    runStarts: Int32Array.from(starts),
+    runLengths: Int32Array.from(lengths),
+  };
 }
 
 /** A [rows, cols] matrix with its columns zero-padded to `stride` (and rows to `paddedRows`), or itself if it fits. */
@@ -71,7 +91,8 @@ export function patchTimesFilter(
   relu: boolean,
   out: Float32Array,
 ): void {
-  const { rows, depth, rowStarts, elementOffsets } = g;
+  const { rows, depth, rowStarts, runStarts, runLengths } = g;
+  const runCount = runStarts.length;
   const stride = roundUp4(cols);
   const b = padMatrix(filter, depth, cols, stride);
   const start = new Float64Array(stride);
@@ -88,20 +109,23 @@ export function patchTimesFilter(
       const s0 = start[j]!, s1 = start[j + 1]!, s2 = start[j + 2]!, s3 = start[j + 3]!;
       let c00 = s0, c01 = s1, c02 = s2, c03 = s3, c10 = s0, c11 = s1, c12 = s2, c13 = s3;
       let c20 = s0, c21 = s1, c22 = s2, c23 = s3, c30 = s0, c31 = s1, c32 = s2, c33 = s3;
-      for (let e = 0, k = j; e < depth; e++, k += stride) {
-        const o = elementOffsets[e]!;
-        const a0 = input[p0 + o]!;
-        const a1 = input[p1 + o]!;
-        const a2 = input[p2 + o]!;
-        const a3 = input[p3 + o]!;
-        const b0 = b[k]!;
-        const b1 = b[k + 1]!;
-        const b2 = b[k + 2]!;
-        const b3 = b[k + 3]!;
-        c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
-        c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
-        c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
-        c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+      // Runs of consecutive offsets let the inner loop index the input directly (no offset-table load).
+      for (let run = 0, k = j; run < runCount; run++) {
+        const end = runStarts[run]! + runLengths[run]!;
+        for (let o = runStarts[run]!; o < end; o++, k += stride) {
+          const a0 = input[p0 + o]!;
+          const a1 = input[p1 + o]!;
+          const a2 = input[p2 + o]!;
+          const a3 = input[p3 + o]!;
+          const b0 = b[k]!;
+          const b1 = b[k + 1]!;
+          const b2 = b[k + 2]!;
+          const b3 = b[k + 3]!;
+          c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+          c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+          c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
+          c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+        }
       }
       if (r + 4 <= rows && j + 4 <= cols) {
         let o = r * cols + j;
