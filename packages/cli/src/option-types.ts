@@ -8,9 +8,11 @@ interface OptionBase {
   readonly description: string;
   /** Placeholder shown after the flag (`--epochs <n>`); boolean options have none. */
   readonly valueName?: string;
+  /** A default that depends on other options (`the preset's recipe`); the command fills it in when the value is unset. */
+  readonly defaultNote?: string;
 }
 
-/** A switch that is off unless given. */
+/** A switch that is off unless given; with `defaultNote` it is unset unless given, and `--no-<flag>` turns it off. */
 export interface BooleanOption extends OptionBase {
   readonly kind: 'boolean';
 }
@@ -82,11 +84,13 @@ type ValueOf<O extends OptionDefinition> = O extends BooleanOption
 
 /** The parsed, validated values of an option table: options with a default (and switches) are never undefined. */
 export type OptionValues<T extends OptionTable> = {
-  -readonly [K in keyof T]: T[K] extends BooleanOption
-    ? boolean
-    : T[K] extends { readonly default: unknown }
-      ? ValueOf<T[K]>
-      : ValueOf<T[K]> | undefined;
+  -readonly [K in keyof T]: T[K] extends { readonly defaultNote: string }
+    ? ValueOf<T[K]> | undefined
+    : T[K] extends BooleanOption
+      ? boolean
+      : T[K] extends { readonly default: unknown }
+        ? ValueOf<T[K]>
+        : ValueOf<T[K]> | undefined;
 };
 
 /** Converts a camelCase option key to its flag without dashes (`batchSize` → `batch-size`). */
@@ -97,7 +101,7 @@ export function flagName(key: string): string {
 /** The flag with its value placeholder, as help shows it (`--batch-size <n>`). */
 export function flagSignature(key: string, option: OptionDefinition): string {
   const flag = `--${flagName(key)}`;
-  if (option.kind === 'boolean') return flag;
+  if (option.kind === 'boolean') return option.defaultNote === undefined ? flag : `${flag}, --no-${flagName(key)}`;
   const placeholder = option.valueName ?? (option.kind === 'choice' ? option.choices.join('|') : 'value');
   return `${flag} <${placeholder}>`;
 }
@@ -110,7 +114,8 @@ export function describeConstraint(option: OptionDefinition): string {
     const range = describeRange(option);
     if (range) parts.push(range);
   }
-  if (option.kind !== 'boolean' && option.default !== undefined) parts.push(`default ${String(option.default)}`);
+  if (option.defaultNote !== undefined) parts.push(`default: ${option.defaultNote}`);
+  else if (option.kind !== 'boolean' && option.default !== undefined) parts.push(`default ${String(option.default)}`);
   return parts.join('; ');
 }
 

@@ -115,6 +115,7 @@ function lastValue(value: unknown): unknown {
 }
 
 function defaultValue(option: OptionDefinition): unknown {
+  if (option.defaultNote !== undefined) return undefined;
   if (option.kind === 'boolean') return false;
   return option.default;
 }

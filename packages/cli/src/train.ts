@@ -12,6 +12,7 @@ import { evaluationRecord, evaluationReport } from './evaluation-output.js';
 import { formatCount, formatDuration, formatPercent } from './format.js';
 import { saveCliModel } from './model-files.js';
 import type { OptionValues } from './option-types.js';
+import { withRecipeDefaults } from './recipe-defaults.js';
 import type { Renderer } from './renderer.js';
 import { type EpochHistoryEntry, writeReport } from './report.js';
 
@@ -30,19 +31,16 @@ export async function runTrain(values: TrainValues, context: CommandContext): Pr
   const backend = await startBackend(values.backend);
   const dataset = await loadCliDataset(values, renderer);
   const history: EpochHistoryEntry[] = [];
+  const settings = withRecipeDefaults(values);
   interrupt.graceful = true;
   const result = await train({
     model: values.preset,
     train: dataset.train,
     epochs: values.epochs,
-    batchSize: values.batchSize,
-    learningRate: values.lr,
-    optimizer: values.optimizer,
-    schedule: values.schedule,
+    ...settings,
     seed: values.seed,
     ...(values.limit === undefined ? {} : { limit: values.limit }),
     validationSplit: values.validationSplit,
-    augment: values.augment,
     signal: interrupt.signal,
     checkpoint: store,
     resume: values.resume,

@@ -16,19 +16,20 @@ function usageMessage(argv: string[]): string {
 }
 
 describe('parseCommandLine', () => {
-  it('fills in every default of train and types the values', () => {
+  it('fills in every static default of train and leaves recipe settings unset', () => {
     const parsed = parseCommandLine(['train']);
     expect(parsed.kind).toBe('run');
     if (parsed.kind !== 'run') return;
     expect(parsed.values).toMatchObject({
       backend: 'auto',
       epochs: 1,
-      batchSize: 64,
+      batchSize: undefined,
       out: './mnist-model',
       dataset: 'mnist',
-      augment: false,
+      augment: undefined,
       json: false,
-      lr: 0.001,
+      lr: undefined,
+      schedule: undefined,
       limit: undefined,
     });
   });

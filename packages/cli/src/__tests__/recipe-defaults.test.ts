@@ -1,0 +1,35 @@
+import { recipes } from '@mnist-cnn/trainer';
+import { describe, expect, it } from 'vitest';
+import { parseCommandLine } from '../parse-args.js';
+import { withRecipeDefaults } from '../recipe-defaults.js';
+
+function trainSettings(argv: string[]) {
+  const parsed = parseCommandLine(['train', ...argv]);
+  if (parsed.kind !== 'run') throw new Error(`expected a command, got ${parsed.kind}`);
+  return withRecipeDefaults(parsed.values as Parameters<typeof withRecipeDefaults>[0]);
+}
+
+describe('train settings default to the preset recipe', () => {
+  it('takes every unset setting from the reference recipe', () => {
+    const reference = recipes.reference;
+    expect(trainSettings([])).toEqual({
+      batchSize: reference.batchSize,
+      learningRate: reference.learningRate,
+      optimizer: reference.optimizer,
+      schedule: reference.schedule,
+      augment: reference.augment,
+    });
+  });
+
+  it('lets flags win, and --no-augment turns augmentation off', () => {
+    const settings = trainSettings(['--batch-size', '64', '--lr', '0.01', '--schedule', 'constant', '--no-augment']);
+    expect(settings).toMatchObject({ batchSize: 64, learningRate: 0.01, schedule: 'constant', augment: false });
+  });
+
+  it('uses the best recipe for --preset best', () => {
+    expect(trainSettings(['--preset', 'best'])).toMatchObject({
+      batchSize: recipes.best.batchSize,
+      learningRate: recipes.best.learningRate,
+    });
+  });
+});
