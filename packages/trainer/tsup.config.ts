@@ -1,4 +1,6 @@
 import { defineConfig } from 'tsup';
 import { packageBuild } from '../../tsup.config.base';
 
-export default defineConfig(packageBuild({ index: 'src/index.ts', node: 'src/node.ts' }));
+export default defineConfig(
+  packageBuild({ index: 'src/index.ts', node: 'src/node.ts', 'step-worker': 'src/step-worker.ts' }),
+);

@@ -5,7 +5,8 @@ export type TrainerErrorCode =
   | 'TRAIN_NON_FINITE_LOSS'
   | 'BACKEND_UNAVAILABLE'
   | 'CHECKPOINT_CORRUPT'
-  | 'CHECKPOINT_MISMATCH';
+  | 'CHECKPOINT_MISMATCH'
+  | 'TRAIN_WORKER_FAILED';
 
 /** Base class of every error this package throws on purpose. */
 export class TrainerError extends Error {
@@ -69,5 +70,16 @@ export class CheckpointError extends TrainerError {
   ) {
     super(code, `${options.source ? `${options.source}: ` : ''}${problem}`, options);
     this.source = options.source;
+  }
+}
+
+/** A training worker thread crashed, exited or could not start; every other worker of the run is terminated. */
+export class WorkerError extends TrainerError {
+  /** The worker's index (0-based) in the run's pool. */
+  readonly worker: number;
+
+  constructor(worker: number, problem: string, options: { cause?: unknown } = {}) {
+    super('TRAIN_WORKER_FAILED', `training worker ${worker} failed: ${problem}`, options);
+    this.worker = worker;
   }
 }

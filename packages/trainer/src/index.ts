@@ -28,6 +28,7 @@ export {
   TrainerError,
   type TrainerErrorCode,
   TrainOptionsError,
+  WorkerError,
 } from './errors.js';
 export { type EvaluationResult, evaluate, type PredictOptions, predictImages } from './evaluate.js';
 export type {

@@ -71,8 +71,9 @@ export {
   TrainOptionsError,
   type TrainResult,
   type TrainRun,
-  train,
-  trainEvents,
+  WorkerError,
 } from './index.js';
 export { initBackend, installedWasmDirectory } from './node-backend.js';
 export { checkpointFileName, directoryCheckpointStore, writeFileAtomic } from './node-checkpoint.js';
+export { type NodeTrainOptions, train, trainEvents } from './node-train.js';
+export { shardSeed, shardSizes, type WorkerStepOptions } from './worker-step.js';

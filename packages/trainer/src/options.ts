@@ -60,6 +60,11 @@ export interface TrainOptions {
   /** `true` to continue from the store's checkpoint (if there is one), or the checkpoint itself / its bytes. */
   resume?: boolean | Checkpoint | Uint8Array;
   onEvent?: TrainEventHandler;
+  /**
+   * Worker threads that share each batch (data-parallel), default 1 (no threads). Above 1 needs the Node entry
+   * `@mnist-cnn/trainer/node`; the browser entry throws TrainOptionsError.
+   */
+  workers?: number;
 }
 
 /** Options after validation, with every default filled in. */
@@ -74,6 +79,7 @@ export interface ResolvedTrainOptions {
   limit: number | undefined;
   augment: ResolvedAugmentOptions | undefined;
   earlyStopping: Required<EarlyStoppingOptions> | undefined;
+  workers: number;
 }
 
 function positiveInteger(option: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
@@ -126,6 +132,7 @@ export function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions
   if (validationSplit > 0 && options.validation !== undefined) {
     throw new TrainOptionsError('validationSplit', 'give either validation images or validationSplit, not both');
   }
+  const workers = positiveInteger('workers', options.workers ?? 1, 256);
   const limit = options.limit === undefined ? undefined : positiveInteger('limit', options.limit);
   const usable = Math.min(limit ?? options.train.count, options.train.count);
   if (usable - Math.round(usable * validationSplit) < 1) {
@@ -154,6 +161,7 @@ export function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions
     limit,
     augment: resolveAugment(options.augment),
     earlyStopping: resolveEarlyStopping(options.earlyStopping, options.validation !== undefined || validationSplit > 0),
+    workers,
   };
 }
 

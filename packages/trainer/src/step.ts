@@ -21,7 +21,17 @@ export interface StepOutcome {
  * Computes gradients for a batch and applies them. The loop only sees this function, so a data-parallel version (one
  * backend per worker thread, gradients averaged before one shared update) can replace it without touching the loop.
  */
-export type StepRunner = (batch: StepBatch, learningRate: number) => StepOutcome;
+export type StepRunner = (batch: StepBatch, learningRate: number) => StepOutcome | Promise<StepOutcome>;
+
+/**
+ * Builds the step function for a run once its model and optimizer exist. `train` uses `createLocalStep`; the Node
+ * entry passes a worker-thread version. `close` runs when the run ends however it ends (completion, abort, error).
+ */
+export type StepFactory = (
+  model: CnnModel,
+  optimizer: TrainingOptimizer,
+  batchSize: number,
+) => Promise<{ step: StepRunner; close: () => Promise<void> }>;
 
 /** The single-threaded step: forward, backward and update on the current tfjs backend. */
 export function createLocalStep(model: CnnModel, optimizer: TrainingOptimizer): StepRunner {

@@ -13,6 +13,14 @@ export interface TrainRun {
  * ends when training ends; a training error rejects both the iterator and `result`.
  */
 export function trainEvents(options: Omit<TrainOptions, 'onEvent'>): TrainRun {
+  return trainEventsWith(options, train);
+}
+
+/** `trainEvents` around a given `train` (the Node entry passes its worker-capable one). */
+export function trainEventsWith<Options extends TrainOptions>(
+  options: Omit<Options, 'onEvent'>,
+  runTraining: (options: Options) => Promise<TrainResult>,
+): TrainRun {
   const queue: TrainEvent[] = [];
   let wake: (() => void) | undefined;
   let finished = false;
@@ -21,8 +29,8 @@ export function trainEvents(options: Omit<TrainOptions, 'onEvent'>): TrainRun {
     wake?.();
     wake = undefined;
   };
-  const result = train({
-    ...options,
+  const result = runTraining({
+    ...(options as Options),
     onEvent: (event) => {
       queue.push(event);
       notify();

@@ -10,7 +10,7 @@ import {
   encodeCheckpoint,
   type TrainingProgress,
 } from './checkpoint.js';
-import { NonFiniteLossError } from './errors.js';
+import { NonFiniteLossError, TrainOptionsError } from './errors.js';
 import { predictSplit } from './evaluate.js';
 import type { TrainEvent } from './events.js';
 import { argmaxRows, crossEntropySum } from './metrics.js';
@@ -20,7 +20,7 @@ import { type ResolvedTrainOptions, resolveTrainOptions, type TrainOptions } fro
 import { checkResumable, checkSameModel, fingerprintOf, readResumeCheckpoint } from './resume.js';
 import { createRng, createRngFromState, deriveSeed } from './rng.js';
 import { learningRateAt } from './schedule.js';
-import { createLocalStep } from './step.js';
+import { createLocalStep, type StepFactory, type StepRunner } from './step.js';
 
 /** How a run ended. */
 export type StopReason = 'completed' | 'early-stopped' | 'aborted';
@@ -77,6 +77,25 @@ function validationMetrics(model: CnnModel, held: Held): { valLoss: number; valA
 
 /** Trains a model on a split with mini-batches, emitting events and writing checkpoints; resumable and deterministic. */
 export async function train(options: TrainOptions): Promise<TrainResult> {
+  const workers = options?.workers;
+  if (workers !== undefined && workers !== 1) {
+    resolveTrainOptions(options); // a malformed count gets its own message
+    throw new TrainOptionsError(
+      'workers',
+      `${workers} workers need worker threads: import train from @mnist-cnn/trainer/node, or use workers: 1`,
+    );
+  }
+  return trainWithSteps(options, localSteps);
+}
+
+/** The single-threaded step factory: the current backend, no threads. */
+export const localSteps: StepFactory = async (model, optimizer) => ({
+  step: createLocalStep(model, optimizer),
+  close: async () => {},
+});
+
+/** `train` with the step function supplied by the caller (the Node entry's worker threads, or the local step). */
+export async function trainWithSteps(options: TrainOptions, createSteps: StepFactory): Promise<TrainResult> {
   const startedAt = performance.now();
   const resolved = resolveTrainOptions(options);
   const spec = specOf(options.model);
@@ -102,7 +121,23 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       model.setWeights(checkpoint.model.weights);
       await optimizer.loadState(checkpoint.optimizer);
     }
-    return await runLoop({ options, resolved, model, optimizer, plan, held, fingerprint, checkpoint, startedAt });
+    const steps = await createSteps(model, optimizer, resolved.batchSize);
+    try {
+      return await runLoop({
+        options,
+        resolved,
+        model,
+        optimizer,
+        plan,
+        held,
+        fingerprint,
+        checkpoint,
+        startedAt,
+        step: steps.step,
+      });
+    } finally {
+      await steps.close();
+    }
   } catch (error) {
     if (created) model.dispose();
     throw error;
@@ -121,10 +156,11 @@ interface LoopContext {
   fingerprint: ReturnType<typeof fingerprintOf>;
   checkpoint: Checkpoint | undefined;
   startedAt: number;
+  step: StepRunner;
 }
 
 async function runLoop(context: LoopContext): Promise<TrainResult> {
-  const { options, resolved, model, optimizer, plan, held, fingerprint, checkpoint } = context;
+  const { options, resolved, model, optimizer, plan, held, fingerprint, checkpoint, step } = context;
   const { epochs, batchSize, seed } = resolved;
   const trainCount = plan.trainIndices.length;
   const batches = batchCount(trainCount, batchSize);
@@ -149,7 +185,6 @@ async function runLoop(context: LoopContext): Promise<TrainResult> {
         shuffleRng: createRng(seed).state(),
       };
   const assembler = new BatchAssembler(plan.split, batchSize, model.spec.normalization, resolved.augment);
-  const step = createLocalStep(model, optimizer);
   let checkpointPath: string | undefined;
   let imagesThisCall = 0;
   let trainingMsThisCall = 0;
@@ -227,7 +262,7 @@ async function runLoop(context: LoopContext): Promise<TrainResult> {
         stepsPerEpoch: batches,
         totalSteps,
       });
-      const outcome = step({ pixels, labels, seed: deriveSeed(seed, epoch, batch, 2) }, learningRate);
+      const outcome = await step({ pixels, labels, seed: deriveSeed(seed, epoch, batch, 2) }, learningRate);
       if (!outcome.finite) {
         const kept = checkpointPath ?? options.checkpoint?.location;
         throw new NonFiniteLossError(

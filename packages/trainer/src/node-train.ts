@@ -1,0 +1,25 @@
+import type { TrainOptions } from './options.js';
+import { localSteps, type TrainResult, trainWithSteps } from './train.js';
+import { type TrainRun, trainEventsWith } from './train-events.js';
+import { type WorkerStepOptions, workerSteps } from './worker-step.js';
+
+/** `train`'s options in Node, where `workers` above 1 runs data-parallel on worker threads. */
+export interface NodeTrainOptions extends TrainOptions, WorkerStepOptions {}
+
+/**
+ * Like the browser `train`, plus `workers`: with more than one, each batch is split over that many worker threads,
+ * each with its own backend instance, and their gradients are averaged into one update. Workers end with the run.
+ */
+export function train(options: NodeTrainOptions): Promise<TrainResult> {
+  const workers = options?.workers ?? 1;
+  const steps =
+    typeof workers === 'number' && workers > 1
+      ? workerSteps(workers, options.workerScript === undefined ? {} : { workerScript: options.workerScript })
+      : localSteps;
+  return trainWithSteps(options, steps);
+}
+
+/** The Node `train` as an async iterator of events plus its result (see the browser `trainEvents`). */
+export function trainEvents(options: Omit<NodeTrainOptions, 'onEvent'>): TrainRun {
+  return trainEventsWith(options, train);
+}
