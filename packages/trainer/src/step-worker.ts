@@ -18,10 +18,16 @@ function variablesByWeight(model: CnnModel): Map<string, tf.Variable> {
 }
 
 function runShard(model: CnnModel, variables: Map<string, tf.Variable>, request: StepRequest): WorkerReply {
+  // Straight into the replica's variables: the names and sizes were fixed when the pool started.
   const shared = new Float32Array(setup.weights);
-  const weights: Record<string, Float32Array> = {};
-  for (const slot of setup.slots) weights[slot.name] = shared.slice(slot.offset, slot.offset + slot.length);
-  model.setWeights(weights);
+  tf.tidy(() => {
+    for (const slot of setup.slots) {
+      const variable = variables.get(slot.name)!;
+      const values = shared.subarray(slot.offset, slot.offset + slot.length);
+      // The cpu backend keeps the array it is given, and the main thread rewrites this buffer each step: copy there.
+      variable.assign(tf.tensor(setup.backend === 'cpu' ? values.slice() : values, variable.shape, 'float32'));
+    }
+  });
   const [height, width, channels] = setup.spec.inputShape;
   // Copies: the cpu backend would otherwise keep views of buffers the main thread overwrites next step.
   const pixels = new Float32Array(setup.pixels, 0, request.count * height * width * channels).slice();

@@ -155,6 +155,25 @@ export function workerSteps(workers: number, options: WorkerStepOptions = {}): S
   };
 }
 
+/**
+ * The batch mean from the shard means: each shard's output weighted by its share of the batch, summed in shard order
+ * so the result does not depend on which worker answered first. Float32 throughout: one hot loop V8 optimizes early.
+ */
+function weightedSum(
+  shards: { index: number; size: number }[],
+  outputs: Float32Array[],
+  count: number,
+  length: number,
+): Float32Array {
+  const sum = new Float32Array(length);
+  for (const { index, size } of shards) addScaled(sum, outputs[index]!, size / count);
+  return sum;
+}
+
+function addScaled(target: Float32Array, source: Float32Array, scale: number): void {
+  for (let i = 0; i < target.length; i++) target[i] = target[i]! + scale * source[i]!;
+}
+
 function sharedStep(
   model: CnnModel,
   optimizer: TrainingOptimizer,
@@ -204,14 +223,7 @@ function sharedStep(
     const loss = lossSum / count;
     if (!Number.isFinite(loss)) return { loss, correct, finite: false };
 
-    // Mean over the whole batch = shard means weighted by shard size, summed in a fixed order for determinism.
-    const combined = new Float64Array(weights.length);
-    for (const { index, size } of shards) {
-      const output = outputs[index]!;
-      const share = size / count;
-      for (let i = 0; i < combined.length; i++) combined[i]! += share * output[i]!;
-    }
-    const averaged = Float32Array.from(combined);
+    const averaged = weightedSum(shards, outputs, count, weights.length);
     const gradients: tf.NamedTensorMap = {};
     try {
       for (const [index, slot] of slots.entries()) {
