@@ -1,6 +1,7 @@
 // Training throughput of the reference preset with 1 and 2 worker threads (data-parallel), on wasm and cpu, batch 64.
 // Prints images per second per configuration, the speed-up of 2 workers over 1, and the load average while it ran,
-// since other jobs on a shared machine change the figures.
+// since other jobs on a shared machine change the figures. Configurations alternate (1, 2, 1, 2, …) for --repeats
+// rounds so that a burst of load hits both; the best and the median round are printed.
 //
 //   pnpm --filter @mnist-cnn/trainer build && node packages/trainer/bench/workers.bench.mjs
 //   node packages/trainer/bench/workers.bench.mjs --backends wasm --workers 1,2 --steps 80 --batch-size 64
@@ -19,6 +20,7 @@ const { values } = parseArgs({
     'batch-size': { type: 'string', default: '64' },
     // Timed steps per configuration; cpu steps are about 6× slower, so cpu runs a sixth of them.
     steps: { type: 'string', default: '60' },
+    repeats: { type: 'string', default: '3' },
   },
 });
 
@@ -50,22 +52,24 @@ const formatLoad = () =>
   loadavg()
     .map((value) => value.toFixed(2))
     .join(' ');
+const median = (numbers) => [...numbers].sort((a, b) => a - b)[Math.floor(numbers.length / 2)];
 for (const backend of values.backends.split(',')) {
   const info = await initBackend(backend);
   const steps = Math.max(5, Math.round(Number(values.steps) / (backend === 'cpu' ? 6 : 1)));
-  const figures = new Map();
-  for (const workers of values.workers.split(',').map(Number)) {
-    const before = formatLoad();
-    const imagesPerSecond = await measure(workers, steps);
-    figures.set(workers, imagesPerSecond);
-    console.log(
-      `${values.preset} ${info.backend}${info.simd ? ' (simd)' : ''} batch ${batchSize} workers ${workers}: ` +
-        `${imagesPerSecond.toFixed(0)} img/s over ${steps} steps (load before ${before}, after ${formatLoad()})`,
-    );
+  const counts = values.workers.split(',').map(Number);
+  const rounds = new Map(counts.map((workers) => [workers, []]));
+  const loadBefore = formatLoad();
+  for (let round = 0; round < Number(values.repeats); round++) {
+    for (const workers of counts) rounds.get(workers).push(await measure(workers, steps));
   }
-  const one = figures.get(1);
-  for (const [workers, imagesPerSecond] of figures) {
-    if (one && workers > 1)
-      console.log(`  ${workers} workers / 1 worker on ${info.backend}: ${(imagesPerSecond / one).toFixed(2)}×`);
+  const name = `${values.preset} ${info.backend}${info.simd ? ' (simd)' : ''} batch ${batchSize}`;
+  console.log(`${name}, ${steps} timed steps per round, load average before ${loadBefore}, after ${formatLoad()}`);
+  for (const [workers, figures] of rounds) {
+    const best = Math.max(...figures);
+    const speedUp = workers === 1 ? '' : `, ${(best / Math.max(...rounds.get(1))).toFixed(2)}× of 1 worker (best)`;
+    console.log(
+      `  workers ${workers}: best ${best.toFixed(0)} img/s, median ${median(figures).toFixed(0)} img/s` +
+        ` (rounds: ${figures.map((figure) => figure.toFixed(0)).join(', ')})${speedUp}`,
+    );
   }
 }
