@@ -6,7 +6,7 @@ import { withRecipeDefaults } from '../recipe-defaults.js';
 function trainSettings(argv: string[]) {
   const parsed = parseCommandLine(['train', ...argv]);
   if (parsed.kind !== 'run') throw new Error(`expected a command, got ${parsed.kind}`);
-  return withRecipeDefaults(parsed.values as Parameters<typeof withRecipeDefaults>[0]);
+  return withRecipeDefaults(parsed.values as unknown as Parameters<typeof withRecipeDefaults>[0]);
 }
 
 describe('train settings default to the preset recipe', () => {
