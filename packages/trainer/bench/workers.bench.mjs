@@ -25,6 +25,7 @@ const { values } = parseArgs({
 });
 
 const warmupBatches = 3;
+if (process.env.BENCH_PID) console.log(`pid ${process.pid}`);
 const batchSize = Number(values['batch-size']);
 const mnist = await loadDataset();
 
@@ -66,7 +67,8 @@ for (const backend of values.backends.split(',')) {
   console.log(`${name}, ${steps} timed steps per round, load average before ${loadBefore}, after ${formatLoad()}`);
   for (const [workers, figures] of rounds) {
     const best = Math.max(...figures);
-    const speedUp = workers === 1 ? '' : `, ${(best / Math.max(...rounds.get(1))).toFixed(2)}× of 1 worker (best)`;
+    const speedUp =
+      workers === 1 || !rounds.has(1) ? '' : `, ${(best / Math.max(...rounds.get(1))).toFixed(2)}× of 1 worker (best)`;
     console.log(
       `  workers ${workers}: best ${best.toFixed(0)} img/s, median ${median(figures).toFixed(0)} img/s` +
         ` (rounds: ${figures.map((figure) => figure.toFixed(0)).join(', ')})${speedUp}`,

@@ -54,6 +54,7 @@ function runShard(model: CnnModel, variables: Map<string, tf.Variable>, request:
 }
 
 async function start(): Promise<void> {
+  if (setup.prodMode) tf.enableProdMode();
   await initBackend(setup.backend, { ...(setup.simd ? {} : { simd: false }), fastKernels: setup.fastKernels });
   const model = createModel(setup.spec, { seed: 0 }); // every weight is overwritten before each step
   const variables = variablesByWeight(model);

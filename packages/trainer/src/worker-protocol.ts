@@ -18,6 +18,8 @@ export interface WorkerSetup {
   backend: 'wasm' | 'cpu';
   simd: boolean;
   fastKernels: boolean;
+  /** The main thread's tfjs production mode (`enableProdMode`, which also silences tfjs's console notices). */
+  prodMode: boolean;
   spec: ModelSpec;
   slots: WeightSlot[];
   /** Written by the main thread before each step, read by every worker. Float32. */

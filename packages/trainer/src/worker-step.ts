@@ -137,6 +137,7 @@ export function workerSteps(workers: number, options: WorkerStepOptions = {}): S
       backend,
       simd: backend === 'wasm' ? wasmSimdEnabled() : false,
       fastKernels: tf.getKernelsForBackend(backend).some((kernel) => kernel.kernelName.startsWith('MnistCnn')),
+      prodMode: tf.env().getBool('PROD'),
       spec: model.spec,
       slots,
       weights,
