@@ -8,6 +8,7 @@ import {
   getDatasetPreset,
   STANDARD_FILE_NAMES,
 } from './presets.js';
+import { allInOrder } from './settle.js';
 
 /** One split: `count` images of `rows`×`cols` uint8 pixels (row-major, image after image) and their labels. */
 export interface DatasetSplit {
@@ -117,7 +118,7 @@ export async function datasetFromIdxFiles(
   options: { dataset?: DatasetName; fileNames?: Partial<DatasetFiles<string>> } = {},
 ): Promise<Dataset> {
   const names = { ...STANDARD_FILE_NAMES, ...options.fileNames };
-  const entries = await Promise.all(
+  const entries = await allInOrder(
     DATASET_FILE_KEYS.map(async (key) => {
       const raw = files[key];
       const bytes = raw instanceof Uint8Array ? raw : new Uint8Array(raw);
@@ -139,7 +140,7 @@ export async function fetchDataset(
   const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
   const suffix = options.gzip === false ? '' : '.gz';
   const fileNames = {} as DatasetFiles<string>;
-  const entries = await Promise.all(
+  const entries = await allInOrder(
     DATASET_FILE_KEYS.map(async (key) => {
       const url = `${base}${STANDARD_FILE_NAMES[key]}${suffix}`;
       fileNames[key] = url;

@@ -29,6 +29,7 @@ import {
   getDatasetPreset,
   STANDARD_FILE_NAMES,
 } from './presets.js';
+import { allInOrder } from './settle.js';
 
 export * from './index.js';
 
@@ -131,7 +132,7 @@ export async function findDatasetFiles(
 
 /** Reads the four files (raw or gzipped) and builds a validated `Dataset`. */
 export async function datasetFromFiles(files: DatasetFiles<string>, dataset: DatasetName = 'mnist'): Promise<Dataset> {
-  const tensors = await Promise.all(DATASET_FILE_KEYS.map((key) => readIdxFile(files[key])));
+  const tensors = await allInOrder(DATASET_FILE_KEYS.map((key) => readIdxFile(files[key])));
   const byKey = Object.fromEntries(DATASET_FILE_KEYS.map((k, i) => [k, tensors[i]!])) as DatasetFiles<IdxTensor>;
   return datasetFromIdx(byKey, { dataset, fileNames: files });
 }
