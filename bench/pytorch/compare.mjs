@@ -31,10 +31,12 @@ function pytorch(threads) {
   const python = '/usr/bin/python3';
   const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
   if (probe.status !== 0) return undefined;
+  // Some machines here pin OpenBLAS to an older core type for numpy's sake; that slows PyTorch, so drop it for this run.
+  const { OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE, ...env } = process.env;
   const run = spawnSync(
     python,
     [join(here, 'reference_cnn.py'), mnistDirectory(), '--threads', String(threads), '--steps', String(steps)],
-    { encoding: 'utf8' },
+    { encoding: 'utf8', env },
   );
   if (run.status !== 0) throw new Error(`PyTorch run failed: ${run.stderr}`);
   return JSON.parse(run.stdout.trim());

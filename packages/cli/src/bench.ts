@@ -1,4 +1,5 @@
-import { predictImages, train } from '@mnist-cnn/trainer';
+import { predictImages } from '@mnist-cnn/trainer';
+import { train } from '@mnist-cnn/trainer/node';
 import { describeBackend, startBackend } from './backend-setup.js';
 import type { CommandContext } from './cli.js';
 import { loadCliDataset } from './dataset-source.js';
@@ -6,6 +7,7 @@ import type { benchDefinition } from './definitions.js';
 import { ExitCode } from './errors.js';
 import { formatCount } from './format.js';
 import type { OptionValues } from './option-types.js';
+import { workerCount } from './workers.js';
 
 /** Batches run before timing starts, so one-off kernel compilation and allocation do not count. */
 const warmupBatches = 2;
@@ -18,9 +20,12 @@ export async function runBench(
   const { renderer } = context;
   const backend = await startBackend(values.backend);
   const dataset = await loadCliDataset(values, renderer);
+  const workers = workerCount(values.workers, values.batchSize);
   const batches = values.steps + warmupBatches;
   const limit = Math.min(dataset.train.count, batches * values.batchSize);
-  renderer.text(`benchmarking ${values.preset} on ${describeBackend(backend)}, batch size ${values.batchSize}`);
+  renderer.text(
+    `benchmarking ${values.preset} on ${describeBackend(backend)}, batch size ${values.batchSize}, ${workers} worker${workers === 1 ? '' : 's'}`,
+  );
   let timedFrom: number | undefined;
   let timedTo = 0;
   let timedBatches = 0;
@@ -30,6 +35,7 @@ export async function runBench(
     limit,
     epochs: 1,
     batchSize: values.batchSize,
+    workers,
     signal: context.interrupt.signal,
     onEvent: (event) => {
       if (event.type !== 'batch') return;
@@ -67,6 +73,7 @@ export async function runBench(
       backend: backend.backend,
       simd: backend.simd,
       batchSize: values.batchSize,
+      workers,
       trainingSteps: timedBatches,
       trainingImagesPerSecond,
       trainingMsPerStep: (values.batchSize * 1000) / trainingImagesPerSecond,

@@ -18,6 +18,17 @@ const backendOption = {
   },
 } as const satisfies OptionTable;
 
+const workersOption = {
+  workers: {
+    kind: 'integer',
+    valueName: 'n',
+    min: 1,
+    max: 256,
+    defaultNote: 'the number of CPU cores, keeping at least 32 images per worker',
+    description: 'Worker threads that each compute gradients on a share of every batch (data-parallel training).',
+  },
+} as const satisfies OptionTable;
+
 const dataOptions = {
   data: {
     kind: 'string',
@@ -121,6 +132,7 @@ export const trainDefinition = {
       max: 4294967295,
       description: 'Seed for weights and shuffling.',
     },
+    ...workersOption,
     ...dataOptions,
     limit: { kind: 'integer', valueName: 'n', min: 1, description: 'Train on the first n training images only.' },
     validationSplit: {
@@ -255,6 +267,7 @@ export const benchDefinition = {
     ...backendOption,
     ...presetOption,
     ...batchSizeOption,
+    ...workersOption,
     steps: {
       kind: 'integer',
       valueName: 'n',

@@ -1,8 +1,8 @@
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LoadedDataset } from '@mnist-cnn/mnist-data/node';
-import { type EpochEvent, evaluate, type TrainEvent, train } from '@mnist-cnn/trainer';
-import { checkpointFileName, directoryCheckpointStore } from '@mnist-cnn/trainer/node';
+import { type EpochEvent, evaluate, type TrainEvent } from '@mnist-cnn/trainer';
+import { checkpointFileName, directoryCheckpointStore, train } from '@mnist-cnn/trainer/node';
 import { describeBackend, startBackend } from './backend-setup.js';
 import type { CommandContext } from './cli.js';
 import { describeSource, loadCliDataset } from './dataset-source.js';
@@ -15,6 +15,7 @@ import type { OptionValues } from './option-types.js';
 import { withRecipeDefaults } from './recipe-defaults.js';
 import type { Renderer } from './renderer.js';
 import { type EpochHistoryEntry, writeReport } from './report.js';
+import { workerCount } from './workers.js';
 
 type TrainValues = OptionValues<typeof trainDefinition.options>;
 
@@ -32,12 +33,14 @@ export async function runTrain(values: TrainValues, context: CommandContext): Pr
   const dataset = await loadCliDataset(values, renderer);
   const history: EpochHistoryEntry[] = [];
   const settings = withRecipeDefaults(values);
+  const workers = workerCount(values.workers, settings.batchSize);
   interrupt.graceful = true;
   const result = await train({
     model: values.preset,
     train: dataset.train,
     epochs: values.epochs,
     ...settings,
+    workers,
     seed: values.seed,
     ...(values.limit === undefined ? {} : { limit: values.limit }),
     validationSplit: values.validationSplit,
@@ -50,6 +53,7 @@ export async function runTrain(values: TrainValues, context: CommandContext): Pr
         dataset,
         values,
         backendName: describeBackend(backend),
+        workers,
         history,
         verbose: context.verbose,
       }),
@@ -117,6 +121,7 @@ export async function runTrain(values: TrainValues, context: CommandContext): Pr
 }
 
 interface EventScope {
+  workers: number;
   renderer: Renderer;
   dataset: LoadedDataset;
   values: TrainValues;
@@ -136,6 +141,7 @@ function onTrainEvent(event: TrainEvent, scope: EventScope): void {
           source: scope.dataset.source.kind,
           preset: scope.values.preset,
           backend: event.backend,
+          workers: scope.workers,
           epochs: event.epochs,
           batches: event.batches,
           trainCount: event.trainCount,
@@ -145,7 +151,7 @@ function onTrainEvent(event: TrainEvent, scope: EventScope): void {
         },
         [
           `data: ${describeSource(scope.dataset)}`,
-          `backend: ${scope.backendName}`,
+          `backend: ${scope.backendName}, ${scope.workers} worker thread${scope.workers === 1 ? '' : 's'}`,
           `training ${scope.values.preset} on ${formatCount(event.trainCount)} images${event.validationCount > 0 ? ` (+${formatCount(event.validationCount)} for validation)` : ''}, ${event.epochs} epoch${event.epochs === 1 ? '' : 's'} of ${event.batches} batches`,
           ...(event.resumed ? [`resuming at epoch ${event.startEpoch}, batch ${event.startBatch}`] : []),
         ],

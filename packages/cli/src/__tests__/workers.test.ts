@@ -1,0 +1,51 @@
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { workerCount } from '../workers.js';
+import { runBin, tempDir } from './run-bin.js';
+
+describe('workerCount', () => {
+  it('uses --workers when given', () => {
+    expect(workerCount(3, 16)).toBe(3);
+  });
+
+  it('defaults to the cores, keeping at least 32 images per worker', () => {
+    expect(workerCount(undefined, 16)).toBe(1);
+    expect(workerCount(undefined, 64)).toBe(Math.min(availableParallelism(), 2));
+    expect(workerCount(undefined, 4096)).toBe(availableParallelism());
+  });
+});
+
+describe('mnist-cnn train --workers (built binary)', () => {
+  it('trains data-parallel on 2 worker threads and learns', async () => {
+    const out = join(tempDir(), 'model');
+    const result = await runBin([
+      'train',
+      '--workers',
+      '2',
+      '--batch-size',
+      '64',
+      '--limit',
+      '3200',
+      '--no-augment',
+      '--json',
+      '--out',
+      out,
+    ]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const records = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(records[0]).toMatchObject({ type: 'start', workers: 2 });
+    const summary = records.find((record) => record.type === 'summary');
+    expect(summary?.testAccuracy).toBeGreaterThan(0.7);
+  });
+
+  it('rejects --workers 0 as a usage error', async () => {
+    const result = await runBin(['train', '--workers', '0']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^mnist-cnn: error: invalid value '0' for --workers/);
+  });
+});
