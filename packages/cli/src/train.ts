@@ -152,7 +152,7 @@ function onTrainEvent(event: TrainEvent, scope: EventScope): void {
         [
           `data: ${describeSource(scope.dataset)}`,
           `backend: ${scope.backendName}, ${scope.workers} worker thread${scope.workers === 1 ? '' : 's'}`,
-          `training ${scope.values.preset} on ${formatCount(event.trainCount)} images${event.validationCount > 0 ? ` (+${formatCount(event.validationCount)} for validation)` : ''}, ${event.epochs} epoch${event.epochs === 1 ? '' : 's'} of ${event.batches} batches`,
+          `training ${scope.values.preset} on ${formatCount(event.trainCount)} images${event.validationCount > 0 ? ` (+${formatCount(event.validationCount)} for validation)` : ''}, ${event.epochs} epoch${event.epochs === 1 ? '' : 's'} of ${formatCount(event.batches)} batches`,
           ...(event.resumed ? [`resuming at epoch ${event.startEpoch}, batch ${event.startBatch}`] : []),
         ],
       );
