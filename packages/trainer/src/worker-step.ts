@@ -5,7 +5,7 @@ import { currentBackend } from './backend.js';
 import { BackendError, WorkerError } from './errors.js';
 import type { TrainingOptimizer } from './optimizer.js';
 import { deriveSeed } from './rng.js';
-import type { StepFactory, StepOutcome, StepRunner } from './step.js';
+import type { StepBatch, StepFactory, StepOutcome, StepRunner } from './step.js';
 import type { StepRequest, WeightSlot, WorkerReply, WorkerSetup } from './worker-protocol.js';
 
 /** Options of the worker-thread step. */
@@ -52,10 +52,11 @@ class WorkerPool {
     this.pending = setups.map(() => undefined);
     this.threads = setups.map((setup, index) => {
       const thread = new Worker(script, { workerData: setup });
-      thread.on('message', (reply: WorkerReply) => this.receive(index, reply));
-      thread.on('error', (error) => this.fail(new WorkerError(index, error.message, { cause: error })));
+      const shard = setup.index; // errors name the worker by its shard (shard 0 is the main thread)
+      thread.on('message', (reply: WorkerReply) => this.receive(index, shard, reply));
+      thread.on('error', (error) => this.fail(new WorkerError(shard, error.message, { cause: error })));
       thread.on('exit', (code) => {
-        if (!this.closing) this.fail(new WorkerError(index, `the thread exited unexpectedly (exit code ${code})`));
+        if (!this.closing) this.fail(new WorkerError(shard, `the thread exited unexpectedly (exit code ${code})`));
       });
       return thread;
     });
@@ -75,9 +76,9 @@ class WorkerPool {
     await Promise.all(this.threads.map((thread) => thread.terminate()));
   }
 
-  private receive(index: number, reply: WorkerReply): void {
+  private receive(index: number, shard: number, reply: WorkerReply): void {
     if (reply.type === 'failed') {
-      this.fail(new WorkerError(index, reply.message));
+      this.fail(new WorkerError(shard, reply.message));
       return;
     }
     const waiting = this.pending[index];
@@ -115,10 +116,11 @@ function wasmSimdEnabled(): boolean {
 }
 
 /**
- * A step factory that splits every batch over `workers` threads, each with its own backend (the kind the main thread
- * runs, with the same fast kernels) and model replica. Workers compute gradients on their shards; the main thread
- * averages them weighted by shard size, applies them with the run's single optimizer, and shares the new weights with
- * every worker through a SharedArrayBuffer before the next step. Batch-norm moving statistics are averaged the same way.
+ * A step factory that splits every batch into `workers` shards. The main thread runs shard 0 on its own backend and
+ * model; `workers − 1` threads run the others, each with its own backend (the kind the main thread runs, with the same
+ * fast kernels) and model replica, reading the current weights from a SharedArrayBuffer the main thread writes before
+ * each step. The main thread averages all shards' gradients weighted by shard size, in shard order, and applies them
+ * with the run's single optimizer. Batch-norm moving statistics are averaged the same way.
  */
 export function workerSteps(workers: number, options: WorkerStepOptions = {}): StepFactory {
   return async (model, optimizer, batchSize) => {
@@ -132,8 +134,9 @@ export function workerSteps(workers: number, options: WorkerStepOptions = {}): S
     const pixelsPerImage = height * width * channels;
     const shardCapacity = Math.ceil(batchSize / workers);
     const weights = new SharedArrayBuffer(total * 4);
-    const setups: WorkerSetup[] = Array.from({ length: workers }, (_, index) => ({
-      index,
+    // Shard 0 runs on the main thread's own backend and model; threads are spawned for shards 1 … workers − 1 only.
+    const setups: WorkerSetup[] = Array.from({ length: workers - 1 }, (_, thread) => ({
+      index: thread + 1,
       backend,
       simd: backend === 'wasm' ? wasmSimdEnabled() : false,
       fastKernels: tf.getKernelsForBackend(backend).some((kernel) => kernel.kernelName.startsWith('MnistCnn')),
@@ -152,7 +155,7 @@ export function workerSteps(workers: number, options: WorkerStepOptions = {}): S
       await pool.close();
       throw error;
     }
-    return { step: sharedStep(model, optimizer, setups, pool), close: () => pool.close() };
+    return { step: sharedStep(model, optimizer, weights, setups, pool), close: () => pool.close() };
   };
 }
 
@@ -178,51 +181,94 @@ function addScaled(target: Float32Array, source: Float32Array, scale: number): v
 function sharedStep(
   model: CnnModel,
   optimizer: TrainingOptimizer,
+  sharedWeights: SharedArrayBuffer,
   setups: WorkerSetup[],
   pool: WorkerPool,
 ): StepRunner {
-  const slots = setups[0]!.slots;
+  const slots = weightSlots(model);
   const byName = new Map(
     [...model.trainableVariables, ...model.nonTrainableVariables].map((variable) => [variable.name, variable]),
   );
   const variables = slots.map((slot) => byName.get(model.variableName(slot.name))!);
   const trainableNames = model.trainableVariables.map((variable) => variable.name);
-  const weights = new Float32Array(setups[0]!.weights);
-  const outputs = setups.map((setup) => new Float32Array(setup.output));
-  const pixelsPerImage = model.spec.inputShape[0] * model.spec.inputShape[1] * model.spec.inputShape[2];
+  const weights = new Float32Array(sharedWeights);
+  // Shard 0's output lives on the main thread; shard k > 0 writes into setups[k − 1].output.
+  const outputs = [new Float32Array(weights.length), ...setups.map((setup) => new Float32Array(setup.output))];
+  const [height, width, channels] = model.spec.inputShape;
+  const pixelsPerImage = height * width * channels;
+
+  /** Shard 0 on the main thread: gradients and updated moving statistics into outputs[0]; the weights stay as they are. */
+  function runLocalShard(batch: StepBatch, size: number): { loss: number; correct: number } {
+    const { loss, correct, gradients } = tf.tidy(() =>
+      model.computeGradients(
+        tf.tensor4d(batch.pixels.subarray(0, size * pixelsPerImage), [size, height, width, channels]),
+        tf.tensor1d(batch.labels.subarray(0, size), 'int32'),
+        { seed: shardSeed(batch.seed, 0) },
+      ),
+    );
+    try {
+      const output = outputs[0]!;
+      for (const [index, slot] of slots.entries()) {
+        const variable = variables[index]!;
+        const source = slot.trainable ? gradients[variable.name] : variable;
+        if (source === undefined) throw new Error(`the model returned no gradient for ${slot.name}`);
+        output.set(source.dataSync() as Float32Array, slot.offset);
+      }
+      return { loss: loss.dataSync()[0]!, correct: correct.dataSync()[0]! };
+    } finally {
+      tf.dispose([loss, correct, gradients]);
+    }
+  }
 
   return async (batch, learningRate): Promise<StepOutcome> => {
+    const count = batch.labels.length;
+    const sizes = shardSizes(count, setups.length + 1);
+    const shards: { index: number; size: number }[] = [];
+    const replies: Promise<WorkerReply>[] = [];
+    // The threads need the weights before they start; shard 0 uses the main thread's variables directly.
     for (const [index, slot] of slots.entries()) {
       weights.set(variables[index]!.dataSync() as Float32Array, slot.offset);
     }
-    const count = batch.labels.length;
-    const sizes = shardSizes(count, setups.length);
-    const shards: { index: number; size: number }[] = [];
-    let start = 0;
-    for (const [index, size] of sizes.entries()) {
+    let start = sizes[0]!;
+    for (const [thread, setup] of setups.entries()) {
+      const size = sizes[thread + 1]!;
       if (size === 0) continue;
-      const setup = setups[index]!;
       new Float32Array(setup.pixels).set(
         batch.pixels.subarray(start * pixelsPerImage, (start + size) * pixelsPerImage),
       );
       new Int32Array(setup.labels).set(batch.labels.subarray(start, start + size));
-      shards.push({ index, size });
+      shards.push({ index: setup.index, size });
+      replies.push(pool.request(thread, { type: 'step', count: size, seed: shardSeed(batch.seed, setup.index) }));
       start += size;
     }
-    const replies = await Promise.all(
-      shards.map(({ index, size }) =>
-        pool.request(index, { type: 'step', count: size, seed: shardSeed(batch.seed, index) }),
-      ),
-    );
-    let lossSum = 0;
-    let correct = 0;
-    for (const [position, reply] of replies.entries()) {
+    // Shard 0 runs here while the threads run theirs (sizes[0] > 0 whenever the batch is not empty).
+    let local: { loss: number; correct: number };
+    try {
+      local = runLocalShard(batch, sizes[0]!);
+    } catch (error) {
+      await Promise.allSettled(replies); // never leave a thread writing into buffers the next step reuses
+      throw error;
+    }
+    const answered = await Promise.all(replies);
+    let lossSum = local.loss * sizes[0]!;
+    let correct = local.correct;
+    for (const [position, reply] of answered.entries()) {
       if (reply.type !== 'done') throw new WorkerError(shards[position]!.index, `unexpected reply ${reply.type}`);
       lossSum += reply.loss * shards[position]!.size;
       correct += reply.correct;
     }
+    shards.unshift({ index: 0, size: sizes[0]! });
     const loss = lossSum / count;
-    if (!Number.isFinite(loss)) return { loss, correct, finite: false };
+    if (!Number.isFinite(loss)) {
+      // Shard 0 moved the main thread's batch-norm statistics in place: put back the pre-step values, as skipped.
+      for (const [index, slot] of slots.entries()) {
+        if (slot.trainable) continue;
+        const variable = variables[index]!;
+        const values = weights.slice(slot.offset, slot.offset + slot.length);
+        tf.tidy(() => variable.assign(tf.tensor(values, variable.shape, 'float32')));
+      }
+      return { loss, correct, finite: false };
+    }
 
     const averaged = weightedSum(shards, outputs, count, weights.length);
     const gradients: tf.NamedTensorMap = {};
