@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '@mnist-cnn/trainer/node';
 import pngjs from 'pngjs';
 import { CliError } from './errors.js';
 import { formatPercent } from './format.js';
@@ -87,10 +87,10 @@ export function renderReport(input: ReportInput): string {
   ].join('\n');
 }
 
-/** Writes the report to `file`; a path that cannot be written is a runtime error naming it. */
+/** Writes the report to `file` (temp file, then rename); a path that cannot be written is a runtime error naming it. */
 export async function writeReport(file: string, input: ReportInput): Promise<void> {
   try {
-    await writeFile(file, renderReport(input));
+    await writeFileAtomic(file, new TextEncoder().encode(renderReport(input)));
   } catch (error) {
     throw new CliError('FILE_NOT_WRITABLE', `cannot write report ${file}: ${(error as Error).message}`, {
       hint: 'check that the directory exists and is writable',
