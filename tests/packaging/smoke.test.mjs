@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { serveDirectories } from '../support/static-server.mjs';
 import { packAll, repoRoot } from './packages.mjs';
-import { serveDirectories } from './static-server.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const digitIndices = [0, 1, 2, 3, 4]; // MNIST test digits 7, 2, 1, 0, 4

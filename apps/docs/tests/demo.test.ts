@@ -1,26 +1,26 @@
 import { existsSync } from 'node:fs';
-import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serveDirectories } from '../../../tests/support/static-server.mjs';
 import { launchChromium, watchPage } from './browser';
-import { serveStatic } from './static-server';
 
 const siteRoot = join(import.meta.dirname, '..', '.vitepress', 'dist');
 
 let browser: Browser;
-let server: Server;
+let site: { url: string; close: () => Promise<void> };
 let origin: string;
 
 beforeAll(async () => {
   if (!existsSync(siteRoot)) throw new Error(`the site is not built at ${siteRoot}: run "pnpm --filter docs build"`);
-  ({ server, url: origin } = await serveStatic(siteRoot));
+  site = await serveDirectories({ '/': siteRoot });
+  origin = site.url;
   browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
-  server?.close();
+  await site?.close();
 });
 
 async function openDemo(): Promise<{ page: Page; watched: ReturnType<typeof watchPage> }> {

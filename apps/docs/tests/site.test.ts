@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
-import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serveDirectories } from '../../../tests/support/static-server.mjs';
 import { chromiumPath, launchChromium, watchPage } from './browser';
-import { serveStatic } from './static-server';
 
 const siteRoot = join(import.meta.dirname, '..', '.vitepress', 'dist');
 const pages = [
@@ -23,19 +22,20 @@ const pages = [
 ];
 
 let browser: Browser;
-let server: Server;
+let site: { url: string; close: () => Promise<void> };
 let origin: string;
 
 beforeAll(async () => {
   if (!existsSync(siteRoot)) throw new Error(`the site is not built at ${siteRoot}: run "pnpm --filter docs build"`);
   if (!existsSync(chromiumPath)) throw new Error(`no Chromium at ${chromiumPath}: run "apt-get install chromium"`);
-  ({ server, url: origin } = await serveStatic(siteRoot));
+  site = await serveDirectories({ '/': siteRoot });
+  origin = site.url;
   browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
-  server?.close();
+  await site?.close();
 });
 
 describe('the built docs site in Chromium', () => {

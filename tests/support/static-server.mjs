@@ -1,4 +1,5 @@
-// A static file server on 127.0.0.1 for the browser smoke test: URL prefixes mounted on directories.
+// A static file server on 127.0.0.1 for the browser tests (the docs site and the bundle smoke test): URL prefixes
+// mounted on directories.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -7,7 +8,14 @@ import { extname, join, normalize, sep } from 'node:path';
 const contentTypes = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.css': 'text/css',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
   '.wasm': 'application/wasm',
+  '.bin': 'application/octet-stream',
   '.gz': 'application/gzip',
 };
 
