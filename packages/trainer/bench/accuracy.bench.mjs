@@ -3,8 +3,10 @@
 //
 //   pnpm --filter @mnist-cnn/trainer bench                       # reference 1 epoch, reference 3 epochs
 //   pnpm --filter @mnist-cnn/trainer bench -- --runs best,best-fashion --backend wasm
+//   pnpm --filter @mnist-cnn/trainer bench -- --runs best --workers 2   # data-parallel on 2 worker threads
 //   pnpm --filter @mnist-cnn/trainer bench -- --limit 2000       # quick smoke run on a subset
-import { execFile } from 'node:child_process';
+// Each epoch's training loss, accuracy and speed go to stderr as the run goes, so long runs can be watched.
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -16,6 +18,7 @@ const { values } = parseArgs({
     backend: { type: 'string', default: 'wasm' },
     limit: { type: 'string' },
     seed: { type: 'string', default: '42' },
+    workers: { type: 'string', default: '1' },
     // Overrides of the recipe, for tuning: --batch-size 32 --lr 0.002 --schedule cosine --epochs 2 --augment
     'batch-size': { type: 'string' },
     lr: { type: 'string' },
@@ -52,6 +55,15 @@ async function child(name) {
     ...overrides(),
     train: dataset.train,
     seed: Number(values.seed),
+    workers: Number(values.workers),
+    onEvent: (event) => {
+      if (event.type !== 'epoch') return;
+      process.stderr.write(
+        `${name} epoch ${event.epoch}/${event.epochs}  loss ${event.loss.toFixed(4)}  ` +
+          `accuracy ${(event.accuracy * 100).toFixed(2)}%  lr ${event.learningRate.toExponential(2)}  ` +
+          `${event.imagesPerSecond.toFixed(0)} img/s  ${(event.durationMs / 1000).toFixed(0)} s\n`,
+      );
+    },
     ...(values.limit ? { limit: Number(values.limit) } : {}),
   });
   const trainSeconds = (performance.now() - started) / 1000;
@@ -60,6 +72,7 @@ async function child(name) {
     name,
     dataset: run.dataset,
     backend: `${backend.backend}${backend.simd ? '+simd' : ''}`,
+    workers: Number(values.workers),
     epochs: result.epochsCompleted,
     trainImages: result.trainCount,
     testAccuracy: report.accuracy,
@@ -80,6 +93,19 @@ function overrides() {
   };
 }
 
+/** Runs one bench child with stderr passed through (its per-epoch lines) and returns its stdout. */
+function runChild(args, name) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+      out += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${name} failed with exit code ${code}`))));
+  });
+}
+
 if (values.child) {
   console.log(JSON.stringify(await child(values.child)));
 } else {
@@ -91,22 +117,19 @@ if (values.child) {
   );
   for (const name of values.runs.split(',')) {
     if (!runs[name]) throw new Error(`unknown run ${name}; expected ${Object.keys(runs).join(', ')}`);
-    const args = [script, '--child', name, '--backend', values.backend, '--seed', values.seed];
+    const args = [script, '--child', name, '--backend', values.backend, '--seed', values.seed, '--workers', values.workers];
     if (values.limit) args.push('--limit', values.limit);
     for (const flag of ['batch-size', 'lr', 'schedule', 'epochs'])
       if (values[flag]) args.push(`--${flag}`, values[flag]);
-    const { stdout } = await new Promise((resolve, reject) =>
-      execFile(process.execPath, args, { maxBuffer: 1 << 24 }, (error, out, err) =>
-        error ? reject(new Error(`${name} failed: ${err || error.message}`)) : resolve({ stdout: out }),
-      ),
-    );
+    if (values.augment) args.push('--augment');
+    const stdout = await runChild(args, name);
     const figures = JSON.parse(stdout.trim().split('\n').at(-1));
     if (figures.skipped) {
       console.log(`${name.padEnd(13)} skipped: ${figures.skipped}`);
       continue;
     }
     console.log(
-      `${name.padEnd(13)} ${figures.backend.padEnd(10)} epochs ${figures.epochs}  ` +
+      `${name.padEnd(13)} ${figures.backend.padEnd(10)} ${figures.workers} worker(s)  epochs ${figures.epochs}  ` +
         `test accuracy ${(figures.testAccuracy * 100).toFixed(2)}%  loss ${figures.testLoss.toFixed(4)}  ` +
         `train ${figures.trainSeconds.toFixed(0)} s  ${figures.imagesPerSecond.toFixed(0)} img/s  ` +
         `peak RSS ${figures.peakRssMB.toFixed(0)} MB`,

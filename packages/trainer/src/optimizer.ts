@@ -95,11 +95,11 @@ interface AdamInternals {
 export class TrainingOptimizer {
   readonly config: ResolvedOptimizerConfig;
   private readonly optimizer: tf.Optimizer;
-  private learningRate: number;
+  private rate: number;
 
   constructor(config: ResolvedOptimizerConfig, learningRate: number) {
     this.config = config;
-    this.learningRate = learningRate;
+    this.rate = learningRate;
     switch (config.name) {
       case 'adam':
         this.optimizer = tf.train.adam(learningRate, config.beta1, config.beta2, config.epsilon);
@@ -116,10 +116,15 @@ export class TrainingOptimizer {
     }
   }
 
+  /** The learning rate the next `applyGradients` uses. */
+  get learningRate(): number {
+    return this.rate;
+  }
+
   /** Changes the learning rate used by the next `applyGradients`. */
   setLearningRate(learningRate: number): void {
-    if (learningRate === this.learningRate) return;
-    this.learningRate = learningRate;
+    if (learningRate === this.rate) return;
+    this.rate = learningRate;
     // SGD and momentum precompute -learningRate as a tensor; the others read the plain field on every step.
     if (this.config.name === 'sgd') (this.optimizer as tf.SGDOptimizer).setLearningRate(learningRate);
     else (this.optimizer as unknown as AdamInternals).learningRate = learningRate;

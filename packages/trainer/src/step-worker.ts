@@ -1,67 +1,53 @@
-// The entry of a training worker thread: its own tfjs backend and model replica, computing gradients for its shard of
-// each batch. The main thread owns the optimizer; this thread never updates weights on its own.
+// The entry of a training worker thread: its own tfjs backend, model replica and optimizer. Each step it computes its
+// shard's gradients, waits for every other shard's in the shared exchange, and applies the batch mean itself.
 import { parentPort, workerData } from 'node:worker_threads';
-import { type CnnModel, createModel } from '@mnist-cnn/cnn-model';
+import { createModel } from '@mnist-cnn/cnn-model';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from './node-backend.js';
+import { TrainingOptimizer } from './optimizer.js';
+import { arrivalsAfter, type Exchange, openExchange, Replica, shardSizes } from './replica.js';
 import type { StepRequest, WorkerReply, WorkerSetup } from './worker-protocol.js';
 
 const setup = workerData as WorkerSetup;
 const port = parentPort!;
 const send = (reply: WorkerReply) => port.postMessage(reply);
 
-function variablesByWeight(model: CnnModel): Map<string, tf.Variable> {
-  const byName = new Map(
-    [...model.trainableVariables, ...model.nonTrainableVariables].map((variable) => [variable.name, variable]),
-  );
-  return new Map(setup.slots.map((slot) => [slot.name, byName.get(model.variableName(slot.name))!]));
-}
+class Stopped extends Error {}
 
-function runShard(model: CnnModel, variables: Map<string, tf.Variable>, request: StepRequest): WorkerReply {
-  // Straight into the replica's variables: the names and sizes were fixed when the pool started.
-  const shared = new Float32Array(setup.weights);
-  tf.tidy(() => {
-    for (const slot of setup.slots) {
-      const variable = variables.get(slot.name)!;
-      const values = shared.subarray(slot.offset, slot.offset + slot.length);
-      // The cpu backend keeps the array it is given, and the main thread rewrites this buffer each step: copy there.
-      variable.assign(tf.tensor(setup.backend === 'cpu' ? values.slice() : values, variable.shape, 'float32'));
-    }
-  });
-  const [height, width, channels] = setup.spec.inputShape;
-  // Copies: the cpu backend would otherwise keep views of buffers the main thread overwrites next step.
-  const pixels = new Float32Array(setup.pixels, 0, request.count * height * width * channels).slice();
-  const labels = new Int32Array(setup.labels, 0, request.count).slice();
-  const { loss, correct, gradients } = tf.tidy(() =>
-    model.computeGradients(
-      tf.tensor4d(pixels, [request.count, height, width, channels]),
-      tf.tensor1d(labels, 'int32'),
-      { seed: request.seed },
-    ),
-  );
-  try {
-    const output = new Float32Array(setup.output);
-    for (const slot of setup.slots) {
-      const variable = variables.get(slot.name)!;
-      const source = slot.trainable ? gradients[variable.name] : variable;
-      if (source === undefined) throw new Error(`the model returned no gradient for ${slot.name}`);
-      output.set(source.dataSync() as Float32Array, slot.offset);
-    }
-    return { type: 'done', loss: loss.dataSync()[0]!, correct: correct.dataSync()[0]! };
-  } finally {
-    tf.dispose([loss, correct, gradients]);
+/** Blocks this thread until every shard of `step` has arrived, or the main thread says the run is over. */
+function waitForShards(exchange: Exchange, step: number): void {
+  const target = arrivalsAfter(exchange, step);
+  for (;;) {
+    const arrived = Atomics.load(exchange.signals, 0);
+    if (arrived >= target) return;
+    if (Atomics.load(exchange.signals, 1) !== 0) throw new Stopped();
+    Atomics.wait(exchange.signals, 0, arrived, 1000);
   }
 }
 
 async function start(): Promise<void> {
   if (setup.prodMode) tf.enableProdMode();
   await initBackend(setup.backend, { ...(setup.simd ? {} : { simd: false }), fastKernels: setup.fastKernels });
-  const model = createModel(setup.spec, { seed: 0 }); // every weight is overwritten before each step
-  const variables = variablesByWeight(model);
+  const model = createModel(setup.spec, { seed: 0 });
+  model.setWeights(setup.weights);
+  const optimizer = new TrainingOptimizer(setup.optimizer.config, setup.optimizer.learningRate);
+  // A fresh run's optimizer has no state yet; a resumed one's must match the main thread's exactly.
+  if (setup.optimizer.state.iterations > 0) await optimizer.loadState(setup.optimizer.state);
+  const exchange = openExchange(setup.exchange, setup.slots, setup.shards);
+  const replica = new Replica(model, optimizer, setup.slots, exchange, setup.index);
+  const [height, width, channels] = setup.spec.inputShape;
+  const pixelsPerImage = height * width * channels;
   port.on('message', (request: StepRequest) => {
     try {
-      send(runShard(model, variables, request));
+      const size = shardSizes(request.count, setup.shards)[setup.index]!;
+      // Copies: the main thread rewrites these buffers for the next step, and the cpu backend keeps what it is given.
+      const pixels = new Float32Array(setup.pixels, 0, size * pixelsPerImage).slice();
+      const labels = new Int32Array(setup.labels, 0, size).slice();
+      replica.contribute(request.step, pixels, labels, size, request.seed);
+      waitForShards(exchange, request.step);
+      replica.combine(request.step, request.count, request.learningRate);
     } catch (error) {
+      if (error instanceof Stopped) return;
       send({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
     }
   });

@@ -1,20 +1,12 @@
 import type { ModelSpec } from '@mnist-cnn/cnn-model';
-
-/**
- * Where each weight sits in the shared buffers, in the model's `getWeights` order. The weights buffer holds every
- * weight; a worker's output buffer uses the same offsets for its gradients (trainable weights) and for its moving
- * statistics after the step (the rest).
- */
-export interface WeightSlot {
-  name: string;
-  offset: number;
-  length: number;
-  trainable: boolean;
-}
+import type { OptimizerState, ResolvedOptimizerConfig } from './optimizer.js';
+import type { WeightSlot } from './replica.js';
 
 /** What a training worker receives as `workerData`. */
 export interface WorkerSetup {
+  /** This worker's shard (shard 0 is the main thread). */
   index: number;
+  shards: number;
   backend: 'wasm' | 'cpu';
   simd: boolean;
   fastKernels: boolean;
@@ -22,25 +14,25 @@ export interface WorkerSetup {
   prodMode: boolean;
   spec: ModelSpec;
   slots: WeightSlot[];
-  /** Written by the main thread before each step, read by every worker. Float32. */
-  weights: SharedArrayBuffer;
-  /** This worker's gradients and moving statistics, written by the worker. Float32. */
-  output: SharedArrayBuffer;
+  /** The weights the run starts from (fresh or resumed), copied once: from then on every replica updates its own. */
+  weights: Record<string, Float32Array>;
+  optimizer: { config: ResolvedOptimizerConfig; learningRate: number; state: OptimizerState };
+  /** The gradient exchange shared by every replica (see `Exchange`). */
+  exchange: { values: SharedArrayBuffer; signals: SharedArrayBuffer };
   /** This worker's shard: normalized pixels (Float32). */
   pixels: SharedArrayBuffer;
   /** This worker's shard: labels (Int32). */
   labels: SharedArrayBuffer;
 }
 
-/** Main thread → worker: run one shard of `count` images with this dropout seed. */
+/** Main thread → worker: pool step `step` on a batch of `count` images; this worker takes its shard of them. */
 export interface StepRequest {
   type: 'step';
+  step: number;
   count: number;
   seed: number;
+  learningRate: number;
 }
 
-/** Worker → main thread. */
-export type WorkerReply =
-  | { type: 'ready' }
-  | { type: 'done'; loss: number; correct: number }
-  | { type: 'failed'; message: string };
+/** Worker → main thread. Steps are not acknowledged: the exchange's arrival count says when a shard is in. */
+export type WorkerReply = { type: 'ready' } | { type: 'failed'; message: string };

@@ -1,0 +1,210 @@
+import type { CnnModel } from '@mnist-cnn/cnn-model';
+import * as tf from '@tensorflow/tfjs-core';
+import type { TrainingOptimizer } from './optimizer.js';
+import type { StepOutcome } from './step.js';
+
+/**
+ * Where each weight sits in a shard's exchange region, in the model's `getWeights` order: gradients for trainable
+ * weights, the moving statistics after the step for the rest.
+ */
+export interface WeightSlot {
+  name: string;
+  offset: number;
+  length: number;
+  trainable: boolean;
+}
+
+/**
+ * The shared memory through which replicas swap their shards' results. Each step writes one region per shard; steps
+ * alternate between two sets of regions, so a fast replica can write step t + 1 while a slow one still reads step t.
+ */
+export interface Exchange {
+  /** Float32: `2 × shards` regions of `regionLength` values (the slots, then the shard's mean loss and its correct count). */
+  values: Float32Array;
+  /** Int32: [0] counts every shard's arrival since the pool started; [1] becomes 1 when the run stops. */
+  signals: Int32Array;
+  shards: number;
+  regionLength: number;
+}
+
+/** Lays the model's weights out one after another, in `getWeights` order. */
+export function weightSlots(model: CnnModel): WeightSlot[] {
+  const trainable = new Set(model.trainableVariables.map((variable) => variable.name));
+  let offset = 0;
+  return Object.entries(model.getWeights()).map(([name, values]) => {
+    const slot = { name, offset, length: values.length, trainable: trainable.has(model.variableName(name)) };
+    offset += values.length;
+    return slot;
+  });
+}
+
+/** Allocates the exchange for `shards` replicas of a model with these slots. */
+export function createExchange(slots: WeightSlot[], shards: number): { values: SharedArrayBuffer; signals: SharedArrayBuffer } {
+  const regionLength = slots.reduce((sum, slot) => sum + slot.length, 0) + 2;
+  return {
+    values: new SharedArrayBuffer(2 * shards * regionLength * 4),
+    signals: new SharedArrayBuffer(2 * 4),
+  };
+}
+
+/** Views over an exchange's buffers. */
+export function openExchange(
+  buffers: { values: SharedArrayBuffer; signals: SharedArrayBuffer },
+  slots: WeightSlot[],
+  shards: number,
+): Exchange {
+  const regionLength = slots.reduce((sum, slot) => sum + slot.length, 0) + 2;
+  return { values: new Float32Array(buffers.values), signals: new Int32Array(buffers.signals), shards, regionLength };
+}
+
+/** The arrival count at which every shard of pool step `step` (0, 1, …) has written its region. */
+export function arrivalsAfter(exchange: Exchange, step: number): number {
+  return exchange.shards * (step + 1);
+}
+
+/** Splits `count` images into `parts` contiguous shards whose sizes differ by at most one (larger ones first). */
+export function shardSizes(count: number, parts: number): number[] {
+  const base = Math.floor(count / parts);
+  const larger = count % parts;
+  return Array.from({ length: parts }, (_, index) => base + (index < larger ? 1 : 0));
+}
+
+/**
+ * One model replica of a data-parallel run, on the main thread or a worker. Every replica holds the same weights and
+ * an optimizer in the same state; each step it contributes its shard's gradients, then combines every shard's
+ * contribution in shard order and applies the result itself. Same inputs, same backend, same order: the replicas stay
+ * bit-identical without ever sending weights to each other.
+ */
+export class Replica {
+  private readonly variables: tf.Variable[];
+  private readonly trainableNames: string[];
+  private readonly hasStatistics: boolean;
+  /** The moving statistics before this step, put back when the step turns out non-finite. */
+  private readonly statisticsBefore: Float32Array;
+  private readonly combined: Float32Array;
+
+  constructor(
+    private readonly model: CnnModel,
+    private readonly optimizer: TrainingOptimizer,
+    private readonly slots: WeightSlot[],
+    private readonly exchange: Exchange,
+    private readonly shard: number,
+  ) {
+    const byName = new Map(
+      [...model.trainableVariables, ...model.nonTrainableVariables].map((variable) => [variable.name, variable]),
+    );
+    this.variables = slots.map((slot) => byName.get(model.variableName(slot.name))!);
+    this.trainableNames = model.trainableVariables.map((variable) => variable.name);
+    this.hasStatistics = slots.some((slot) => !slot.trainable);
+    this.statisticsBefore = new Float32Array(exchange.regionLength);
+    this.combined = new Float32Array(exchange.regionLength);
+  }
+
+  /** This replica's region of the exchange for pool step `step`, or another shard's. */
+  region(step: number, shard = this.shard): Float32Array {
+    const start = ((step % 2) * this.exchange.shards + shard) * this.exchange.regionLength;
+    return this.exchange.values.subarray(start, start + this.exchange.regionLength);
+  }
+
+  /**
+   * Forward and backward on this replica's shard (`size` images, possibly none), writes the results into its region
+   * and announces its arrival to the other replicas.
+   */
+  contribute(step: number, pixels: Float32Array, labels: Int32Array, size: number, seed: number): void {
+    const region = this.region(step);
+    const length = this.exchange.regionLength;
+    if (size > 0) {
+      if (this.hasStatistics) this.copyWeights(this.statisticsBefore, (slot) => !slot.trainable);
+      const [height, width, channels] = this.model.spec.inputShape;
+      const { loss, correct, gradients } = tf.tidy(() =>
+        this.model.computeGradients(
+          tf.tensor4d(pixels, [size, height, width, channels]),
+          tf.tensor1d(labels, 'int32'),
+          { seed },
+        ),
+      );
+      try {
+        for (const [index, slot] of this.slots.entries()) {
+          const variable = this.variables[index]!;
+          const source = slot.trainable ? gradients[variable.name] : variable;
+          if (source === undefined) throw new Error(`the model returned no gradient for ${slot.name}`);
+          region.set(source.dataSync() as Float32Array, slot.offset);
+        }
+        region[length - 2] = loss.dataSync()[0]!;
+        region[length - 1] = correct.dataSync()[0]!;
+      } finally {
+        tf.dispose([loss, correct, gradients]);
+      }
+    }
+    Atomics.add(this.exchange.signals, 0, 1);
+    Atomics.notify(this.exchange.signals, 0);
+  }
+
+  /**
+   * Once every shard of `step` has arrived: the batch mean of all shards (each weighted by its share of the batch,
+   * summed in shard order), applied by this replica's optimizer. A non-finite loss skips the update on every replica.
+   */
+  combine(step: number, count: number, learningRate: number): StepOutcome {
+    const sizes = shardSizes(count, this.exchange.shards);
+    const length = this.exchange.regionLength;
+    let lossSum = 0;
+    let correct = 0;
+    for (const [shard, size] of sizes.entries()) {
+      if (size === 0) continue;
+      const region = this.region(step, shard);
+      lossSum += region[length - 2]! * size;
+      correct += region[length - 1]!;
+    }
+    const loss = lossSum / count;
+    if (!Number.isFinite(loss)) {
+      // The forward pass moved this replica's batch-norm statistics in place: put back the pre-step values.
+      if (this.hasStatistics && sizes[this.shard]! > 0) this.assignWeights(this.statisticsBefore, (slot) => !slot.trainable);
+      return { loss, correct, finite: false };
+    }
+    const combined = this.combined;
+    combined.fill(0);
+    for (const [shard, size] of sizes.entries()) {
+      if (size > 0) addScaled(combined, this.region(step, shard), size / count);
+    }
+    this.assignWeights(combined, (slot) => !slot.trainable);
+    const gradients: tf.NamedTensorMap = {};
+    try {
+      for (const [index, slot] of this.slots.entries()) {
+        if (!slot.trainable) continue;
+        const variable = this.variables[index]!;
+        gradients[variable.name] = tf.tensor(
+          combined.subarray(slot.offset, slot.offset + slot.length),
+          variable.shape,
+          'float32',
+        );
+      }
+      this.optimizer.setLearningRate(learningRate);
+      this.optimizer.applyGradients(gradients, this.trainableNames);
+    } finally {
+      tf.dispose(Object.values(gradients));
+    }
+    return { loss, correct, finite: true };
+  }
+
+  private copyWeights(target: Float32Array, which: (slot: WeightSlot) => boolean): void {
+    for (const [index, slot] of this.slots.entries()) {
+      if (which(slot)) target.set(this.variables[index]!.dataSync() as Float32Array, slot.offset);
+    }
+  }
+
+  private assignWeights(source: Float32Array, which: (slot: WeightSlot) => boolean): void {
+    for (const [index, slot] of this.slots.entries()) {
+      if (!which(slot)) continue;
+      const variable = this.variables[index]!;
+      // A copy: the cpu backend keeps the array it is given, and `source` is rewritten every step.
+      const values = source.slice(slot.offset, slot.offset + slot.length);
+      tf.tidy(() => variable.assign(tf.tensor(values, variable.shape, 'float32')));
+    }
+  }
+}
+
+/** target += scale × source over target's length (the region's trailing loss and count are not summed). */
+function addScaled(target: Float32Array, source: Float32Array, scale: number): void {
+  const length = target.length - 2;
+  for (let i = 0; i < length; i++) target[i] = target[i]! + scale * source[i]!;
+}
