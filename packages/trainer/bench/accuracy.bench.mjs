@@ -102,7 +102,9 @@ function runChild(args, name) {
       out += chunk;
     });
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${name} failed with exit code ${code}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${name} failed with exit code ${code}`)),
+    );
   });
 }
 
@@ -117,7 +119,17 @@ if (values.child) {
   );
   for (const name of values.runs.split(',')) {
     if (!runs[name]) throw new Error(`unknown run ${name}; expected ${Object.keys(runs).join(', ')}`);
-    const args = [script, '--child', name, '--backend', values.backend, '--seed', values.seed, '--workers', values.workers];
+    const args = [
+      script,
+      '--child',
+      name,
+      '--backend',
+      values.backend,
+      '--seed',
+      values.seed,
+      '--workers',
+      values.workers,
+    ];
     if (values.limit) args.push('--limit', values.limit);
     for (const flag of ['batch-size', 'lr', 'schedule', 'epochs'])
       if (values[flag]) args.push(`--${flag}`, values[flag]);

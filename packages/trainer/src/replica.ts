@@ -39,7 +39,10 @@ export function weightSlots(model: CnnModel): WeightSlot[] {
 }
 
 /** Allocates the exchange for `shards` replicas of a model with these slots. */
-export function createExchange(slots: WeightSlot[], shards: number): { values: SharedArrayBuffer; signals: SharedArrayBuffer } {
+export function createExchange(
+  slots: WeightSlot[],
+  shards: number,
+): { values: SharedArrayBuffer; signals: SharedArrayBuffer } {
   const regionLength = slots.reduce((sum, slot) => sum + slot.length, 0) + 2;
   return {
     values: new SharedArrayBuffer(2 * shards * regionLength * 4),
@@ -158,7 +161,8 @@ export class Replica {
     const loss = lossSum / count;
     if (!Number.isFinite(loss)) {
       // The forward pass moved this replica's batch-norm statistics in place: put back the pre-step values.
-      if (this.hasStatistics && sizes[this.shard]! > 0) this.assignWeights(this.statisticsBefore, (slot) => !slot.trainable);
+      if (this.hasStatistics && sizes[this.shard]! > 0)
+        this.assignWeights(this.statisticsBefore, (slot) => !slot.trainable);
       return { loss, correct, finite: false };
     }
     const combined = this.combined;

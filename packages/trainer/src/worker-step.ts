@@ -3,7 +3,6 @@ import type { CnnModel } from '@mnist-cnn/cnn-model';
 import * as tf from '@tensorflow/tfjs-core';
 import { currentBackend } from './backend.js';
 import { BackendError, WorkerError } from './errors.js';
-import type { TrainingOptimizer } from './optimizer.js';
 import {
   arrivalsAfter,
   createExchange,
@@ -207,7 +206,9 @@ function replicatedStep(
     let start = sizes[0]!;
     for (const [thread, setup] of setups.entries()) {
       const size = sizes[thread + 1]!;
-      new Float32Array(setup.pixels).set(batch.pixels.subarray(start * pixelsPerImage, (start + size) * pixelsPerImage));
+      new Float32Array(setup.pixels).set(
+        batch.pixels.subarray(start * pixelsPerImage, (start + size) * pixelsPerImage),
+      );
       new Int32Array(setup.labels).set(batch.labels.subarray(start, start + size));
       start += size;
       pool.post(thread, { type: 'step', step: current, count, seed: shardSeed(batch.seed, setup.index), learningRate });
