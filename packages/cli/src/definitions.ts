@@ -144,6 +144,18 @@ export const trainDefinition = {
       exclusiveMax: true,
       description: 'Fraction of the training images held out for validation.',
     },
+    patience: {
+      kind: 'integer',
+      valueName: 'epochs',
+      min: 1,
+      max: 10000,
+      description:
+        'Stop early after this many epochs without improvement (of the validation loss with --validation-split, else the training loss).',
+    },
+    restoreBest: {
+      kind: 'boolean',
+      description: "With --patience: end with the best epoch's weights instead of the last epoch's.",
+    },
     augment: {
       kind: 'boolean',
       defaultNote: "the preset's recipe (reference: on, ±2 px and ±10°)",
@@ -164,6 +176,7 @@ export const trainDefinition = {
     'mnist-cnn train --epochs 3 --backend wasm --out ./my-model',
     'mnist-cnn train --limit 2000 --epochs 1 --json',
     'mnist-cnn train --resume --out ./my-model',
+    'mnist-cnn train --preset best --validation-split 0.1 --patience 3 --restore-best',
   ],
 } as const satisfies CommandDefinition;
 

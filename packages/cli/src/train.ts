@@ -7,7 +7,7 @@ import { describeBackend, startBackend } from './backend-setup.js';
 import type { CommandContext } from './cli.js';
 import { describeSource, loadCliDataset } from './dataset-source.js';
 import { programName, type trainDefinition } from './definitions.js';
-import { CliError, ExitCode } from './errors.js';
+import { CliError, ExitCode, UsageError } from './errors.js';
 import { evaluationRecord, evaluationReport } from './evaluation-output.js';
 import { formatCount, formatDuration, formatPercent } from './format.js';
 import { saveCliModel } from './model-files.js';
@@ -22,6 +22,9 @@ type TrainValues = OptionValues<typeof trainDefinition.options>;
 /** `mnist-cnn train`: trains, evaluates on the test split, saves the model; Ctrl-C checkpoints and exits 130. */
 export async function runTrain(values: TrainValues, context: CommandContext): Promise<number> {
   const { renderer, interrupt } = context;
+  if (values.restoreBest && values.patience === undefined) {
+    throw new UsageError('--restore-best needs --patience', 'add --patience <epochs> to turn on early stopping');
+  }
   const store = directoryCheckpointStore(values.out);
   const checkpointPath = join(values.out, checkpointFileName);
   if (values.resume && !(await exists(checkpointPath))) {
@@ -44,6 +47,9 @@ export async function runTrain(values: TrainValues, context: CommandContext): Pr
     seed: values.seed,
     ...(values.limit === undefined ? {} : { limit: values.limit }),
     validationSplit: values.validationSplit,
+    ...(values.patience === undefined
+      ? {}
+      : { earlyStopping: { patience: values.patience, restoreBestWeights: values.restoreBest ?? false } }),
     signal: interrupt.signal,
     checkpoint: store,
     resume: values.resume,
@@ -86,6 +92,7 @@ export async function runTrain(values: TrainValues, context: CommandContext): Pr
     testCount: evaluation.count,
     epochs: result.epochsCompleted,
     stopReason: result.stopReason,
+    ...(result.restoredBestEpoch === undefined ? {} : { restoredBestEpoch: result.restoredBestEpoch }),
     trainCount: result.trainCount,
     durationMs: result.durationMs,
     imagesPerSecond: result.imagesPerSecond,
@@ -113,6 +120,9 @@ export async function runTrain(values: TrainValues, context: CommandContext): Pr
   renderer.record({ ...summary, evaluation: evaluationRecord(evaluation) }, [
     `test accuracy: ${renderer.style.bold(renderer.style.green(formatPercent(evaluation.accuracy)))} on ${formatCount(evaluation.count)} test images (loss ${evaluation.loss.toFixed(4)})`,
     `trained ${result.epochsCompleted} epoch${result.epochsCompleted === 1 ? '' : 's'} on ${formatCount(result.trainCount)} images in ${formatDuration(result.durationMs / 1000)} (${formatCount(result.imagesPerSecond)} images/s)`,
+    ...(result.restoredBestEpoch === undefined
+      ? []
+      : [`kept the weights of epoch ${result.restoredBestEpoch}, the best one`]),
     `model saved to ${values.out}`,
     ...(values.report === undefined ? [] : [`report written to ${values.report}`]),
   ]);

@@ -1,5 +1,6 @@
 // Step and inference timings on the BUILT package (run `pnpm build` first).
-// Usage: node bench/step.bench.mjs [wasm|cpu ...] [--steps N] [--preset reference|best] [--fast | --compare]
+// Usage: node bench/step.bench.mjs [wasm|cpu ...] [--steps N] [--batch N] [--preset reference|best] [--fast | --compare]
+//   --batch    images per step (default 64); a data-parallel shard of batch 64 on 2 workers is 32
 //   --fast     register the package's fast kernels (registerFastKernels) before measuring
 //   --compare  measure each backend without and then with the fast kernels
 import { createRequire } from 'node:module';
@@ -17,6 +18,7 @@ const option = (name, fallback) => {
 };
 const backends = args.filter((a) => a === 'cpu' || a === 'wasm');
 const presetName = option('preset', 'reference');
+const batchSize = Number(option('batch', 64));
 const modes = args.includes('--compare') ? [false, true] : [args.includes('--fast')];
 const require = createRequire(import.meta.url);
 setWasmPaths(`${path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'))}/`);
@@ -35,9 +37,9 @@ async function bench(backend, fast) {
   const steps = Number(option('steps', backend === 'cpu' && !fast ? 5 : 20));
   const model = createModel(getPreset(presetName), { seed: 1 });
   const optimizer = tf.train.adam(1e-3);
-  const x = tf.randomNormal([64, 28, 28, 1], 0, 1, 'float32', 1);
+  const x = tf.randomNormal([batchSize, 28, 28, 1], 0, 1, 'float32', 1);
   const labels = tf.tensor1d(
-    Array.from({ length: 64 }, (_, i) => i % 10),
+    Array.from({ length: batchSize }, (_, i) => i % 10),
     'int32',
   );
   const step = () => {
@@ -81,12 +83,12 @@ async function bench(backend, fast) {
   }
   const stepMs = median(times);
   const fastLabel = fast ? `fast kernels ON (${registered.join(', ') || 'none for this backend'})` : 'fast kernels off';
-  console.log(`\n${backend} · ${presetName} · batch 64 · forward+backward+Adam · ${fastLabel}`);
+  console.log(`\n${backend} · ${presetName} · batch ${batchSize} · forward+backward+Adam · ${fastLabel}`);
   console.log(
     `  load average (1/5/15 min) before timing: ${loadBefore}, after: ${load()} on ${os.cpus().length} cores`,
   );
   console.log(
-    `  step: median ${stepMs.toFixed(1)} ms, min ${Math.min(...times).toFixed(1)} ms over ${steps} steps → ${(64000 / stepMs).toFixed(0)} img/s`,
+    `  step: median ${stepMs.toFixed(1)} ms, min ${Math.min(...times).toFixed(1)} ms over ${steps} steps → ${((batchSize * 1000) / stepMs).toFixed(0)} img/s`,
   );
   console.log(
     `  inference batch 256: median ${median(inferTimes).toFixed(1)} ms → ${(256000 / median(inferTimes)).toFixed(0)} img/s`,
@@ -109,6 +111,6 @@ for (const backend of backends.length ? backends : ['wasm', 'cpu']) {
 console.log('\nsummary (ms/step median · img/s · inference img/s at batch 256):');
 for (const r of results) {
   console.log(
-    `  ${r.backend.padEnd(5)} fast ${r.fast ? 'on ' : 'off'}  ${r.stepMs.toFixed(1).padStart(7)} ms  ${(64000 / r.stepMs).toFixed(0).padStart(5)} img/s  ${r.inference.toFixed(0).padStart(6)} img/s`,
+    `  ${r.backend.padEnd(5)} fast ${r.fast ? 'on ' : 'off'}  ${r.stepMs.toFixed(1).padStart(7)} ms  ${((batchSize * 1000) / r.stepMs).toFixed(0).padStart(5)} img/s  ${r.inference.toFixed(0).padStart(6)} img/s`,
   );
 }

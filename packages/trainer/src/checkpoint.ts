@@ -63,6 +63,8 @@ export interface Checkpoint {
   progress: TrainingProgress;
   history: EpochSummary[];
   earlyStopping: EarlyStoppingState;
+  /** Every weight as it was after the best epoch so far; kept while early stopping is on, for `restoreBestWeights`. */
+  bestWeights?: Record<string, Float32Array>;
   run: RunFingerprint;
   backend: string;
   createdAt: string;
@@ -87,13 +89,20 @@ const align4 = (n: number) => (n + 3) & ~3;
  * then the model weights and optimizer slots as 4-byte-aligned float32 sections, then a CRC-32 of everything before.
  */
 export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array {
-  const { model, optimizer, ...rest } = checkpoint;
+  const { model, optimizer, bestWeights, ...rest } = checkpoint;
   const weightNames = Object.keys(model.weights);
-  const sections = [...weightNames.map((name) => model.weights[name]!), ...optimizer.slots.map((slot) => slot.values)];
+  const bestNames = Object.keys(bestWeights ?? {});
+  const sections = [
+    ...weightNames.map((name) => model.weights[name]!),
+    ...optimizer.slots.map((slot) => slot.values),
+    ...bestNames.map((name) => bestWeights![name]!),
+  ];
   const header = {
     ...rest,
     model: { spec: model.spec, weights: weightNames.map((name) => ({ name, length: model.weights[name]!.length })) },
     optimizer: { ...optimizer, slots: optimizer.slots.map((slot) => ({ shape: slot.shape })) },
+    // After the optimizer's sections, so that readers that predate it still find everything else where it was.
+    ...(bestWeights ? { bestWeights: bestNames.map((name) => ({ name, length: bestWeights[name]!.length })) } : {}),
   };
   const headerBytes = new TextEncoder().encode(JSON.stringify(header));
   const bodyStart = align4(16 + headerBytes.length);
@@ -128,9 +137,10 @@ export function decodeCheckpoint(bytes: Uint8Array, source?: string): Checkpoint
     fail('checksum mismatch (the file is truncated or damaged)');
   }
   const headerLength = view.getUint32(12, true);
-  let header: Omit<Checkpoint, 'model' | 'optimizer'> & {
+  let header: Omit<Checkpoint, 'model' | 'optimizer' | 'bestWeights'> & {
     model: { spec: ModelSpec; weights: { name: string; length: number }[] };
     optimizer: Omit<OptimizerState, 'slots'> & { slots: { shape: number[] }[] };
+    bestWeights?: { name: string; length: number }[];
   };
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + headerLength)));
@@ -139,6 +149,7 @@ export function decodeCheckpoint(bytes: Uint8Array, source?: string): Checkpoint
   }
   let offset = align4(16 + headerLength);
   const take = (length: number): Float32Array => {
+    if (!Number.isInteger(length) || length < 0) fail(`a section length of ${length} is not a count`);
     if (offset + length * 4 > bytes.length - 4) fail('a binary section runs past the end');
     const section = new Float32Array(bytes.slice(offset, offset + length * 4).buffer);
     offset += length * 4;
@@ -150,7 +161,17 @@ export function decodeCheckpoint(bytes: Uint8Array, source?: string): Checkpoint
     shape,
     values: take(shape.reduce((product, dim) => product * dim, 1)),
   }));
-  return { ...header, model: { spec: header.model.spec, weights }, optimizer: { ...header.optimizer, slots } };
+  const { bestWeights: bestLayout, ...fields } = header;
+  const checkpoint: Checkpoint = {
+    ...fields,
+    model: { spec: header.model.spec, weights },
+    optimizer: { ...header.optimizer, slots },
+  };
+  if (bestLayout) {
+    checkpoint.bestWeights = {};
+    for (const { name, length } of bestLayout) checkpoint.bestWeights[name] = take(length);
+  }
+  return checkpoint;
 }
 
 /** Where checkpoints go. The Node entry stores them in a directory; `memoryCheckpointStore` keeps them in memory. */

@@ -23,6 +23,11 @@ export interface EarlyStoppingOptions {
   patience?: number;
   /** Smallest change that counts as an improvement (default 0). */
   minDelta?: number;
+  /**
+   * End the run with the weights of the best epoch instead of the last one (default false, as in Keras). Applies when
+   * the run stops early and when it completes; the best weights are kept in checkpoints, so a resumed run can too.
+   */
+  restoreBestWeights?: boolean;
 }
 
 /** Everything `train` accepts. Only `model` and `train` are required. */
@@ -189,5 +194,5 @@ function resolveEarlyStopping(
   if (!(Number.isFinite(minDelta) && minDelta >= 0)) {
     throw new TrainOptionsError('earlyStopping.minDelta', `expected a number >= 0, got ${minDelta}`);
   }
-  return { monitor, patience, minDelta };
+  return { monitor, patience, minDelta, restoreBestWeights: Boolean(options.restoreBestWeights) };
 }

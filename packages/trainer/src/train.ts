@@ -46,6 +46,8 @@ export interface TrainResult {
   checkpointPath?: string;
   /** Where the run resumed from, when it did. */
   resumedFrom?: { epoch: number; batch: number };
+  /** The epoch whose weights the model ends with, when `earlyStopping.restoreBestWeights` put them back. */
+  restoredBestEpoch?: number;
 }
 
 const earlyStoppingHigherIsBetter = { valLoss: false, loss: false, valAccuracy: true, accuracy: true } as const;
@@ -186,6 +188,8 @@ async function runLoop(context: LoopContext): Promise<TrainResult> {
       };
   const assembler = new BatchAssembler(plan.split, batchSize, model.spec.normalization, resolved.augment);
   let checkpointPath: string | undefined;
+  let bestWeights = checkpoint?.bestWeights;
+  let restoredBestEpoch: number | undefined;
   let imagesThisCall = 0;
   let trainingMsThisCall = 0;
 
@@ -198,6 +202,7 @@ async function runLoop(context: LoopContext): Promise<TrainResult> {
       progress: at,
       history,
       earlyStopping,
+      ...(bestWeights ? { bestWeights } : {}),
       run: fingerprint,
       backend: tf.getBackend(),
       createdAt: new Date().toISOString(),
@@ -214,6 +219,7 @@ async function runLoop(context: LoopContext): Promise<TrainResult> {
   };
   const result = (stopReason: TrainResult['stopReason']): TrainResult => ({
     model,
+    ...(restoredBestEpoch === undefined ? {} : { restoredBestEpoch }),
     history,
     stopReason,
     epochsCompleted: history.length,
@@ -227,6 +233,7 @@ async function runLoop(context: LoopContext): Promise<TrainResult> {
   });
 
   if (checkpoint && (checkpoint.reason === 'epoch' || progress.batch === 0) && stoppedEarly(checkpoint)) {
+    restoreBest();
     return result('early-stopped');
   }
   await emit({
@@ -314,6 +321,7 @@ async function runLoop(context: LoopContext): Promise<TrainResult> {
     history.push(summary);
     await emit({ type: 'epoch', epochs, ...summary });
     const stop = updateEarlyStopping(resolved, earlyStopping, summary);
+    if (resolved.earlyStopping && earlyStopping.bestEpoch === epoch) bestWeights = model.getWeights();
     progress = {
       epoch: epoch + 1,
       batch: 0,
@@ -335,10 +343,20 @@ async function runLoop(context: LoopContext): Promise<TrainResult> {
         bestEpoch: earlyStopping.bestEpoch,
         patience,
       });
+      restoreBest();
       return result('early-stopped');
     }
   }
+  restoreBest();
   return result('completed');
+
+  /** With `restoreBestWeights`, puts back the best epoch's weights when the last epoch was not the best. */
+  function restoreBest(): void {
+    const lastEpoch = history.at(-1)?.epoch;
+    if (!resolved.earlyStopping?.restoreBestWeights || !bestWeights || earlyStopping.bestEpoch === lastEpoch) return;
+    model.setWeights(bestWeights);
+    restoredBestEpoch = earlyStopping.bestEpoch;
+  }
 
   function stoppedEarly(saved: Checkpoint): boolean {
     const patience = resolved.earlyStopping?.patience;

@@ -232,6 +232,53 @@ describe('Ctrl-C during mnist-cnn train (built binary)', () => {
   });
 });
 
+describe('mnist-cnn train --patience --restore-best (built binary)', () => {
+  // At this learning rate the validation loss of this small run gets worse in its last epoch, so early stopping fires
+  // there; a constant schedule makes the first epochs identical however many epochs the run has.
+  const base = ['train', '--limit', '400', '--validation-split', '0.25', '--lr', '0.02', '--schedule', 'constant'];
+
+  it('stops early and saves the best epoch’s weights, byte for byte those of a run that ended there', async () => {
+    const restoredDir = join(work, 'restored');
+    const restored = await runBin([
+      ...base,
+      '--epochs',
+      '4',
+      '--patience',
+      '1',
+      '--restore-best',
+      '--json',
+      '--out',
+      restoredDir,
+    ]);
+    expect(restored.code).toBe(0);
+    const records = jsonLines(restored.stdout);
+    const stop = records.find((record) => record.type === 'early-stop');
+    expect(stop).toBeDefined();
+    const bestEpoch = stop!.bestEpoch as number;
+    expect(bestEpoch).toBeLessThan(stop!.epoch as number);
+    expect(records.at(-1)).toMatchObject({
+      type: 'summary',
+      stopReason: 'early-stopped',
+      restoredBestEpoch: bestEpoch,
+    });
+
+    const shorterDir = join(work, 'shorter');
+    const shorter = await runBin([...base, '--epochs', String(bestEpoch), '--json', '--out', shorterDir]);
+    expect(shorter.code).toBe(0);
+    expect(readFileSync(join(restoredDir, 'weights.bin')).equals(readFileSync(join(shorterDir, 'weights.bin')))).toBe(
+      true,
+    );
+  });
+
+  it('refuses --restore-best without --patience as a usage error', async () => {
+    expectOneLineError(
+      await runBin(['train', '--restore-best', '--out', join(work, 'unused')]),
+      2,
+      /--restore-best needs --patience/,
+    );
+  });
+});
+
 describe('mnist-cnn bench (built binary)', () => {
   it('reports training and inference throughput on the cpu backend', async () => {
     const result = await runBin([
