@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TrainOptionsError } from './errors.js';
+import { FusedOptimizer } from './fused-optimizer.js';
 import { initBackend } from './node-backend.js';
-import { type OptimizerConfig, resolveOptimizer, TrainingOptimizer } from './optimizer.js';
+import { type OptimizerConfig, resolveOptimizer } from './optimizer.js';
+import { TensorOptimizer } from './tensor-optimizer.js';
 
 // A tiny least-squares problem: enough to give every optimizer slot a non-trivial history.
 function makeProblem(prefix: string) {
@@ -19,9 +21,19 @@ function makeProblem(prefix: string) {
   return { weights, bias, names: [weights.name, bias.name], gradients };
 }
 
-async function runSteps(config: OptimizerConfig, prefix: string, steps: number, resumeAt?: number) {
+const implementations = { fused: FusedOptimizer, tensor: TensorOptimizer };
+type Implementation = keyof typeof implementations;
+
+async function runSteps(
+  kind: Implementation,
+  config: OptimizerConfig,
+  prefix: string,
+  steps: number,
+  resumeAt?: number,
+) {
   const problem = makeProblem(prefix);
-  let optimizer = new TrainingOptimizer(resolveOptimizer(config), 0.05);
+  const Optimizer = implementations[kind];
+  let optimizer = new Optimizer(resolveOptimizer(config), 0.05);
   for (let step = 0; step < steps; step++) {
     if (step === resumeAt) {
       const state = JSON.parse(
@@ -32,7 +44,7 @@ async function runSteps(config: OptimizerConfig, prefix: string, steps: number, 
         values: Float32Array.from(slot.values),
       }));
       optimizer.dispose();
-      optimizer = new TrainingOptimizer(resolveOptimizer(config), 0.05);
+      optimizer = new Optimizer(resolveOptimizer(config), 0.05);
       await optimizer.loadState(state);
     }
     const grads = problem.gradients(step);
@@ -45,6 +57,71 @@ async function runSteps(config: OptimizerConfig, prefix: string, steps: number, 
   tf.dispose([problem.weights, problem.bias]);
   return values;
 }
+
+/** tf.train's optimizer for a config, with the learning rate settable the way the trainer once reached into it. */
+function tfjsOptimizer(config: OptimizerConfig, learningRate: number) {
+  const resolved = resolveOptimizer(config);
+  const optimizer =
+    resolved.name === 'adam'
+      ? tf.train.adam(learningRate, resolved.beta1, resolved.beta2, resolved.epsilon)
+      : resolved.name === 'rmsprop'
+        ? tf.train.rmsprop(learningRate, resolved.decay, resolved.momentum, resolved.epsilon, resolved.centered)
+        : resolved.momentum > 0
+          ? tf.train.momentum(learningRate, resolved.momentum, resolved.nesterov)
+          : tf.train.sgd(learningRate);
+  const setLearningRate = (rate: number) => {
+    // Not `instanceof`: tfjs's Optimizer classes answer it by duck typing, so Adam passes as an SGDOptimizer.
+    if (resolved.name === 'sgd') (optimizer as tf.SGDOptimizer).setLearningRate(rate);
+    else (optimizer as unknown as { learningRate: number }).learningRate = rate;
+  };
+  return { optimizer, setLearningRate };
+}
+
+describe.each(['cpu', 'wasm'] as const)('TrainingOptimizer against tf.train (%s)', (backend) => {
+  for (const config of [
+    { name: 'adam' },
+    { name: 'adam', beta1: 0.8, beta2: 0.95, epsilon: 1e-4 },
+    { name: 'sgd' },
+    { name: 'sgd', momentum: 0.9 },
+    { name: 'sgd', momentum: 0.7, nesterov: true },
+    { name: 'rmsprop' },
+    { name: 'rmsprop', momentum: 0.5, centered: true },
+  ] satisfies OptimizerConfig[]) {
+    it(`gives bit-identical weights and slots for ${JSON.stringify(config)}`, async () => {
+      await initBackend(backend);
+      const ours = makeProblem(`ours-${backend}-${JSON.stringify(config)}`);
+      const theirs = makeProblem(`theirs-${backend}-${JSON.stringify(config)}`);
+      const optimizer = new FusedOptimizer(resolveOptimizer(config), 0.05);
+      const reference = tfjsOptimizer(config, 0.05);
+      for (let step = 0; step < 30; step++) {
+        const rate = 0.05 / (1 + 0.3 * step);
+        optimizer.setLearningRate(rate);
+        reference.setLearningRate(rate);
+        const ourGradients = ours.gradients(step);
+        const theirGradients = theirs.gradients(step);
+        optimizer.applyGradients(ourGradients, ours.names);
+        reference.optimizer.applyGradients(
+          theirs.names.map((name, index) => ({ name, tensor: theirGradients[theirs.names[index]!]! })),
+        );
+        tf.dispose([ourGradients, theirGradients]);
+      }
+      expect([...ours.weights.dataSync(), ...ours.bias.dataSync()]).toEqual([
+        ...theirs.weights.dataSync(),
+        ...theirs.bias.dataSync(),
+      ]);
+      expect(ours.weights.dataSync()).not.toEqual(Float32Array.from([0.5, -0.3, 0.2, 0.1, -0.4, 0.6]));
+      const saved = await optimizer.saveState();
+      const [iterations, ...slots] = await reference.optimizer.getWeights();
+      expect(saved.iterations).toBe(iterations!.tensor.dataSync()[0]);
+      expect(saved.slots.map((slot) => slot.shape)).toEqual(slots.map((slot) => slot.tensor.shape));
+      expect(saved.slots.map((slot) => Array.from(slot.values))).toEqual(
+        slots.map((slot) => Array.from(slot.tensor.dataSync())),
+      );
+      reference.optimizer.dispose();
+      tf.dispose([ours.weights, ours.bias, theirs.weights, theirs.bias, iterations!.tensor]);
+    });
+  }
+});
 
 describe('TrainingOptimizer', () => {
   beforeAll(async () => {
@@ -59,21 +136,24 @@ describe('TrainingOptimizer', () => {
     { name: 'rmsprop' },
     { name: 'rmsprop', momentum: 0.5, centered: true },
   ];
-  for (const config of configs) {
-    it(`restores ${JSON.stringify(config)} bit-exactly mid-run`, async () => {
-      const straight = await runSteps(config, `straight-${JSON.stringify(config)}`, 45);
-      const resumed = await runSteps(config, `resumed-${JSON.stringify(config)}`, 45, 37);
-      expect(resumed).toEqual(straight);
-      const untouched = [0.5, -0.3, 0.2, 0.1, -0.4, 0.6, 0.05, -0.05].map(Math.fround);
-      expect(straight).not.toEqual(untouched);
-    });
-  }
+  for (const kind of ['fused', 'tensor'] as const)
+    for (const config of configs) {
+      it(`restores ${JSON.stringify(config)} bit-exactly mid-run (${kind})`, async () => {
+        const straight = await runSteps(kind, config, `straight-${kind}-${JSON.stringify(config)}`, 45);
+        const resumed = await runSteps(kind, config, `resumed-${kind}-${JSON.stringify(config)}`, 45, 37);
+        expect(resumed).toEqual(straight);
+        const untouched = [0.5, -0.3, 0.2, 0.1, -0.4, 0.6, 0.05, -0.05].map(Math.fround);
+        expect(straight).not.toEqual(untouched);
+      });
+    }
 
   it('does not leak tensors across save/restore', async () => {
-    await runSteps({ name: 'adam' }, 'warm-up', 3, 1);
-    const before = tf.memory().numTensors;
-    await runSteps({ name: 'adam' }, 'leak-check', 5, 2);
-    expect(tf.memory().numTensors).toBe(before);
+    for (const kind of ['fused', 'tensor'] as const) {
+      await runSteps(kind, { name: 'adam' }, `warm-up-${kind}`, 3, 1);
+      const before = tf.memory().numTensors;
+      await runSteps(kind, { name: 'adam' }, `leak-check-${kind}`, 5, 2);
+      expect(tf.memory().numTensors).toBe(before);
+    }
   });
 
   it('rejects unknown names and out-of-range hyper-parameters', () => {

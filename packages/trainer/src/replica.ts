@@ -80,7 +80,9 @@ export function shardSizes(count: number, parts: number): number[] {
  */
 export class Replica {
   private readonly variables: tf.Variable[];
-  private readonly trainableNames: string[];
+  /** The trainable weights' slots and variables, in the model's trainable-variable order (the optimizer's order). */
+  private readonly trainableSlots: WeightSlot[];
+  private readonly trainableVariables: tf.Variable[];
   private readonly hasStatistics: boolean;
   /** The moving statistics before this step, put back when the step turns out non-finite. */
   private readonly statisticsBefore: Float32Array;
@@ -97,7 +99,9 @@ export class Replica {
       [...model.trainableVariables, ...model.nonTrainableVariables].map((variable) => [variable.name, variable]),
     );
     this.variables = slots.map((slot) => byName.get(model.variableName(slot.name))!);
-    this.trainableNames = model.trainableVariables.map((variable) => variable.name);
+    const slotOfVariable = new Map(slots.map((slot, index) => [this.variables[index]!.name, slot]));
+    this.trainableVariables = model.trainableVariables;
+    this.trainableSlots = model.trainableVariables.map((variable) => slotOfVariable.get(variable.name)!);
     this.hasStatistics = slots.some((slot) => !slot.trainable);
     this.statisticsBefore = new Float32Array(exchange.regionLength);
     this.combined = new Float32Array(exchange.regionLength);
@@ -171,22 +175,11 @@ export class Replica {
       if (size > 0) addScaled(combined, this.region(step, shard), size / count);
     }
     this.assignWeights(combined, (slot) => !slot.trainable);
-    const gradients: tf.NamedTensorMap = {};
-    try {
-      for (const [index, slot] of this.slots.entries()) {
-        if (!slot.trainable) continue;
-        const variable = this.variables[index]!;
-        gradients[variable.name] = tf.tensor(
-          combined.subarray(slot.offset, slot.offset + slot.length),
-          variable.shape,
-          'float32',
-        );
-      }
-      this.optimizer.setLearningRate(learningRate);
-      this.optimizer.applyGradients(gradients, this.trainableNames);
-    } finally {
-      tf.dispose(Object.values(gradients));
-    }
+    this.optimizer.setLearningRate(learningRate);
+    this.optimizer.applyGradientValues(
+      this.trainableSlots.map((slot) => combined.subarray(slot.offset, slot.offset + slot.length)),
+      this.trainableVariables,
+    );
     return { loss, correct, finite: true };
   }
 

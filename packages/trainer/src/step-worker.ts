@@ -4,7 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { createModel } from '@mnist-cnn/cnn-model';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from './node-backend.js';
-import { TrainingOptimizer } from './optimizer.js';
+import { createOptimizer } from './optimizer.js';
 import { arrivalsAfter, type Exchange, openExchange, Replica, shardSizes } from './replica.js';
 import type { StepRequest, WorkerReply, WorkerSetup } from './worker-protocol.js';
 
@@ -30,7 +30,7 @@ async function start(): Promise<void> {
   await initBackend(setup.backend, { ...(setup.simd ? {} : { simd: false }), fastKernels: setup.fastKernels });
   const model = createModel(setup.spec, { seed: 0 });
   model.setWeights(setup.weights);
-  const optimizer = new TrainingOptimizer(setup.optimizer.config, setup.optimizer.learningRate);
+  const optimizer = createOptimizer(setup.optimizer.config, setup.optimizer.learningRate);
   // A fresh run's optimizer has no state yet; a resumed one's must match the main thread's exactly.
   if (setup.optimizer.state.iterations > 0) await optimizer.loadState(setup.optimizer.state);
   const exchange = openExchange(setup.exchange, setup.slots, setup.shards);
