@@ -6,8 +6,8 @@
 //   pnpm --filter @mnist-cnn/trainer build && node packages/trainer/bench/time-to-accuracy.bench.mjs
 //   node packages/trainer/bench/time-to-accuracy.bench.mjs --workers 1 --batch-size 16 --epochs 1 --lr 0.0015
 //
-// Defaults are the `fast` settings: the reference preset, batch 64 split over 2 worker threads, Adam 0.003 with a
-// cosine decay over 2 epochs, ±2 px / ±10° augmentation.
+// Defaults: the reference preset, batch 32 split over 2 worker threads, Adam 0.002 with a cosine decay over 2 epochs,
+// ±2 px / ±10° augmentation, test accuracy every quarter epoch. (Batch 64 with Adam 0.003 ends at 98.91%.)
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createModel, getPreset } from '@mnist-cnn/cnn-model';
@@ -21,14 +21,14 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '2' },
     preset: { type: 'string', default: 'reference' },
     epochs: { type: 'string', default: '2' },
-    'batch-size': { type: 'string', default: '64' },
-    lr: { type: 'string', default: '0.003' },
+    'batch-size': { type: 'string', default: '32' },
+    lr: { type: 'string', default: '0.002' },
     schedule: { type: 'string', default: 'cosine' },
     augment: { type: 'boolean', default: true },
     'no-augment': { type: 'boolean' },
     seed: { type: 'string', default: '42' },
     target: { type: 'string', default: '0.99' },
-    'eval-every': { type: 'string', default: '235' },
+    'eval-every': { type: 'string', default: '469' },
   },
 });
 

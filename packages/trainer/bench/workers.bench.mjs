@@ -5,7 +5,12 @@
 //
 //   pnpm --filter @mnist-cnn/trainer build && node packages/trainer/bench/workers.bench.mjs
 //   node packages/trainer/bench/workers.bench.mjs --backends wasm --workers 1,2 --steps 80 --batch-size 64
+//   node packages/trainer/bench/workers.bench.mjs --backends wasm --ceiling
+// --ceiling adds a round of two separate 1-worker processes running at the same time: their summed img/s is what two
+// cores give two independent single-threaded runs, the ceiling for 2 workers on this machine.
+import { execFile } from 'node:child_process';
 import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { sliceSplit } from '@mnist-cnn/mnist-data';
 import { loadDataset } from '@mnist-cnn/mnist-data/node';
@@ -21,6 +26,8 @@ const { values } = parseArgs({
     // Timed steps per configuration; cpu steps are about 6× slower, so cpu runs a sixth of them.
     steps: { type: 'string', default: '60' },
     repeats: { type: 'string', default: '3' },
+    ceiling: { type: 'boolean' },
+    'single-run': { type: 'boolean' },
   },
 });
 
@@ -49,6 +56,27 @@ async function measure(workers, steps) {
   return (steps * batchSize * 1000) / (timedTo - timedFrom);
 }
 
+if (values['single-run']) {
+  // A child of --ceiling: one 1-worker measurement, printed as JSON.
+  await initBackend(values.backends);
+  const steps = Math.max(5, Math.round(Number(values.steps) / (values.backends === 'cpu' ? 6 : 1)));
+  console.log(JSON.stringify({ imagesPerSecond: await measure(1, steps) }));
+  process.exit(0);
+}
+
+/** Two 1-worker processes at once; resolves with each one's img/s. */
+function twoProcesses(backend) {
+  const args = [fileURLToPath(import.meta.url), '--single-run', '--backends', backend];
+  args.push('--steps', values.steps, '--batch-size', values['batch-size'], '--preset', values.preset);
+  const one = () =>
+    new Promise((resolve, reject) =>
+      execFile(process.execPath, args, (error, stdout) =>
+        error ? reject(error) : resolve(JSON.parse(stdout.trim().split('\n').at(-1)).imagesPerSecond),
+      ),
+    );
+  return Promise.all([one(), one()]);
+}
+
 const formatLoad = () =>
   loadavg()
     .map((value) => value.toFixed(2))
@@ -63,6 +91,9 @@ for (const backend of values.backends.split(',')) {
   for (let round = 0; round < Number(values.repeats); round++) {
     for (const workers of counts) rounds.get(workers).push(await measure(workers, steps));
   }
+  const ceilings = [];
+  if (values.ceiling)
+    for (let round = 0; round < Number(values.repeats); round++) ceilings.push(await twoProcesses(backend));
   const name = `${values.preset} ${info.backend}${info.simd ? ' (simd)' : ''} batch ${batchSize}`;
   console.log(`${name}, ${steps} timed steps per round, load average before ${loadBefore}, after ${formatLoad()}`);
   for (const [workers, figures] of rounds) {
@@ -72,6 +103,15 @@ for (const backend of values.backends.split(',')) {
     console.log(
       `  workers ${workers}: best ${best.toFixed(0)} img/s, median ${median(figures).toFixed(0)} img/s` +
         ` (rounds: ${figures.map((figure) => figure.toFixed(0)).join(', ')})${speedUp}`,
+    );
+  }
+  if (ceilings.length > 0) {
+    const sums = ceilings.map(([a, b]) => a + b);
+    const best = Math.max(...sums);
+    const ratio = rounds.has(1) ? `, ${(best / Math.max(...rounds.get(1))).toFixed(2)}× of 1 worker (best)` : '';
+    console.log(
+      `  two separate 1-worker processes at once: best ${best.toFixed(0)} img/s together, median ` +
+        `${median(sums).toFixed(0)} (rounds: ${ceilings.map(([a, b]) => `${a.toFixed(0)}+${b.toFixed(0)}`).join(', ')})${ratio}`,
     );
   }
 }
