@@ -120,6 +120,18 @@ describe.each(['cpu', 'wasm'] as const)('data-parallel training on worker thread
   });
 });
 
+describe('shards without images', () => {
+  it('3 workers on batches of 2 (one shard always empty) match 1 worker', async () => {
+    await initBackend('cpu');
+    const small = { train: await trainSubset(12), batchSize: 2, epochs: 1, augment: false } as const;
+    const single = await finish(train(await options({ ...small, workers: 1 })));
+    const parallel = await finish(train(await options({ ...small, workers: 3 })));
+    expect(parallel.result.steps).toBe(6);
+    expect(largestDifference(parallel.weights, single.weights)).toBeLessThan(1e-4);
+    expect(parallel.result.history[0]!.accuracy).toBe(single.result.history[0]!.accuracy);
+  });
+});
+
 describe('worker-thread runs', () => {
   it('are deterministic with dropout and batch norm: the same seed gives bit-identical weights', async () => {
     await initBackend('cpu');
