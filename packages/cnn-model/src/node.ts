@@ -1,15 +1,26 @@
-import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ModelFormatError } from './errors.js';
 import type { CnnModel } from './model.js';
 import { deserializeModel, readModelJson, serializeModel, weightsFileName } from './serialize.js';
 
-async function writeAtomically(file: string, data: string | Uint8Array): Promise<void> {
-  const temporary = `${file}.${randomUUID()}.tmp`;
+/**
+ * Writes `data` to `path` atomically: a temporary file in the same directory, fsync, then rename over the target, so
+ * readers see the old file or the new one, never part of one. Used for models here and for checkpoints and reports by
+ * the packages above.
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    await writeFile(temporary, data);
-    await rename(temporary, file);
+    const handle = await open(temporary, 'w');
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, path);
   } catch (error) {
     await rm(temporary, { force: true });
     throw error;
@@ -26,8 +37,8 @@ export async function saveModel(
   const weightsPath = path.join(directory, weightsFileName);
   const modelJsonPath = path.join(directory, 'model.json');
   // Weights first: a model.json on disk always has its weights next to it.
-  await writeAtomically(weightsPath, new Uint8Array(weightData));
-  await writeAtomically(modelJsonPath, `${JSON.stringify(modelJson, null, 2)}\n`);
+  await writeFileAtomic(weightsPath, new Uint8Array(weightData));
+  await writeFileAtomic(modelJsonPath, `${JSON.stringify(modelJson, null, 2)}\n`);
   return { modelJsonPath, weightsPath };
 }
 

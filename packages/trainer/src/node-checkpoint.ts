@@ -1,29 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '@mnist-cnn/cnn-model/node';
 import type { CheckpointStore } from './checkpoint.js';
 import { CheckpointError } from './errors.js';
 
 /** File name of the checkpoint inside a checkpoint directory. */
 export const checkpointFileName = 'checkpoint.mnistckpt';
-
-/** Writes bytes to `path` atomically: a temporary file in the same directory, fsync, then rename over the target. */
-export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    const handle = await open(temporary, 'w');
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
-}
 
 /** A checkpoint store that keeps the latest checkpoint as one file in `directory`, replaced atomically. */
 export function directoryCheckpointStore(directory: string): CheckpointStore {

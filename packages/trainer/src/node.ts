@@ -1,3 +1,5 @@
+// The atomic write lives in cnn-model/node (model files); re-exported here for checkpoints' and reports' callers.
+export { writeFileAtomic } from '@mnist-cnn/cnn-model/node';
 export {
   type AugmentOptions,
   augmentImages,
@@ -74,6 +76,6 @@ export {
   WorkerError,
 } from './index.js';
 export { initBackend, installedWasmDirectory } from './node-backend.js';
-export { checkpointFileName, directoryCheckpointStore, writeFileAtomic } from './node-checkpoint.js';
+export { checkpointFileName, directoryCheckpointStore } from './node-checkpoint.js';
 export { type NodeTrainOptions, train, trainEvents } from './node-train.js';
 export { shardSeed, shardSizes, type WorkerStepOptions } from './worker-step.js';
