@@ -31,7 +31,6 @@ function importGraph(entry: string): { files: string[]; external: string[] } {
 }
 
 describe('entry points', () => {
-
   it('the core source entry imports no node: module (browser-safe)', () => {
     const { files, external } = importGraph(join(root, 'src/index.ts'));
     expect(files.length).toBeGreaterThan(3);
