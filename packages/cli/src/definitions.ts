@@ -24,7 +24,7 @@ const workersOption = {
     valueName: 'n',
     min: 1,
     max: 256,
-    defaultNote: 'the number of CPU cores, keeping at least 32 images per worker',
+    defaultNote: 'the number of CPU cores, keeping at least 16 images per worker',
     description: 'Worker threads that each compute gradients on a share of every batch (data-parallel training).',
   },
 } as const satisfies OptionTable;

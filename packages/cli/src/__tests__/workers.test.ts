@@ -9,9 +9,11 @@ describe('workerCount', () => {
     expect(workerCount(3, 16)).toBe(3);
   });
 
-  it('defaults to the cores, keeping at least 32 images per worker', () => {
+  it('defaults to the cores, keeping at least 16 images per worker', () => {
     expect(workerCount(undefined, 16)).toBe(1);
-    expect(workerCount(undefined, 64)).toBe(Math.min(availableParallelism(), 2));
+    expect(workerCount(undefined, 31)).toBe(1);
+    expect(workerCount(undefined, 32)).toBe(Math.min(availableParallelism(), 2));
+    expect(workerCount(undefined, 64)).toBe(Math.min(availableParallelism(), 4));
     expect(workerCount(undefined, 4096)).toBe(availableParallelism());
   });
 });
