@@ -1,4 +1,5 @@
 import type { TrainOptions } from './options.js';
+import type { StepFactory } from './step.js';
 import { localSteps, type TrainResult, trainWithSteps } from './train.js';
 import { type TrainRun, trainEventsWith } from './train-events.js';
 import { type WorkerStepOptions, workerSteps } from './worker-step.js';
@@ -11,11 +12,9 @@ export interface NodeTrainOptions extends TrainOptions, WorkerStepOptions {}
  * each with its own backend instance, and their gradients are averaged into one update. Workers end with the run.
  */
 export function train(options: NodeTrainOptions): Promise<TrainResult> {
-  const workers = options?.workers ?? 1;
-  const steps =
-    typeof workers === 'number' && workers > 1
-      ? workerSteps(workers, options.workerScript === undefined ? {} : { workerScript: options.workerScript })
-      : localSteps;
+  const threads = workerSteps(options?.workerScript === undefined ? {} : { workerScript: options.workerScript });
+  // Chosen once the options are validated, from the resolved worker count.
+  const steps: StepFactory = (model, optimizer, run) => (run.workers > 1 ? threads : localSteps)(model, optimizer, run);
   return trainWithSteps(options, steps);
 }
 

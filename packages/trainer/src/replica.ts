@@ -38,11 +38,14 @@ export function weightSlots(model: CnnModel): WeightSlot[] {
   });
 }
 
+/** The shared buffers behind an exchange, as handed to worker threads. */
+export interface ExchangeBuffers {
+  values: SharedArrayBuffer;
+  signals: SharedArrayBuffer;
+}
+
 /** Allocates the exchange for `shards` replicas of a model with these slots. */
-export function createExchange(
-  slots: WeightSlot[],
-  shards: number,
-): { values: SharedArrayBuffer; signals: SharedArrayBuffer } {
+export function createExchange(slots: WeightSlot[], shards: number): ExchangeBuffers {
   const regionLength = slots.reduce((sum, slot) => sum + slot.length, 0) + 2;
   return {
     values: new SharedArrayBuffer(2 * shards * regionLength * 4),
@@ -50,14 +53,10 @@ export function createExchange(
   };
 }
 
-/** Views over an exchange's buffers. */
-export function openExchange(
-  buffers: { values: SharedArrayBuffer; signals: SharedArrayBuffer },
-  slots: WeightSlot[],
-  shards: number,
-): Exchange {
-  const regionLength = slots.reduce((sum, slot) => sum + slot.length, 0) + 2;
-  return { values: new Float32Array(buffers.values), signals: new Int32Array(buffers.signals), shards, regionLength };
+/** Views over an exchange's buffers; the region length follows from their size. */
+export function openExchange(buffers: ExchangeBuffers, shards: number): Exchange {
+  const values = new Float32Array(buffers.values);
+  return { values, signals: new Int32Array(buffers.signals), shards, regionLength: values.length / (2 * shards) };
 }
 
 /** The arrival count at which every shard of pool step `step` (0, 1, …) has written its region. */
@@ -81,12 +80,11 @@ export function shardSizes(count: number, parts: number): number[] {
 export class Replica {
   private readonly variables: tf.Variable[];
   /** The trainable weights' slots and variables, in the model's trainable-variable order (the optimizer's order). */
-  private readonly trainableSlots: WeightSlot[];
   private readonly trainableVariables: tf.Variable[];
-  private readonly hasStatistics: boolean;
-  /** The moving statistics before this step, put back when the step turns out non-finite. */
-  private readonly statisticsBefore: Float32Array;
+  /** The batch mean of every shard's region, rebuilt each step. */
   private readonly combined: Float32Array;
+  /** Views of `combined` holding each trainable weight's gradient, in the optimizer's order. */
+  private readonly combinedGradients: Float32Array[];
 
   constructor(
     private readonly model: CnnModel,
@@ -101,10 +99,11 @@ export class Replica {
     this.variables = slots.map((slot) => byName.get(model.variableName(slot.name))!);
     const slotOfVariable = new Map(slots.map((slot, index) => [this.variables[index]!.name, slot]));
     this.trainableVariables = model.trainableVariables;
-    this.trainableSlots = model.trainableVariables.map((variable) => slotOfVariable.get(variable.name)!);
-    this.hasStatistics = slots.some((slot) => !slot.trainable);
-    this.statisticsBefore = new Float32Array(exchange.regionLength);
     this.combined = new Float32Array(exchange.regionLength);
+    this.combinedGradients = model.trainableVariables.map((variable) => {
+      const slot = slotOfVariable.get(variable.name)!;
+      return this.combined.subarray(slot.offset, slot.offset + slot.length);
+    });
   }
 
   /** This replica's region of the exchange for pool step `step`, or another shard's. */
@@ -121,7 +120,6 @@ export class Replica {
     const region = this.region(step);
     const length = this.exchange.regionLength;
     if (size > 0) {
-      if (this.hasStatistics) this.copyWeights(this.statisticsBefore, (slot) => !slot.trainable);
       const [height, width, channels] = this.model.spec.inputShape;
       const { loss, correct, gradients } = tf.tidy(() =>
         this.model.computeGradients(
@@ -149,7 +147,8 @@ export class Replica {
 
   /**
    * Once every shard of `step` has arrived: the batch mean of all shards (each weighted by its share of the batch,
-   * summed in shard order), applied by this replica's optimizer. A non-finite loss skips the update on every replica.
+   * summed in shard order), applied by this replica's optimizer. A non-finite loss skips the update on every replica
+   * and ends the run, as in the single-threaded step (whose forward pass has also moved batch-norm statistics by then).
    */
   combine(step: number, count: number, learningRate: number): StepOutcome {
     const sizes = shardSizes(count, this.exchange.shards);
@@ -163,38 +162,25 @@ export class Replica {
       correct += region[length - 1]!;
     }
     const loss = lossSum / count;
-    if (!Number.isFinite(loss)) {
-      // The forward pass moved this replica's batch-norm statistics in place: put back the pre-step values.
-      if (this.hasStatistics && sizes[this.shard]! > 0)
-        this.assignWeights(this.statisticsBefore, (slot) => !slot.trainable);
-      return { loss, correct, finite: false };
-    }
+    if (!Number.isFinite(loss)) return { loss, correct, finite: false };
     const combined = this.combined;
     combined.fill(0);
     for (const [shard, size] of sizes.entries()) {
       if (size > 0) addScaled(combined, this.region(step, shard), size / count);
     }
-    this.assignWeights(combined, (slot) => !slot.trainable);
+    this.assignStatistics();
     this.optimizer.setLearningRate(learningRate);
-    this.optimizer.applyGradientValues(
-      this.trainableSlots.map((slot) => combined.subarray(slot.offset, slot.offset + slot.length)),
-      this.trainableVariables,
-    );
+    this.optimizer.applyGradientValues(this.combinedGradients, this.trainableVariables);
     return { loss, correct, finite: true };
   }
 
-  private copyWeights(target: Float32Array, which: (slot: WeightSlot) => boolean): void {
+  /** Sets the batch-norm moving statistics (the non-trainable weights) to their batch mean in `combined`. */
+  private assignStatistics(): void {
     for (const [index, slot] of this.slots.entries()) {
-      if (which(slot)) target.set(this.variables[index]!.dataSync() as Float32Array, slot.offset);
-    }
-  }
-
-  private assignWeights(source: Float32Array, which: (slot: WeightSlot) => boolean): void {
-    for (const [index, slot] of this.slots.entries()) {
-      if (!which(slot)) continue;
+      if (slot.trainable) continue;
       const variable = this.variables[index]!;
-      // A copy: the cpu backend keeps the array it is given, and `source` is rewritten every step.
-      const values = source.slice(slot.offset, slot.offset + slot.length);
+      // A copy: the cpu backend keeps the array it is given, and `combined` is rewritten every step.
+      const values = this.combined.slice(slot.offset, slot.offset + slot.length);
       tf.tidy(() => variable.assign(tf.tensor(values, variable.shape, 'float32')));
     }
   }

@@ -33,7 +33,7 @@ async function start(): Promise<void> {
   const optimizer = createOptimizer(setup.optimizer.config, setup.optimizer.learningRate);
   // A fresh run's optimizer has no state yet; a resumed one's must match the main thread's exactly.
   if (setup.optimizer.state.iterations > 0) await optimizer.loadState(setup.optimizer.state);
-  const exchange = openExchange(setup.exchange, setup.slots, setup.shards);
+  const exchange = openExchange(setup.exchange, setup.shards);
   const replica = new Replica(model, optimizer, setup.slots, exchange, setup.index);
   const [height, width, channels] = setup.spec.inputShape;
   const pixelsPerImage = height * width * channels;

@@ -24,13 +24,14 @@ export interface StepOutcome {
 export type StepRunner = (batch: StepBatch, learningRate: number) => StepOutcome | Promise<StepOutcome>;
 
 /**
- * Builds the step function for a run once its model and optimizer exist. `train` uses `createLocalStep`; the Node
- * entry passes a worker-thread version. `close` runs when the run ends however it ends (completion, abort, error).
+ * Builds the step function for a run once its model and optimizer exist, from the run's validated batch size and
+ * worker count. `train` uses `createLocalStep`; the Node entry passes a worker-thread version. `close` runs when the
+ * run ends however it ends (completion, abort, error).
  */
 export type StepFactory = (
   model: CnnModel,
   optimizer: TrainingOptimizer,
-  batchSize: number,
+  run: { batchSize: number; workers: number },
 ) => Promise<{ step: StepRunner; close: () => Promise<void> }>;
 
 /** The single-threaded step: forward, backward and update on the current tfjs backend. */

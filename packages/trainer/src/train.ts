@@ -123,7 +123,7 @@ export async function trainWithSteps(options: TrainOptions, createSteps: StepFac
       model.setWeights(checkpoint.model.weights);
       await optimizer.loadState(checkpoint.optimizer);
     }
-    const steps = await createSteps(model, optimizer, resolved.batchSize);
+    const steps = await createSteps(model, optimizer, resolved);
     try {
       return await runLoop({
         options,

@@ -1,6 +1,6 @@
 import type { ModelSpec } from '@mnist-cnn/cnn-model';
 import type { OptimizerState, ResolvedOptimizerConfig } from './optimizer.js';
-import type { WeightSlot } from './replica.js';
+import type { ExchangeBuffers, WeightSlot } from './replica.js';
 
 /** What a training worker receives as `workerData`. */
 export interface WorkerSetup {
@@ -18,7 +18,7 @@ export interface WorkerSetup {
   weights: Record<string, Float32Array>;
   optimizer: { config: ResolvedOptimizerConfig; learningRate: number; state: OptimizerState };
   /** The gradient exchange shared by every replica (see `Exchange`). */
-  exchange: { values: SharedArrayBuffer; signals: SharedArrayBuffer };
+  exchange: ExchangeBuffers;
   /** This worker's shard: normalized pixels (Float32). */
   pixels: SharedArrayBuffer;
   /** This worker's shard: labels (Int32). */

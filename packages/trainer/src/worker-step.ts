@@ -132,15 +132,15 @@ function wasmSimdEnabled(): boolean {
  * replica combines all shards' gradients (weighted by shard size, in shard order) and applies them itself, so only
  * gradients cross threads, through one SharedArrayBuffer. Batch-norm moving statistics are averaged the same way.
  */
-export function workerSteps(workers: number, options: WorkerStepOptions = {}): StepFactory {
-  return async (model, optimizer, batchSize) => {
+export function workerSteps(options: WorkerStepOptions = {}): StepFactory {
+  return async (model, optimizer, { batchSize, workers }) => {
     const backend = currentBackend();
     if (backend === undefined) {
       throw new BackendError(`worker threads run on cpu or wasm, not on ${tf.getBackend()}; call initBackend first`);
     }
     const slots = weightSlots(model);
     const buffers = createExchange(slots, workers);
-    const exchange = openExchange(buffers, slots, workers);
+    const exchange = openExchange(buffers, workers);
     const [height, width, channels] = model.spec.inputShape;
     const pixelsPerImage = height * width * channels;
     const shardCapacity = Math.ceil(batchSize / workers);
@@ -198,6 +198,10 @@ function replicatedStep(
 ): StepRunner {
   const [height, width, channels] = model.spec.inputShape;
   const pixelsPerImage = height * width * channels;
+  const shardInputs = setups.map((setup) => ({
+    pixels: new Float32Array(setup.pixels),
+    labels: new Int32Array(setup.labels),
+  }));
   let step = 0;
   return async (batch, learningRate) => {
     const current = step++;
@@ -206,10 +210,9 @@ function replicatedStep(
     let start = sizes[0]!;
     for (const [thread, setup] of setups.entries()) {
       const size = sizes[thread + 1]!;
-      new Float32Array(setup.pixels).set(
-        batch.pixels.subarray(start * pixelsPerImage, (start + size) * pixelsPerImage),
-      );
-      new Int32Array(setup.labels).set(batch.labels.subarray(start, start + size));
+      const inputs = shardInputs[thread]!;
+      inputs.pixels.set(batch.pixels.subarray(start * pixelsPerImage, (start + size) * pixelsPerImage));
+      inputs.labels.set(batch.labels.subarray(start, start + size));
       start += size;
       pool.post(thread, { type: 'step', step: current, count, seed: shardSeed(batch.seed, setup.index), learningRate });
     }

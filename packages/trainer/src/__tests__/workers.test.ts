@@ -2,10 +2,11 @@ import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { ModelSpec } from '@mnist-cnn/cnn-model';
+import { createModel, type ModelSpec } from '@mnist-cnn/cnn-model';
+import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { memoryCheckpointStore } from '../checkpoint.js';
-import { TrainOptionsError, WorkerError } from '../errors.js';
+import { NonFiniteLossError, TrainOptionsError, WorkerError } from '../errors.js';
 import { initBackend } from '../node-backend.js';
 import { type NodeTrainOptions, train } from '../node-train.js';
 import type { TrainOptions } from '../options.js';
@@ -117,6 +118,28 @@ describe.each(['cpu', 'wasm'] as const)('data-parallel training on worker thread
     expect(resumed.result.resumedFrom).toEqual({ epoch: 1, batch: 4 });
     expect(resumed.result.stopReason).toBe('completed');
     expect(resumed.weights).toEqual(straight.weights);
+  });
+});
+
+describe('a non-finite loss on worker threads', () => {
+  it('stops the run with NonFiniteLossError at the batch it happened', async () => {
+    await initBackend('cpu');
+    const model = createModel(plainSpec, { seed: 3 });
+    // Poison shard 0's replica (the main thread's model) once epoch 1 is done.
+    const poison = () => {
+      const kernel = model.trainableVariables[0]!;
+      tf.tidy(() => kernel.assign(tf.fill(kernel.shape, Number.NaN)));
+    };
+    const error = await train({
+      ...(await options({ workers: 2 })),
+      model,
+      onEvent: (event) => {
+        if (event.type === 'epoch' && event.epoch === 1) poison();
+      },
+    }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(NonFiniteLossError);
+    expect((error as Error).message).toMatch(/loss became NaN at epoch 2, batch 1/);
+    model.dispose();
   });
 });
 
