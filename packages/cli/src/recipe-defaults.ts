@@ -1,4 +1,4 @@
-import { getRecipe, type TrainOptions } from '@mnist-cnn/trainer';
+import { type RecipeName, recipes, type TrainOptions } from '@mnist-cnn/trainer';
 
 /** The training settings the CLI fills in from the preset's recipe when their flags are not given. */
 export type RecipeSettings = Required<Pick<TrainOptions, 'batchSize' | 'learningRate' | 'optimizer' | 'schedule'>> & {
@@ -6,7 +6,8 @@ export type RecipeSettings = Required<Pick<TrainOptions, 'batchSize' | 'learning
 };
 
 interface GivenSettings {
-  preset: string;
+  /** Every CLI preset has a recipe: typing this as RecipeName makes a preset without one a compile error. */
+  preset: RecipeName;
   batchSize?: number | undefined;
   lr?: number | undefined;
   optimizer?: 'adam' | 'sgd' | 'rmsprop' | undefined;
@@ -15,18 +16,17 @@ interface GivenSettings {
 }
 
 /**
- * Flags win; what they leave unset comes from the preset's tuned recipe (so `mnist-cnn train` with no flags trains the
- * way the accuracy figures were measured), and from the trainer's own defaults for a preset without a recipe.
+ * Flags win; what they leave unset comes from the preset's tuned recipe, so `mnist-cnn train` with no flags trains the
+ * way the accuracy figures were measured.
  */
 export function withRecipeDefaults(given: GivenSettings): RecipeSettings {
-  const recipe = getRecipe(given.preset);
-  const recipeAugment = recipe?.augment ?? false;
+  const recipe = recipes[given.preset];
   return {
-    batchSize: given.batchSize ?? recipe?.batchSize ?? 64,
-    learningRate: given.lr ?? recipe?.learningRate ?? 0.001,
-    optimizer: given.optimizer ?? recipe?.optimizer ?? 'adam',
-    schedule: given.schedule ?? recipe?.schedule ?? 'constant',
-    augment:
-      given.augment === undefined ? recipeAugment : given.augment && recipeAugment ? recipeAugment : given.augment,
+    batchSize: given.batchSize ?? recipe.batchSize,
+    learningRate: given.lr ?? recipe.learningRate,
+    optimizer: given.optimizer ?? recipe.optimizer,
+    schedule: given.schedule ?? recipe.schedule,
+    // --augment uses the recipe's shifts and rotations (the trainer's defaults if it has none); --no-augment, none.
+    augment: given.augment === false ? false : given.augment ? recipe.augment || true : (recipe.augment ?? false),
   };
 }

@@ -90,7 +90,7 @@ export function renderReport(input: ReportInput): string {
 /** Writes the report to `file` (temp file, then rename); a path that cannot be written is a runtime error naming it. */
 export async function writeReport(file: string, input: ReportInput): Promise<void> {
   try {
-    await writeFileAtomic(file, new TextEncoder().encode(renderReport(input)));
+    await writeFileAtomic(file, renderReport(input));
   } catch (error) {
     throw new CliError('FILE_NOT_WRITABLE', `cannot write report ${file}: ${(error as Error).message}`, {
       hint: 'check that the directory exists and is writable',
