@@ -37,13 +37,15 @@ async function start(): Promise<void> {
   const replica = new Replica(model, optimizer, setup.slots, exchange, setup.index);
   const [height, width, channels] = setup.spec.inputShape;
   const pixelsPerImage = height * width * channels;
+  // Read in place: the main thread rewrites them only after every shard of the step has arrived, and contribute has
+  // disposed the tensors made from them by then.
+  const pixels = new Float32Array(setup.pixels);
+  const labels = new Int32Array(setup.labels);
   port.on('message', (request: StepRequest) => {
     try {
       const size = shardSizes(request.count, setup.shards)[setup.index]!;
-      // Copies: the main thread rewrites these buffers for the next step, and the cpu backend keeps what it is given.
-      const pixels = new Float32Array(setup.pixels, 0, size * pixelsPerImage).slice();
-      const labels = new Int32Array(setup.labels, 0, size).slice();
-      replica.contribute(request.step, pixels, labels, size, request.seed);
+      const shardPixels = pixels.subarray(0, size * pixelsPerImage);
+      replica.contribute(request.step, shardPixels, labels.subarray(0, size), size, request.seed);
       waitForShards(exchange, request.step);
       replica.combine(request.step, request.count, request.learningRate);
     } catch (error) {
