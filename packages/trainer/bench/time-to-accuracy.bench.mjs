@@ -24,7 +24,6 @@ const { values } = parseArgs({
     'batch-size': { type: 'string', default: '32' },
     lr: { type: 'string', default: '0.002' },
     schedule: { type: 'string', default: 'cosine' },
-    augment: { type: 'boolean', default: true },
     'no-augment': { type: 'boolean' },
     seed: { type: 'string', default: '42' },
     target: { type: 'string', default: '0.99' },
