@@ -69,7 +69,12 @@ export function conv2dFilterGradient(
   const needW = (ow - 1) * strides[1] + kernel[1];
   const input = padOrCrop(x, pads.top, needH - h - pads.top, pads.left, needW - w - pads.left);
   let swappedInput = tf.transpose(input, [3, 1, 2, 0]) as tf.Tensor4D;
-  if (withBias) swappedInput = tf.concat([swappedInput, tf.onesLike(tf.slice(swappedInput, 0, 1))], 0);
+  // tf.ones, not a slice of the input: Slice on wasm copies its whole input out of the heap first (≈ 4 ms here).
+  if (withBias)
+    swappedInput = tf.concat(
+      [swappedInput, tf.ones([1, swappedInput.shape[1], swappedInput.shape[2], swappedInput.shape[3]])],
+      0,
+    );
   const swappedFilter = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D;
   let grad = tf.conv2d(swappedInput, swappedFilter, 1, 'valid', 'NHWC', strides);
   let bias: tf.Tensor1D | null = null;
@@ -141,9 +146,10 @@ function filterGradientFromPatches(
   const patches = tf.fused.conv2d({ x, filter: identity, strides, pad: explicit, bias: onesColumn });
   const rows = dy.shape[0] * dy.shape[1] * dy.shape[2];
   const outChannels = dy.shape[3];
-  const grad = tf.matMul(
-    tf.transpose(tf.reshape(patches, [rows, columns])),
-    tf.reshape(dy, [rows, outChannels]) as tf.Tensor2D,
+  // (dyᵀ · patches)ᵀ rather than patchesᵀ · dy: XNNPACK packs its right operand as a new weight matrix on every call,
+  // and the patches ([rows, columns]) are a third the size of dy ([rows, outChannels]) for the first layer.
+  const grad = tf.transpose(
+    tf.matMul(tf.transpose(tf.reshape(dy, [rows, outChannels])), tf.reshape(patches, [rows, columns]) as tf.Tensor2D),
   );
   const filterRows = withBias ? tf.slice(grad, 0, patchSize) : grad;
   return {
