@@ -170,6 +170,11 @@ for (const fast of [false, true]) {
       expect(relativeError(ours[0]!, stock[0]!)).toBeLessThan(1e-6);
     });
 
+    it('maxPool2d 2x2 on even 8x6 input (the windows tile it)', () => {
+      const { ours, stock } = compareWithStock({ type: 'maxPool2d', poolSize: 2 }, [3, 8, 6, 4]);
+      expect(relativeError(ours[0]!, stock[0]!)).toBeLessThan(1e-6);
+    });
+
     it('maxPool2d 3x3 on 9x6 input, batch 1', () => {
       const { ours, stock } = compareWithStock({ type: 'maxPool2d', poolSize: 3 }, [1, 9, 6, 2]);
       expect(relativeError(ours[0]!, stock[0]!)).toBeLessThan(1e-6);
@@ -200,15 +205,19 @@ for (const fast of [false, true]) {
 describe('fast max-pool gradient with tied maxima', () => {
   afterAll(() => unregisterFastKernels('cpu'));
 
-  for (const backend of ['cpu'] as const) {
-    it(`shares each window's gradient equally between ties, like the op-based mask (${backend})`, async () => {
+  // 7 rows leave an edge the windows miss (the upsampling mask); 8 rows are tiled exactly (the broadcast mask).
+  for (const [backend, rows] of [
+    ['cpu', 7],
+    ['cpu', 8],
+  ] as const) {
+    it(`shares each window's gradient equally between ties, like the op-based mask (${backend}, ${rows}x6)`, async () => {
       await useBackend(backend);
       // Values from {0, 1, 2}: most 2x2 windows hold tied maxima.
-      const values = Array.from(fixedRandom(2 * 7 * 6 * 3, 5), (v) => Math.floor((v + 1) * 1.5));
+      const values = Array.from(fixedRandom(2 * rows * 6 * 3, 5), (v) => Math.floor((v + 1) * 1.5));
       const gradient = () => {
-        const { layer } = buildLayer({ type: 'maxPool2d', poolSize: 2 }, [7, 6, 3]);
+        const { layer } = buildLayer({ type: 'maxPool2d', poolSize: 2 }, [rows, 6, 3]);
         return tf.tidy(() => {
-          const { y, backward } = layer.forward(tf.tensor(values, [2, 7, 6, 3]), { training: true });
+          const { y, backward } = layer.forward(tf.tensor(values, [2, rows, 6, 3]), { training: true });
           return backward(tf.tensor(fixedRandom(y.size, 3), y.shape), true)
             .dx!.dataSync()
             .slice();
