@@ -6,12 +6,20 @@ import {
   type ResolvedOptimizerConfig,
   type TrainingOptimizer,
 } from './optimizer.js';
-import { type SlotGroups, slotGroupCount, updateWeight } from './optimizer-updates.js';
+import { adamScalars, type SlotGroups, slotGroupCount, updateWeight } from './optimizer-updates.js';
+import { type AdamKernel, createAdamKernel } from './simd-adam.js';
+import { copyValues } from './tensor-values.js';
+
+/** Options of the fused optimizer. */
+export interface FusedOptimizerOptions {
+  /** Run Adam as a WebAssembly SIMD loop where the engine supports it (default true); false keeps the JS loop. */
+  simd?: boolean;
+}
 
 /**
  * Applies gradients in a fixed variable order with tfjs-core's Adam, SGD, momentum or RMSProp update rules, bit for bit,
- * as one fused loop per weight in plain JavaScript (see optimizer-updates.ts): far fewer kernel launches than tf.train's
- * optimizers. Follows a changing learning rate and saves/restores its state exactly, in tfjs's `getWeights` order, so a
+ * as one fused loop per weight in plain JavaScript (see optimizer-updates.ts), or for Adam as one WebAssembly SIMD loop
+ * (simd-adam.ts): far fewer kernel launches and passes over memory than tf.train's optimizers. Follows a changing learning rate and saves/restores its state exactly, in tfjs's `getWeights` order, so a
  * resumed run continues exactly where it stopped.
  */
 export class FusedOptimizer implements TrainingOptimizer {
@@ -24,10 +32,15 @@ export class FusedOptimizer implements TrainingOptimizer {
   private slots: SlotGroups;
   /** The shape of each variable's slots, saved with them. */
   private shapes: number[][] = [];
+  /** Whether Adam should run on the SIMD kernel; turns false for good if the engine has no WebAssembly SIMD. */
+  private simd: boolean;
+  /** The SIMD kernel's memory, laid out for the variable sizes it was made for: [m, v] per variable, then scratch. */
+  private arena: { kernel: AdamKernel; sizes: number[] } | undefined;
 
-  constructor(config: ResolvedOptimizerConfig, learningRate: number) {
+  constructor(config: ResolvedOptimizerConfig, learningRate: number, options: FusedOptimizerOptions = {}) {
     this.config = config;
     this.rate = learningRate;
+    this.simd = config.name === 'adam' && options.simd !== false;
     this.betaPowers = config.name === 'adam' ? [Math.fround(config.beta1), Math.fround(config.beta2)] : [1, 1];
     this.slots = Array.from({ length: slotGroupCount(config) }, () => []);
   }
@@ -49,31 +62,57 @@ export class FusedOptimizer implements TrainingOptimizer {
       if (variable === undefined) throw new Error(`no variable named ${name}`);
       return variable;
     });
-    const values = variableNames.map((name) => {
+    const tensors = variableNames.map((name) => {
       const tensor = gradients[name];
       if (tensor === undefined) throw new Error(`the model returned no gradient for variable ${name}`);
-      return tensor.dataSync() as Float32Array;
+      return tensor;
     });
-    this.applyGradientValues(values, variables);
+    this.update(tensors, variables);
   }
 
   /** Updates `variables` from gradient values given in the same order (the data-parallel path, which has them). */
   applyGradientValues(gradients: readonly Float32Array[], variables: readonly tf.Variable[]): void {
+    this.update(gradients, variables);
+  }
+
+  private update(gradients: readonly (Float32Array | tf.Tensor)[], variables: readonly tf.Variable[]): void {
     const scalars = { learningRate: this.rate, betaPowers: this.betaPowers };
     for (const [index, variable] of variables.entries()) {
       const gradient = gradients[index]!;
-      const size = variable.size;
-      if (gradient.length !== size) {
-        throw new Error(`gradient of ${variable.name} has ${gradient.length} values, expected ${size}`);
+      const length = gradient instanceof Float32Array ? gradient.length : gradient.size;
+      if (length !== variable.size) {
+        throw new Error(`gradient of ${variable.name} has ${length} values, expected ${variable.size}`);
       }
       this.shapes[index] ??= [...variable.shape];
-      const slots = this.slots.map((group) => {
-        group[index] ??= new Float32Array(size);
-        return group[index]!;
-      });
-      // A fresh array each time: the cpu backend keeps the array a tensor is made from.
-      const updated = new Float32Array(size);
-      updateWeight(this.config, scalars, variable.dataSync() as Float32Array, gradient, slots, updated);
+    }
+    const kernel = this.simd ? this.simdKernel(variables) : undefined;
+    for (const [index, variable] of variables.entries()) {
+      const gradient = gradients[index]!;
+      const size = variable.size;
+      let updated: Float32Array;
+      if (kernel && this.config.name === 'adam') {
+        const [weights, scratch] = kernel.arrays.slice(-2) as [Float32Array, Float32Array];
+        copyValues(variable, weights);
+        if (gradient instanceof Float32Array) scratch.set(gradient);
+        else copyValues(gradient, scratch);
+        kernel.update(
+          weights,
+          scratch,
+          this.slots[0]![index]!,
+          this.slots[1]![index]!,
+          adamScalars(this.config, scalars),
+        );
+        // A fresh array each time: the cpu backend keeps the array a tensor is made from.
+        updated = weights.slice(0, size);
+      } else {
+        const slots = this.slots.map((group) => {
+          group[index] ??= new Float32Array(size);
+          return group[index]!;
+        });
+        const values = gradient instanceof Float32Array ? gradient : (gradient.dataSync() as Float32Array);
+        updated = new Float32Array(size);
+        updateWeight(this.config, scalars, variable.dataSync() as Float32Array, values, slots, updated);
+      }
       tf.tidy(() => variable.assign(tf.tensor(updated, variable.shape, 'float32')));
     }
     if (this.config.name === 'adam') {
@@ -83,6 +122,39 @@ export class FusedOptimizer implements TrainingOptimizer {
       ];
     }
     this.iterations += 1;
+  }
+
+  /**
+   * The SIMD kernel laid out for these variables, with the slots moved into its memory (slots that a loadState or an
+   * earlier layout left elsewhere are copied in); undefined, and the JS loop from then on, without WebAssembly SIMD.
+   */
+  private simdKernel(variables: readonly tf.Variable[]): AdamKernel | undefined {
+    const sizes = variables.map((variable) => variable.size);
+    if (!this.arena || this.arena.sizes.join() !== sizes.join()) {
+      const longest = Math.max(0, ...sizes);
+      const kernel = createAdamKernel([...sizes.flatMap((size) => [size, size]), longest, longest]);
+      if (!kernel) {
+        this.simd = false;
+        return undefined;
+      }
+      this.arena = { kernel, sizes };
+    }
+    const { arrays } = this.arena.kernel;
+    for (const [group, slots] of this.slots.entries()) {
+      for (const [index, size] of sizes.entries()) {
+        const home = arrays[2 * index + group]!;
+        const slot = slots[index];
+        if (slot === home) continue;
+        if (slot !== undefined) {
+          if (slot.length !== size) {
+            throw new Error(`optimizer slot ${index} holds ${slot.length} values, expected ${size}`);
+          }
+          home.set(slot);
+        }
+        slots[index] = home;
+      }
+    }
+    return this.arena.kernel;
   }
 
   /** Copies the optimizer's state into plain arrays. */
@@ -125,5 +197,6 @@ export class FusedOptimizer implements TrainingOptimizer {
   /** Frees the optimizer's state (plain arrays: nothing is held on the backend). */
   dispose(): void {
     this.slots = this.slots.map(() => []);
+    this.arena = undefined;
   }
 }

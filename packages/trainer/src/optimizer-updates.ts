@@ -43,6 +43,24 @@ export function updateWeight(
   else sgd(scalars, weights, gradient, out);
 }
 
+/** Adam's per-step constants as float32 values, as tfjs computes them: the SIMD kernel takes the same ones. */
+export function adamScalars(config: Extract<ResolvedOptimizerConfig, { name: 'adam' }>, scalars: StepScalars) {
+  return {
+    beta1: f(config.beta1),
+    oneMinusBeta1: f(1 - config.beta1),
+    beta2: f(config.beta2),
+    oneMinusBeta2: f(1 - config.beta2),
+    /** 1 − beta1^t and 1 − beta2^t. */
+    correction1: f(1 - scalars.betaPowers[0]),
+    correction2: f(1 - scalars.betaPowers[1]),
+    epsilon: f(config.epsilon),
+    negativeRate: f(-scalars.learningRate),
+  };
+}
+
+/** Adam's float32 constants for one step (see adamScalars). */
+export type AdamScalars = ReturnType<typeof adamScalars>;
+
 function adam(
   config: Extract<ResolvedOptimizerConfig, { name: 'adam' }>,
   scalars: StepScalars,
@@ -52,14 +70,10 @@ function adam(
   secondMoment: Float32Array,
   out: Float32Array,
 ): void {
-  const beta1 = f(config.beta1);
-  const beta2 = f(config.beta2);
-  const oneMinusBeta1 = f(1 - config.beta1);
-  const oneMinusBeta2 = f(1 - config.beta2);
-  const epsilon = f(config.epsilon);
-  const negativeRate = f(-scalars.learningRate);
-  const correction1 = f(1 - scalars.betaPowers[0]);
-  const correction2 = f(1 - scalars.betaPowers[1]);
+  const { beta1, oneMinusBeta1, beta2, oneMinusBeta2, correction1, correction2, epsilon, negativeRate } = adamScalars(
+    config,
+    scalars,
+  );
   for (let i = 0; i < out.length; i++) {
     const g = gradient[i]!;
     const m = f(f(firstMoment[i]! * beta1) + f(g * oneMinusBeta1));

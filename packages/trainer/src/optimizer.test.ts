@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { TrainOptionsError } from './errors.js';
 import { FusedOptimizer } from './fused-optimizer.js';
 import { initBackend } from './node-backend.js';
-import { type OptimizerConfig, resolveOptimizer } from './optimizer.js';
+import { type OptimizerConfig, type ResolvedOptimizerConfig, resolveOptimizer } from './optimizer.js';
 import { TensorOptimizer } from './tensor-optimizer.js';
 
 // A tiny least-squares problem: enough to give every optimizer slot a non-trivial history.
@@ -21,7 +21,15 @@ function makeProblem(prefix: string) {
   return { weights, bias, names: [weights.name, bias.name], gradients };
 }
 
-const implementations = { fused: FusedOptimizer, tensor: TensorOptimizer };
+const implementations = {
+  fused: FusedOptimizer,
+  'fused-js': class extends FusedOptimizer {
+    constructor(config: ResolvedOptimizerConfig, learningRate: number) {
+      super(config, learningRate, { simd: false });
+    }
+  },
+  tensor: TensorOptimizer,
+};
 type Implementation = keyof typeof implementations;
 
 async function runSteps(
@@ -86,41 +94,41 @@ describe.each(['cpu', 'wasm'] as const)('TrainingOptimizer against tf.train (%s)
     { name: 'sgd', momentum: 0.7, nesterov: true },
     { name: 'rmsprop' },
     { name: 'rmsprop', momentum: 0.5, centered: true },
-  ] satisfies OptimizerConfig[]) {
-    it(`gives bit-identical weights and slots for ${JSON.stringify(config)}`, async () => {
-      await initBackend(backend);
-      const ours = makeProblem(`ours-${backend}-${JSON.stringify(config)}`);
-      const theirs = makeProblem(`theirs-${backend}-${JSON.stringify(config)}`);
-      const optimizer = new FusedOptimizer(resolveOptimizer(config), 0.05);
-      const reference = tfjsOptimizer(config, 0.05);
-      for (let step = 0; step < 30; step++) {
-        const rate = 0.05 / (1 + 0.3 * step);
-        optimizer.setLearningRate(rate);
-        reference.setLearningRate(rate);
-        const ourGradients = ours.gradients(step);
-        const theirGradients = theirs.gradients(step);
-        optimizer.applyGradients(ourGradients, ours.names);
-        reference.optimizer.applyGradients(
-          theirs.names.map((name, index) => ({ name, tensor: theirGradients[theirs.names[index]!]! })),
+  ] satisfies OptimizerConfig[])
+    for (const kind of ['fused', 'fused-js'] as const)
+      it(`gives bit-identical weights and slots for ${JSON.stringify(config)} (${kind})`, async () => {
+        await initBackend(backend);
+        const ours = makeProblem(`ours-${kind}-${backend}-${JSON.stringify(config)}`);
+        const theirs = makeProblem(`theirs-${kind}-${backend}-${JSON.stringify(config)}`);
+        const optimizer = new implementations[kind](resolveOptimizer(config), 0.05);
+        const reference = tfjsOptimizer(config, 0.05);
+        for (let step = 0; step < 30; step++) {
+          const rate = 0.05 / (1 + 0.3 * step);
+          optimizer.setLearningRate(rate);
+          reference.setLearningRate(rate);
+          const ourGradients = ours.gradients(step);
+          const theirGradients = theirs.gradients(step);
+          optimizer.applyGradients(ourGradients, ours.names);
+          reference.optimizer.applyGradients(
+            theirs.names.map((name, index) => ({ name, tensor: theirGradients[theirs.names[index]!]! })),
+          );
+          tf.dispose([ourGradients, theirGradients]);
+        }
+        expect([...ours.weights.dataSync(), ...ours.bias.dataSync()]).toEqual([
+          ...theirs.weights.dataSync(),
+          ...theirs.bias.dataSync(),
+        ]);
+        expect(ours.weights.dataSync()).not.toEqual(Float32Array.from([0.5, -0.3, 0.2, 0.1, -0.4, 0.6]));
+        const saved = await optimizer.saveState();
+        const [iterations, ...slots] = await reference.optimizer.getWeights();
+        expect(saved.iterations).toBe(iterations!.tensor.dataSync()[0]);
+        expect(saved.slots.map((slot) => slot.shape)).toEqual(slots.map((slot) => slot.tensor.shape));
+        expect(saved.slots.map((slot) => Array.from(slot.values))).toEqual(
+          slots.map((slot) => Array.from(slot.tensor.dataSync())),
         );
-        tf.dispose([ourGradients, theirGradients]);
-      }
-      expect([...ours.weights.dataSync(), ...ours.bias.dataSync()]).toEqual([
-        ...theirs.weights.dataSync(),
-        ...theirs.bias.dataSync(),
-      ]);
-      expect(ours.weights.dataSync()).not.toEqual(Float32Array.from([0.5, -0.3, 0.2, 0.1, -0.4, 0.6]));
-      const saved = await optimizer.saveState();
-      const [iterations, ...slots] = await reference.optimizer.getWeights();
-      expect(saved.iterations).toBe(iterations!.tensor.dataSync()[0]);
-      expect(saved.slots.map((slot) => slot.shape)).toEqual(slots.map((slot) => slot.tensor.shape));
-      expect(saved.slots.map((slot) => Array.from(slot.values))).toEqual(
-        slots.map((slot) => Array.from(slot.tensor.dataSync())),
-      );
-      reference.optimizer.dispose();
-      tf.dispose([ours.weights, ours.bias, theirs.weights, theirs.bias, iterations!.tensor]);
-    });
-  }
+        reference.optimizer.dispose();
+        tf.dispose([ours.weights, ours.bias, theirs.weights, theirs.bias, iterations!.tensor]);
+      });
 });
 
 describe('TrainingOptimizer', () => {
@@ -136,7 +144,7 @@ describe('TrainingOptimizer', () => {
     { name: 'rmsprop' },
     { name: 'rmsprop', momentum: 0.5, centered: true },
   ];
-  for (const kind of ['fused', 'tensor'] as const)
+  for (const kind of ['fused', 'fused-js', 'tensor'] as const)
     for (const config of configs) {
       it(`restores ${JSON.stringify(config)} bit-exactly mid-run (${kind})`, async () => {
         const straight = await runSteps(kind, config, `straight-${kind}-${JSON.stringify(config)}`, 45);
@@ -148,7 +156,7 @@ describe('TrainingOptimizer', () => {
     }
 
   it('does not leak tensors across save/restore', async () => {
-    for (const kind of ['fused', 'tensor'] as const) {
+    for (const kind of ['fused', 'fused-js', 'tensor'] as const) {
       await runSteps(kind, { name: 'adam' }, `warm-up-${kind}`, 3, 1);
       const before = tf.memory().numTensors;
       await runSteps(kind, { name: 'adam' }, `leak-check-${kind}`, 5, 2);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { TrainOptionsError } from './errors.js';
 import { FusedOptimizer } from './fused-optimizer.js';
+import { simdAdamAvailable } from './simd-adam.js';
 import { TensorOptimizer } from './tensor-optimizer.js';
 
 /** Optimizer names accepted by `train`; `momentum` is SGD with momentum 0.9. */
@@ -98,11 +99,14 @@ export interface TrainingOptimizer {
 }
 
 /**
- * The optimizer for the current backend. Both kinds give the same bits (tested): on wasm, tf.train's optimizers run as
- * SIMD kernels and beat a JavaScript loop; on cpu, whose kernels are JavaScript anyway, one fused loop per weight is
- * over ten times faster than tf.train's chain of ops.
+ * The optimizer for the current backend; every kind gives the same bits (tested). Adam, the default, runs as one
+ * WebAssembly SIMD loop per weight wherever the engine has SIMD, on either backend (≈ 0.5 ms per step for the reference
+ * net, against 1.6 ms for tf.train's kernels on wasm). Otherwise, on wasm, tf.train's optimizers run as SIMD kernels and
+ * beat a JavaScript loop; on cpu, whose kernels are JavaScript anyway, one fused loop per weight is over ten times
+ * faster than tf.train's chain of ops.
  */
 export function createOptimizer(config: ResolvedOptimizerConfig, learningRate: number): TrainingOptimizer {
+  if (config.name === 'adam' && simdAdamAvailable()) return new FusedOptimizer(config, learningRate);
   return tf.getBackend() === 'wasm'
     ? new TensorOptimizer(config, learningRate)
     : new FusedOptimizer(config, learningRate);
