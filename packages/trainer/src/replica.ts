@@ -2,6 +2,7 @@ import type { CnnModel } from '@mnist-cnn/cnn-model';
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainingOptimizer } from './optimizer.js';
 import type { StepOutcome } from './step.js';
+import { copyValues } from './tensor-values.js';
 
 /**
  * Where each weight sits in a shard's exchange region, in the model's `getWeights` order: gradients for trainable
@@ -133,7 +134,7 @@ export class Replica {
           const variable = this.variables[index]!;
           const source = slot.trainable ? gradients[variable.name] : variable;
           if (source === undefined) throw new Error(`the model returned no gradient for ${slot.name}`);
-          region.set(source.dataSync() as Float32Array, slot.offset);
+          copyValues(source, region, slot.offset);
         }
         region[length - 2] = loss.dataSync()[0]!;
         region[length - 1] = correct.dataSync()[0]!;
@@ -163,11 +164,10 @@ export class Replica {
     }
     const loss = lossSum / count;
     if (!Number.isFinite(loss)) return { loss, correct, finite: false };
-    const combined = this.combined;
-    combined.fill(0);
-    for (const [shard, size] of sizes.entries()) {
-      if (size > 0) addScaled(combined, this.region(step, shard), size / count);
-    }
+    const parts = sizes.flatMap((size, shard) =>
+      size > 0 ? [{ values: this.region(step, shard), scale: size / count }] : [],
+    );
+    weightedSum(this.combined, parts);
     this.assignStatistics();
     this.optimizer.setLearningRate(learningRate);
     this.optimizer.applyGradientValues(this.combinedGradients, this.trainableVariables);
@@ -186,8 +186,26 @@ export class Replica {
   }
 }
 
-/** target += scale × source over target's length (the region's trailing loss and count are not summed). */
-function addScaled(target: Float32Array, source: Float32Array, scale: number): void {
+/**
+ * target ← Σ scale × values over target's length but the last two (the region's loss and count, not summed), in part
+ * order, two parts per pass (one pass for the usual two shards).
+ */
+export function weightedSum(target: Float32Array, parts: readonly { values: Float32Array; scale: number }[]): void {
   const length = target.length - 2;
-  for (let i = 0; i < length; i++) target[i] = target[i]! + scale * source[i]!;
+  for (let first = 0; first < parts.length; first += 2) {
+    const { values: a, scale: sa } = parts[first]!;
+    const second = parts[first + 1];
+    if (first === 0 && second) {
+      const { values: b, scale: sb } = second;
+      for (let i = 0; i < length; i++) target[i] = sa * a[i]! + sb * b[i]!;
+    } else if (first === 0) {
+      for (let i = 0; i < length; i++) target[i] = sa * a[i]!;
+    } else if (second) {
+      const { values: b, scale: sb } = second;
+      for (let i = 0; i < length; i++) target[i] = target[i]! + (sa * a[i]! + sb * b[i]!);
+    } else {
+      for (let i = 0; i < length; i++) target[i] = target[i]! + sa * a[i]!;
+    }
+  }
+  if (parts.length === 0) target.fill(0, 0, length);
 }
