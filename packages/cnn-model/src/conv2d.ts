@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dFilterGradient, conv2dInputGradient, type Pads } from './conv-gradients.js';
-import { fastKernelNames, hasFastKernel, runFastKernel } from './fast-kernels.js';
+import { fastKernelNames, hasFastKernel, reluGradient, runFastKernel } from './fast-kernels.js';
 import type { ForwardMode, Layer } from './layer.js';
 import { type Conv2dLayerSpec, convAxis, type LayerPlan, pair } from './spec.js';
 
@@ -46,7 +46,7 @@ export class Conv2dLayer implements Layer {
         const dx = needInputGradient ? outputs.pop()! : null;
         return { dx, grads: outputs };
       }
-      const dz = (this.activation === 'relu' ? tf.mul(dy, tf.step(y)) : dy) as tf.Tensor4D;
+      const dz = (this.activation === 'relu' ? reluGradient(dy, y) : dy) as tf.Tensor4D;
       const { filter: dFilter, bias: dBias } = conv2dFilterGradient(
         x,
         dz,

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { fastKernelNames, hasFastKernel, runFastKernel } from './fast-kernels.js';
+import { fastKernelNames, hasFastKernel, reluGradient, runFastKernel } from './fast-kernels.js';
 import type { ForwardMode, Layer } from './layer.js';
 import { matMulTransposed, sumToLastAxis } from './reduce.js';
 import type { DenseLayerSpec, LayerPlan } from './spec.js';
@@ -21,7 +21,7 @@ export class DenseLayer implements Layer {
     if (hasFastKernel(fastKernelNames.conv2d)) return this.forwardAsConv(x, kernel, bias);
     const y = tf.fused.matMul({ a: x, b: kernel, bias, activation: this.activation });
     const backward = (dy: tf.Tensor, needInputGradient: boolean) => {
-      const dz = (this.activation === 'relu' ? tf.mul(dy, tf.step(y)) : dy) as tf.Tensor2D;
+      const dz = (this.activation === 'relu' ? reluGradient(dy, y) : dy) as tf.Tensor2D;
       const grads: tf.Tensor[] = [matMulTransposed(x, dz, true, false)];
       if (bias) grads.push(sumToLastAxis(dz));
       // dz·Wᵀ as (W·dzᵀ)ᵀ: transposing dz and the [n, in] result beats transposing the kernel and having XNNPACK

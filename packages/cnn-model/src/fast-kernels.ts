@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { maxPoolBackward, maxPoolForward } from './max-pool-loops.js';
 import { convPatches, gradTimesFilterScatter, patchTimesFilter, patchTransposedTimesGrad } from './patch-gemm.js';
 import { type KernelMemory, kernelMemory } from './tensor-memory.js';
+import { wasmKernelFuncs, wasmKernelsAvailable } from './wasm-kernels.js';
 
 /**
  * Opt-in kernels for the layers' hot spots, written in JavaScript on the backend's own tensor memory. They are
@@ -16,6 +17,7 @@ export const fastKernelNames = {
   conv2dBackprop: 'MnistCnnConv2DBackprop',
   maxPool: 'MnistCnnMaxPool',
   maxPoolBackprop: 'MnistCnnMaxPoolBackprop',
+  reluBackprop: 'MnistCnnReluBackprop',
 } as const;
 
 type FastKernelName = (typeof fastKernelNames)[keyof typeof fastKernelNames];
@@ -23,13 +25,21 @@ type Shape4 = [number, number, number, number];
 type Pads4 = [number, number, number, number];
 
 /**
- * Which kernels pay off where. On wasm none do: XNNPACK's convolutions and matrix products beat JavaScript by far,
- * and even the max-pool gradient and ReLU/bias passes in JavaScript on the wasm heap measured slower than the stock
- * op sequences they would replace (whole training steps, interleaved A/B).
+ * Which kernels pay off where. On cpu, all of them (JavaScript on the backend's arrays). On wasm, XNNPACK's
+ * convolutions and matrix products beat anything else, and JavaScript loops on the heap measured slower than the stock
+ * op sequences; only the max-pool and ReLU gradients are replaced, by WebAssembly SIMD loops on the backend's own heap
+ * (wasm-kernels.ts) that do in one pass what the stock ops do in two to seven.
  */
-const kernelsFor: Record<string, FastKernelName[]> = {
-  cpu: Object.values(fastKernelNames),
-};
+function kernelsFor(backendName: string, backend: unknown): Partial<Record<FastKernelName, KernelFunc>> {
+  if (backendName === 'cpu') return kernelMemory(backend, backendName) ? kernelFuncs : {};
+  if (backendName === 'wasm' && wasmKernelsAvailable(backend)) {
+    return {
+      [fastKernelNames.maxPoolBackprop]: wasmKernelFuncs.maxPoolBackprop,
+      [fastKernelNames.reluBackprop]: wasmKernelFuncs.reluBackprop,
+    };
+  }
+  return {};
+}
 
 /** Whether a fast kernel is registered for the active backend (cheap: one registry lookup). */
 export function hasFastKernel(name: FastKernelName): boolean {
@@ -38,16 +48,16 @@ export function hasFastKernel(name: FastKernelName): boolean {
 
 /**
  * Registers the fast kernels that help on `backendName` (default: the active backend, which must be initialized) and
- * returns their names; returns [] for a backend without plain tensor memory. Idempotent.
+ * returns their names; returns [] for a backend none of them helps. Idempotent.
  */
 export function registerFastKernels(backendName: string = tf.getBackend()): string[] {
-  const memory = kernelMemory(tf.findBackend(backendName), backendName);
-  const names = memory ? (kernelsFor[backendName] ?? []) : [];
+  const funcs = kernelsFor(backendName, tf.findBackend(backendName));
+  const names = Object.keys(funcs) as FastKernelName[];
   for (const name of names) {
     if (tf.getKernel(name, backendName)) continue;
-    tf.registerKernel({ kernelName: name, backendName, kernelFunc: kernelFuncs[name] } as KernelConfig);
+    tf.registerKernel({ kernelName: name, backendName, kernelFunc: funcs[name]! } as KernelConfig);
   }
-  return [...names];
+  return names;
 }
 
 /** Removes this package's fast kernels from `backendName` (default: the active backend); layers use stock ops again. */
@@ -204,7 +214,15 @@ function maxPoolBackprop(args: KernelArgs): TensorInfo {
   return dx;
 }
 
-const kernelFuncs: Record<FastKernelName, KernelFunc> = {
+/** dL/dz for z → relu → y: a registered ReLU-gradient kernel when there is one, else dy · step(y). */
+export function reluGradient(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
+  return hasFastKernel(fastKernelNames.reluBackprop)
+    ? (runFastKernel(fastKernelNames.reluBackprop, { dy, y }, {}) as tf.Tensor)
+    : tf.mul(dy, tf.step(y));
+}
+
+/** The cpu kernels: the convolution kernels apply the ReLU mask themselves, so no separate ReLU gradient is needed. */
+const kernelFuncs: Partial<Record<FastKernelName, KernelFunc>> = {
   [fastKernelNames.conv2d]: conv2d as unknown as KernelFunc,
   [fastKernelNames.conv2dBackprop]: conv2dBackprop as unknown as KernelFunc,
   [fastKernelNames.maxPool]: maxPool as unknown as KernelFunc,

@@ -14,13 +14,17 @@ describe('initBackend', () => {
 });
 
 describe('fast kernels', () => {
-  it('registers cnn-model fast kernels on cpu and none on wasm, and can turn them off', async () => {
+  it('registers cnn-model fast kernels on cpu and wasm, and can turn them off', async () => {
     const cpu = await initBackend('cpu');
     expect(cpu.fastKernels.length).toBeGreaterThan(0);
     for (const name of cpu.fastKernels) expect(tf.getKernel(name, 'cpu')).toBeDefined();
     const stock = await initBackend('cpu', { fastKernels: false });
     expect(stock.fastKernels).toEqual([]);
     for (const name of cpu.fastKernels) expect(tf.getKernel(name, 'cpu')).toBeUndefined();
-    expect((await initBackend('wasm')).fastKernels).toEqual([]);
+    const wasm = await initBackend('wasm');
+    expect(wasm.fastKernels).toEqual(['MnistCnnMaxPoolBackprop', 'MnistCnnReluBackprop']);
+    for (const name of wasm.fastKernels) expect(tf.getKernel(name, 'wasm')).toBeDefined();
+    expect((await initBackend('wasm', { fastKernels: false })).fastKernels).toEqual([]);
+    for (const name of wasm.fastKernels) expect(tf.getKernel(name, 'wasm')).toBeUndefined();
   });
 });

@@ -148,7 +148,7 @@ for (const fast of [false, true]) {
   describe(`layer gradients match tfjs-core stock gradients (cpu${fast ? ', fast kernels' : ''})`, () => {
     beforeAll(async () => {
       await useBackend('cpu');
-      if (fast) expect(registerFastKernels('cpu')).toHaveLength(4);
+      if (fast) expect(registerFastKernels('cpu')).toHaveLength(4); // conv, its gradient, max pool, its gradient;
     });
     afterAll(() => unregisterFastKernels('cpu'));
 
@@ -203,21 +203,28 @@ for (const fast of [false, true]) {
 }
 
 describe('fast max-pool gradient with tied maxima', () => {
-  afterAll(() => unregisterFastKernels('cpu'));
+  afterAll(() => {
+    unregisterFastKernels('cpu');
+    unregisterFastKernels('wasm');
+  });
 
-  // 7 rows leave an edge the windows miss (the upsampling mask); 8 rows are tiled exactly (the broadcast mask).
-  for (const [backend, rows] of [
-    ['cpu', 7],
-    ['cpu', 8],
+  // 7 rows leave an edge the windows miss (the upsampling mask); 8 rows are tiled exactly (the broadcast mask). On wasm,
+  // channels in fours take the SIMD loop, 3 channels its JavaScript fallback.
+  for (const [backend, rows, channels] of [
+    ['cpu', 7, 3],
+    ['cpu', 8, 3],
+    ['wasm', 7, 3],
+    ['wasm', 8, 4],
+    ['wasm', 7, 8],
   ] as const) {
-    it(`shares each window's gradient equally between ties, like the op-based mask (${backend}, ${rows}x6)`, async () => {
+    it(`shares each window's gradient equally between ties, like the op-based mask (${backend}, ${rows}x6x${channels})`, async () => {
       await useBackend(backend);
       // Values from {0, 1, 2}: most 2x2 windows hold tied maxima.
-      const values = Array.from(fixedRandom(2 * rows * 6 * 3, 5), (v) => Math.floor((v + 1) * 1.5));
+      const values = Array.from(fixedRandom(2 * rows * 6 * channels, 5), (v) => Math.floor((v + 1) * 1.5));
       const gradient = () => {
-        const { layer } = buildLayer({ type: 'maxPool2d', poolSize: 2 }, [rows, 6, 3]);
+        const { layer } = buildLayer({ type: 'maxPool2d', poolSize: 2 }, [rows, 6, channels]);
         return tf.tidy(() => {
-          const { y, backward } = layer.forward(tf.tensor(values, [2, rows, 6, 3]), { training: true });
+          const { y, backward } = layer.forward(tf.tensor(values, [2, rows, 6, channels]), { training: true });
           return backward(tf.tensor(fixedRandom(y.size, 3), y.shape), true)
             .dx!.dataSync()
             .slice();

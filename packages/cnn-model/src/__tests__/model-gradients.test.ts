@@ -179,12 +179,21 @@ describe('fast kernels', () => {
     await useBackend('cpu');
   });
 
-  it('are registered for cpu only: on wasm none beats the stock kernels', async () => {
+  it('are registered on cpu; on wasm only the max-pool and ReLU gradients beat the stock kernels', async () => {
     await useBackend('wasm');
-    expect(registerFastKernels('wasm')).toEqual([]);
-    expect(registerFastKernels()).toEqual([]);
+    const wasmKernels = [fastKernelNames.maxPoolBackprop, fastKernelNames.reluBackprop];
+    expect(registerFastKernels('wasm')).toEqual(wasmKernels);
+    expect(registerFastKernels()).toEqual(wasmKernels);
+    expect(tf.getKernel(fastKernelNames.conv2d, 'wasm')).toBeUndefined();
+    unregisterFastKernels();
+    expect(tf.getKernel(fastKernelNames.maxPoolBackprop, 'wasm')).toBeUndefined();
     await useBackend('cpu');
-    expect(registerFastKernels()).toEqual(Object.values(fastKernelNames));
+    expect(registerFastKernels()).toEqual([
+      fastKernelNames.conv2d,
+      fastKernelNames.conv2dBackprop,
+      fastKernelNames.maxPool,
+      fastKernelNames.maxPoolBackprop,
+    ]);
     unregisterFastKernels();
   });
 
@@ -193,14 +202,21 @@ describe('fast kernels', () => {
     ['batch norm + dropout, batch 5', withNormAndDropout, 5],
     ['reference preset, batch 4', getPreset('reference'), 4],
   ] as const) {
-    it(`${label}: fast cpu matches plain cpu and plain wasm`, async () => {
+    it(`${label}: fast cpu and fast wasm match plain cpu and plain wasm`, async () => {
       await useBackend('wasm');
       const wasm = gradientsOf(spec, n);
+      expect(registerFastKernels('wasm')).toEqual(['MnistCnnMaxPoolBackprop', 'MnistCnnReluBackprop']);
+      const fastWasm = gradientsOf(spec, n);
+      unregisterFastKernels('wasm');
       await useBackend('cpu');
       const plain = gradientsOf(spec, n);
       registerFastKernels('cpu');
       const fast = gradientsOf(spec, n);
       unregisterFastKernels('cpu');
+      expect(fastWasm.loss).toBe(wasm.loss);
+      for (const name of Object.keys(wasm.byWeight)) {
+        expect(relativeError(fastWasm.byWeight[name]!, wasm.byWeight[name]!), name).toBeLessThan(1e-6);
+      }
       for (const other of [wasm, plain]) {
         expect(Math.abs(fast.loss - other.loss)).toBeLessThan(1e-4);
         expect(Object.keys(fast.byWeight)).toEqual(Object.keys(other.byWeight));

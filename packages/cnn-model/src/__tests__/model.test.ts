@@ -94,6 +94,7 @@ for (const [backend, fast] of [
   ['cpu', false],
   ['wasm', false],
   ['cpu', true],
+  ['wasm', true],
 ] as const) {
   describe(`no leaks on ${backend}${fast ? ' with fast kernels' : ''}`, () => {
     beforeAll(async () => {
