@@ -27,3 +27,5 @@ export type {
   ModelSpec,
 } from './spec.js';
 export { layerTypes } from './spec.js';
+/** The WebAssembly assembler behind the SIMD kernels, for sibling packages' own kernels (e.g. the trainer's Adam). */
+export * as wasmAssembly from './wasm-assembly.js';
