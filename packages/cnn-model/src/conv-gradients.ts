@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { rotatedFilter } from './fast-kernels.js';
 
 /**
  * Convolution gradients written as forward convolutions, because forward Conv2D is fast on every backend
@@ -103,7 +104,7 @@ export function conv2dInputGradient(
   const left = kw - 1 - pads.left;
   const bottom = inputSize[0] + kh - 1 - sh - top;
   const right = inputSize[1] + kw - 1 - sw - left;
-  const flipped = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+  const flipped = rotatedFilter(filter);
   if (top >= 0 && bottom >= 0 && left >= 0 && right >= 0) {
     const explicit: [[number, number], [number, number], [number, number], [number, number]] = [
       [0, 0],

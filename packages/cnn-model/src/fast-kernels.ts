@@ -18,6 +18,7 @@ export const fastKernelNames = {
   maxPool: 'MnistCnnMaxPool',
   maxPoolBackprop: 'MnistCnnMaxPoolBackprop',
   reluBackprop: 'MnistCnnReluBackprop',
+  rotateFilter: 'MnistCnnRotateFilter',
 } as const;
 
 type FastKernelName = (typeof fastKernelNames)[keyof typeof fastKernelNames];
@@ -28,7 +29,8 @@ type Pads4 = [number, number, number, number];
  * Which kernels pay off where. On cpu, all of them (JavaScript on the backend's arrays). On wasm, XNNPACK's
  * convolutions and matrix products beat anything else, and JavaScript loops on the heap measured slower than the stock
  * op sequences; only the max-pool and ReLU gradients are replaced, by WebAssembly SIMD loops on the backend's own heap
- * (wasm-kernels.ts) that do in one pass what the stock ops do in two to seven.
+ * (wasm-kernels.ts) that do in one pass what the stock ops do in two to seven, and the filter rotation of the input
+ * gradient, whose stock Reverse kernel is a slow generic loop.
  */
 function kernelsFor(backendName: string, backend: unknown): Partial<Record<FastKernelName, KernelFunc>> {
   if (backendName === 'cpu') return kernelMemory(backend, backendName) ? kernelFuncs : {};
@@ -36,6 +38,7 @@ function kernelsFor(backendName: string, backend: unknown): Partial<Record<FastK
     return {
       [fastKernelNames.maxPoolBackprop]: wasmKernelFuncs.maxPoolBackprop,
       [fastKernelNames.reluBackprop]: wasmKernelFuncs.reluBackprop,
+      [fastKernelNames.rotateFilter]: wasmKernelFuncs.rotateFilter,
     };
   }
   return {};
@@ -212,6 +215,13 @@ function maxPoolBackprop(args: KernelArgs): TensorInfo {
   const out = memory.view(dx);
   maxPoolBackward(memory.view(x), memory.view(required(args, 'dy')), x.shape as Shape4, poolSize(args), out);
   return dx;
+}
+
+/** A filter [kh, kw, in, out] rotated by 180° with its channel axes swapped: the input gradient's filter. */
+export function rotatedFilter(filter: tf.Tensor4D): tf.Tensor4D {
+  return hasFastKernel(fastKernelNames.rotateFilter)
+    ? (runFastKernel(fastKernelNames.rotateFilter, { filter }, {}) as tf.Tensor4D)
+    : tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]);
 }
 
 /** dL/dz for z → relu → y: a registered ReLU-gradient kernel when there is one, else dy · step(y). */

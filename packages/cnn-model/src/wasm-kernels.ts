@@ -248,8 +248,36 @@ function reluBackprop(args: KernelArgs): TensorInfo {
   return result;
 }
 
+/**
+ * A convolution filter turned for the input gradient: inputs {filter} [kh, kw, in, out] → [kh, kw, out, in], rotated
+ * by 180° in space. One JavaScript pass over the heap (the filter is small); stock Reverse alone took 0.5 ms per step.
+ */
+function rotateFilter(args: KernelArgs): TensorInfo {
+  const backend = args.backend;
+  if (!isWasmBackend(backend)) throw new Error('this kernel runs on tfjs-backend-wasm only');
+  const filterInfo = args.inputs.filter;
+  if (!filterInfo) throw new Error('filter rotation needs input filter');
+  const [kh, kw, inC, outC] = filterInfo.shape as Shape4;
+  const result = backend.makeOutput([kh, kw, outC, inC], 'float32');
+  const buffer = backend.wasm.asm.memory.buffer;
+  const size = kh * kw * inC * outC;
+  const source = new Float32Array(buffer, offsetOf(backend, filterInfo), size);
+  const target = new Float32Array(buffer, offsetOf(backend, result), size);
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const from = ((kh - 1 - i) * kw + (kw - 1 - j)) * inC * outC;
+      const to = (i * kw + j) * outC * inC;
+      for (let c = 0; c < inC; c++) {
+        for (let o = 0; o < outC; o++) target[to + o * inC + c] = source[from + c * outC + o]!;
+      }
+    }
+  }
+  return result;
+}
+
 /** The wasm kernels by the fast-kernel name they implement. */
 export const wasmKernelFuncs = {
   maxPoolBackprop: maxPoolBackprop as unknown as KernelFunc,
   reluBackprop: reluBackprop as unknown as KernelFunc,
+  rotateFilter: rotateFilter as unknown as KernelFunc,
 };

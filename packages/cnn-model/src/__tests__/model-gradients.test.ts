@@ -21,6 +21,18 @@ const small: ModelSpec = {
   ],
 };
 
+const rectangular: ModelSpec = {
+  ...small,
+  name: 'rectangular',
+  layers: [
+    { type: 'conv2d', filters: 4, kernelSize: [3, 2], activation: 'relu' },
+    { type: 'maxPool2d', poolSize: 2 },
+    { type: 'conv2d', filters: 5, kernelSize: [2, 3], activation: 'relu' },
+    { type: 'flatten' },
+    { type: 'dense', units: 3 },
+  ],
+};
+
 const withNormAndDropout: ModelSpec = {
   ...small,
   name: 'bn',
@@ -179,9 +191,9 @@ describe('fast kernels', () => {
     await useBackend('cpu');
   });
 
-  it('are registered on cpu; on wasm only the max-pool and ReLU gradients beat the stock kernels', async () => {
+  it('are registered on cpu; on wasm only the max-pool and ReLU gradients and the filter rotation beat stock kernels', async () => {
     await useBackend('wasm');
-    const wasmKernels = [fastKernelNames.maxPoolBackprop, fastKernelNames.reluBackprop];
+    const wasmKernels = [fastKernelNames.maxPoolBackprop, fastKernelNames.reluBackprop, fastKernelNames.rotateFilter];
     expect(registerFastKernels('wasm')).toEqual(wasmKernels);
     expect(registerFastKernels()).toEqual(wasmKernels);
     expect(tf.getKernel(fastKernelNames.conv2d, 'wasm')).toBeUndefined();
@@ -200,12 +212,17 @@ describe('fast kernels', () => {
   for (const [label, spec, n] of [
     ['small net (stride 2, same padding), batch 3', small, 3],
     ['batch norm + dropout, batch 5', withNormAndDropout, 5],
+    ['rectangular 3x2 and 2x3 kernels, batch 2', rectangular, 2],
     ['reference preset, batch 4', getPreset('reference'), 4],
   ] as const) {
     it(`${label}: fast cpu and fast wasm match plain cpu and plain wasm`, async () => {
       await useBackend('wasm');
       const wasm = gradientsOf(spec, n);
-      expect(registerFastKernels('wasm')).toEqual(['MnistCnnMaxPoolBackprop', 'MnistCnnReluBackprop']);
+      expect(registerFastKernels('wasm')).toEqual([
+        'MnistCnnMaxPoolBackprop',
+        'MnistCnnReluBackprop',
+        'MnistCnnRotateFilter',
+      ]);
       const fastWasm = gradientsOf(spec, n);
       unregisterFastKernels('wasm');
       await useBackend('cpu');
