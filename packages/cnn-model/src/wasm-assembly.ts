@@ -139,7 +139,8 @@ export function assembleModule(functions: readonly WasmFunction[]): Uint8Array<A
 
 /**
  * Compiles `functions` once (null where the engine lacks WebAssembly or SIMD) and returns a function that instantiates
- * them against a memory.
+ * them against a memory; null also for a memory the module cannot import (a shared one, as tfjs-backend-wasm's
+ * multithreaded build uses in cross-origin isolated pages).
  */
 export function simdKernels<Exports>(
   functions: readonly WasmFunction[],
@@ -150,6 +151,12 @@ export function simdKernels<Exports>(
       const bytes = assembleModule(functions);
       module = typeof WebAssembly === 'object' && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
     }
-    return module ? (new WebAssembly.Instance(module, { env: { memory } }).exports as Exports) : null;
+    if (!module) return null;
+    try {
+      return new WebAssembly.Instance(module, { env: { memory } }).exports as Exports;
+    } catch (error) {
+      if (error instanceof WebAssembly.LinkError) return null;
+      throw error;
+    }
   };
 }
