@@ -208,21 +208,27 @@ describe('fast max-pool gradient with tied maxima', () => {
     unregisterFastKernels('wasm');
   });
 
-  // 7 rows leave an edge the windows miss (the upsampling mask); 8 rows are tiled exactly (the broadcast mask). On wasm,
-  // channels in fours take the SIMD loop, 3 channels its JavaScript fallback.
-  for (const [backend, rows, channels] of [
-    ['cpu', 7, 3],
-    ['cpu', 8, 3],
-    ['wasm', 7, 3],
-    ['wasm', 8, 4],
-    ['wasm', 7, 8],
+  // With 2x2 windows, 7 rows leave an edge no window covers (the upsampling mask) and 8 are tiled exactly (the
+  // broadcast mask). On wasm, channels in fours take the SIMD loops (2x2 unrolled, 3x3 general), 3 channels the
+  // JavaScript fallback.
+  for (const [backend, rows, channels, pool] of [
+    ['cpu', 7, 3, 2],
+    ['cpu', 8, 3, 2],
+    ['wasm', 7, 3, 2],
+    ['wasm', 8, 4, 2],
+    ['wasm', 7, 8, 2],
+    ['wasm', 9, 4, 3],
+    ['wasm', 10, 8, [3, 2]],
   ] as const) {
-    it(`shares each window's gradient equally between ties, like the op-based mask (${backend}, ${rows}x6x${channels})`, async () => {
+    it(`shares each window's gradient equally between ties, like the op-based mask (${backend}, ${rows}x6x${channels}, pool ${pool})`, async () => {
       await useBackend(backend);
-      // Values from {0, 1, 2}: most 2x2 windows hold tied maxima.
+      // Values from {0, 1, 2}: most windows hold tied maxima.
       const values = Array.from(fixedRandom(2 * rows * 6 * channels, 5), (v) => Math.floor((v + 1) * 1.5));
       const gradient = () => {
-        const { layer } = buildLayer({ type: 'maxPool2d', poolSize: 2 }, [rows, 6, channels]);
+        const { layer } = buildLayer(
+          { type: 'maxPool2d', poolSize: typeof pool === 'number' ? pool : [pool[0], pool[1]] },
+          [rows, 6, channels],
+        );
         return tf.tidy(() => {
           const { y, backward } = layer.forward(tf.tensor(values, [2, rows, 6, channels]), { training: true });
           return backward(tf.tensor(fixedRandom(y.size, 3), y.shape), true)
