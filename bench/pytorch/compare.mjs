@@ -9,10 +9,23 @@ const root = join(here, '..', '..');
 const cli = join(root, 'packages', 'cli', 'dist', 'bin.js');
 const steps = Number(process.env.BENCH_STEPS ?? 100);
 
-function ours(backend) {
+function ours(backend, workers) {
+  // --workers explicitly: `mnist-cnn bench` defaults to one worker per core.
   const output = execFileSync(
     process.execPath,
-    [cli, 'bench', '--backend', backend, '--batch-size', '64', '--steps', String(steps), '--json'],
+    [
+      cli,
+      'bench',
+      '--backend',
+      backend,
+      '--batch-size',
+      '64',
+      '--workers',
+      String(workers),
+      '--steps',
+      String(steps),
+      '--json',
+    ],
     { encoding: 'utf8' },
   );
   return JSON.parse(output.trim().split('\n').at(-1));
@@ -44,7 +57,12 @@ function pytorch(threads) {
 
 const rows = [];
 for (const backend of ['wasm', 'cpu']) {
-  rows.push({ name: `mnist-cnn ${backend}, 1 thread`, imagesPerSecond: ours(backend).trainingImagesPerSecond });
+  for (const workers of [1, 2]) {
+    rows.push({
+      name: `mnist-cnn ${backend}, ${workers} thread${workers > 1 ? 's' : ''}`,
+      imagesPerSecond: ours(backend, workers).trainingImagesPerSecond,
+    });
+  }
 }
 for (const threads of [1, 2]) {
   const result = pytorch(threads);
