@@ -19,8 +19,9 @@ export interface FusedOptimizerOptions {
 /**
  * Applies gradients in a fixed variable order with tfjs-core's Adam, SGD, momentum or RMSProp update rules, bit for bit,
  * as one fused loop per weight in plain JavaScript (see optimizer-updates.ts), or for Adam as one WebAssembly SIMD loop
- * (simd-adam.ts): far fewer kernel launches and passes over memory than tf.train's optimizers. Follows a changing learning rate and saves/restores its state exactly, in tfjs's `getWeights` order, so a
- * resumed run continues exactly where it stopped.
+ * (simd-adam.ts): far fewer kernel launches and passes over memory than tf.train's optimizers. Follows a changing
+ * learning rate and saves/restores its state exactly, in tfjs's `getWeights` order, so a resumed run continues exactly
+ * where it stopped.
  */
 export class FusedOptimizer implements TrainingOptimizer {
   readonly config: ResolvedOptimizerConfig;
