@@ -37,37 +37,48 @@ const { get, set, add, mul, load, store, loop } = code;
 const at = () => add(add(get(base), mul(get(di), get(rowBytes))), mul(get(dj), get(channelBytes)));
 const overWindow = (body: number[]) => loop(di, get(ph), 1, loop(dj, get(pw), 1, body));
 const isMax = () => code.simd(simdOp.f32x4Eq, load(add(get(x), at())), get(max));
+/**
+ * The loops both max-pool kernels share: for every pooled position and every vector of 4 channels, `base` ← the byte
+ * offset of its window's first element in x (windows of `windowRows` × `windowCols`), then `body`; `out` walks dy.
+ */
+const overPooledVectors = (windowRows: number[], windowCols: number[], body: number[]) => [
+  ...set(one, code.simd(simdOp.f32x4Splat, code.f32(1))),
+  ...set(out, code.i32(0)),
+  ...loop(
+    oi,
+    get(oh),
+    1,
+    loop(
+      oj,
+      get(ow),
+      1,
+      loop(cv, get(channelBytes), 16, [
+        ...set(
+          base,
+          add(
+            add(mul(mul(get(oi), windowRows), get(rowBytes)), mul(mul(get(oj), windowCols), get(channelBytes))),
+            get(cv),
+          ),
+        ),
+        ...body,
+        ...set(out, add(get(out), code.i32(16))),
+      ]),
+    ),
+  ),
+];
+
 const maxPoolGradient = {
   name: 'maxPoolGradient',
   params: Array(9).fill(valType.i32),
   locals: [...Array(7).fill(valType.i32), ...Array(4).fill(valType.v128)],
-  body: [
-    ...set(one, code.simd(simdOp.f32x4Splat, code.f32(1))),
-    ...set(out, code.i32(0)),
-    ...loop(
-      oi,
-      get(oh),
-      1,
-      loop(
-        oj,
-        get(ow),
-        1,
-        loop(cv, get(channelBytes), 16, [
-          ...set(
-            base,
-            add(add(mul(mul(get(oi), get(ph)), get(rowBytes)), mul(mul(get(oj), get(pw)), get(channelBytes))), get(cv)),
-          ),
-          ...set(max, load(add(get(x), get(base)))),
-          ...overWindow(set(max, code.simd(simdOp.f32x4Max, get(max), load(add(get(x), at()))))),
-          ...set(ties, code.simd(simdOp.f32x4Splat, code.f32(0))),
-          ...overWindow(set(ties, code.simd(simdOp.f32x4Add, get(ties), code.simd(simdOp.v128And, isMax(), get(one))))),
-          ...set(share, code.simd(simdOp.f32x4Div, load(add(get(dy), get(out))), get(ties))),
-          ...overWindow(store(add(get(dx), at()), code.simd(simdOp.v128And, isMax(), get(share)))),
-          ...set(out, add(get(out), code.i32(16))),
-        ]),
-      ),
-    ),
-  ],
+  body: overPooledVectors(get(ph), get(pw), [
+    ...set(max, load(add(get(x), get(base)))),
+    ...overWindow(set(max, code.simd(simdOp.f32x4Max, get(max), load(add(get(x), at()))))),
+    ...set(ties, code.simd(simdOp.f32x4Splat, code.f32(0))),
+    ...overWindow(set(ties, code.simd(simdOp.f32x4Add, get(ties), code.simd(simdOp.v128And, isMax(), get(one))))),
+    ...set(share, code.simd(simdOp.f32x4Div, load(add(get(dy), get(out))), get(ties))),
+    ...overWindow(store(add(get(dx), at()), code.simd(simdOp.v128And, isMax(), get(share)))),
+  ]),
 };
 
 // maxPoolGradient2x2: the same for 2 × 2 windows, unrolled, each input vector loaded once (3× faster than the loops).
@@ -76,64 +87,33 @@ const corners = [x0, x1, x2, x3] as const;
 const masks = [m0, m1, m2, m3] as const;
 const cornerAt = (k: number) =>
   add(add(get(base), k >= 2 ? get(rowBytes) : code.i32(0)), k % 2 === 1 ? get(channelBytes) : code.i32(0));
+const countIfMax = (mask: number) => code.simd(simdOp.v128And, get(mask), get(one));
 const maxPoolGradient2x2 = {
   name: 'maxPoolGradient2x2',
   params: Array(9).fill(valType.i32),
   locals: [...Array(7).fill(valType.i32), ...Array(12).fill(valType.v128)],
-  body: [
-    ...set(one, code.simd(simdOp.f32x4Splat, code.f32(1))),
-    ...set(out, code.i32(0)),
-    ...loop(
-      oi,
-      get(oh),
-      1,
-      loop(
-        oj,
-        get(ow),
-        1,
-        loop(cv, get(channelBytes), 16, [
-          ...set(
-            base,
-            add(
-              add(mul(mul(get(oi), code.i32(2)), get(rowBytes)), mul(mul(get(oj), code.i32(2)), get(channelBytes))),
-              get(cv),
-            ),
-          ),
-          ...corners.flatMap((corner, k) => set(corner, load(add(get(x), cornerAt(k))))),
-          ...set(
-            max,
-            code.simd(
-              simdOp.f32x4Max,
-              code.simd(simdOp.f32x4Max, get(x0), get(x1)),
-              code.simd(simdOp.f32x4Max, get(x2), get(x3)),
-            ),
-          ),
-          ...masks.flatMap((mask, k) => set(mask, code.simd(simdOp.f32x4Eq, get(corners[k]!), get(max)))),
-          ...set(
-            ties,
-            code.simd(
-              simdOp.f32x4Add,
-              code.simd(
-                simdOp.f32x4Add,
-                code.simd(simdOp.v128And, get(m0), get(one)),
-                code.simd(simdOp.v128And, get(m1), get(one)),
-              ),
-              code.simd(
-                simdOp.f32x4Add,
-                code.simd(simdOp.v128And, get(m2), get(one)),
-                code.simd(simdOp.v128And, get(m3), get(one)),
-              ),
-            ),
-          ),
-          ...set(share, code.simd(simdOp.f32x4Div, load(add(get(dy), get(out))), get(ties))),
-          ...masks.flatMap((mask, k) =>
-            store(add(get(dx), cornerAt(k)), code.simd(simdOp.v128And, get(mask), get(share))),
-          ),
-          ...set(out, add(get(out), code.i32(16))),
-        ]),
+  body: overPooledVectors(code.i32(2), code.i32(2), [
+    ...corners.flatMap((corner, k) => set(corner, load(add(get(x), cornerAt(k))))),
+    ...set(
+      max,
+      code.simd(
+        simdOp.f32x4Max,
+        code.simd(simdOp.f32x4Max, get(x0), get(x1)),
+        code.simd(simdOp.f32x4Max, get(x2), get(x3)),
       ),
     ),
-  ],
+    ...masks.flatMap((mask, k) => set(mask, code.simd(simdOp.f32x4Eq, get(corners[k]!), get(max)))),
+    ...set(
+      ties,
+      code.simd(
+        simdOp.f32x4Add,
+        code.simd(simdOp.f32x4Add, countIfMax(m0), countIfMax(m1)),
+        code.simd(simdOp.f32x4Add, countIfMax(m2), countIfMax(m3)),
+      ),
+    ),
+    ...set(share, code.simd(simdOp.f32x4Div, load(add(get(dy), get(out))), get(ties))),
+    ...masks.flatMap((mask, k) => store(add(get(dx), cornerAt(k)), code.simd(simdOp.v128And, get(mask), get(share)))),
+  ]),
 };
 
 // reluGradient(dy, y, dz, bytes): dz = y > 0 ? dy : 0 over `bytes` (a multiple of 16), as the cpu kernels mask it.
@@ -237,14 +217,15 @@ function reluBackprop(args: KernelArgs): TensorInfo {
   const [dyAt, yAt, dzAt] = [dyInfo, yInfo, result].map((info) => offsetOf(backend, info)) as [number, number, number];
   const size = dyInfo.shape.reduce((a, b) => a * b, 1);
   const vectors = Math.floor(size / 4) * 4;
-  kernelsFor(backend)?.reluGradient(dyAt, yAt, dzAt, vectors * 4);
+  const kernels = kernelsFor(backend);
+  kernels?.reluGradient(dyAt, yAt, dzAt, vectors * 4);
   const buffer = backend.wasm.asm.memory.buffer;
   const [dy, y, dz] = [dyAt, yAt, dzAt].map((at) => new Float32Array(buffer, at, size)) as [
     Float32Array,
     Float32Array,
     Float32Array,
   ];
-  for (let i = kernelsFor(backend) ? vectors : 0; i < size; i++) dz[i] = y[i]! > 0 ? dy[i]! : 0;
+  for (let i = kernels ? vectors : 0; i < size; i++) dz[i] = y[i]! > 0 ? dy[i]! : 0;
   return result;
 }
 
