@@ -87,22 +87,26 @@ export class FusedOptimizer implements TrainingOptimizer {
       this.shapes[index] ??= [...variable.shape];
     }
     const kernel = this.simd ? this.simdKernel(variables) : undefined;
+    // Once per step: the step's Adam constants and the kernel's two scratch arrays (weights, gradient).
+    const simd =
+      kernel && this.config.name === 'adam'
+        ? {
+            kernel,
+            constants: adamScalars(this.config, scalars),
+            weights: kernel.arrays.at(-2)!,
+            scratch: kernel.arrays.at(-1)!,
+          }
+        : undefined;
     for (const [index, variable] of variables.entries()) {
       const gradient = gradients[index]!;
       const size = variable.size;
       let updated: Float32Array;
-      if (kernel && this.config.name === 'adam') {
-        const [weights, scratch] = kernel.arrays.slice(-2) as [Float32Array, Float32Array];
+      if (simd) {
+        const { weights, scratch } = simd;
         copyValues(variable, weights);
         if (gradient instanceof Float32Array) scratch.set(gradient);
         else copyValues(gradient, scratch);
-        kernel.update(
-          weights,
-          scratch,
-          this.slots[0]![index]!,
-          this.slots[1]![index]!,
-          adamScalars(this.config, scalars),
-        );
+        simd.kernel.update(weights, scratch, this.slots[0]![index]!, this.slots[1]![index]!, simd.constants);
         // A fresh array each time: the cpu backend keeps the array a tensor is made from.
         updated = weights.slice(0, size);
       } else {
@@ -130,8 +134,11 @@ export class FusedOptimizer implements TrainingOptimizer {
    * earlier layout left elsewhere are copied in); undefined, and the JS loop from then on, without WebAssembly SIMD.
    */
   private simdKernel(variables: readonly tf.Variable[]): AdamKernel | undefined {
-    const sizes = variables.map((variable) => variable.size);
-    if (!this.arena || this.arena.sizes.join() !== sizes.join()) {
+    const laidOut = this.arena?.sizes;
+    const fits =
+      laidOut?.length === variables.length && variables.every((variable, index) => variable.size === laidOut[index]);
+    if (!this.arena || !fits) {
+      const sizes = variables.map((variable) => variable.size);
       const longest = Math.max(0, ...sizes);
       const kernel = createAdamKernel([...sizes.flatMap((size) => [size, size]), longest, longest]);
       if (!kernel) {
@@ -140,7 +147,8 @@ export class FusedOptimizer implements TrainingOptimizer {
       }
       this.arena = { kernel, sizes };
     }
-    const { arrays } = this.arena.kernel;
+    const { kernel, sizes } = this.arena;
+    const { arrays } = kernel;
     for (const [group, slots] of this.slots.entries()) {
       for (const [index, size] of sizes.entries()) {
         const home = arrays[2 * index + group]!;
@@ -155,7 +163,7 @@ export class FusedOptimizer implements TrainingOptimizer {
         slots[index] = home;
       }
     }
-    return this.arena.kernel;
+    return kernel;
   }
 
   /** Copies the optimizer's state into plain arrays. */
