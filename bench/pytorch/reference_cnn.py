@@ -60,7 +60,8 @@ def main():
         loss.backward()
         optimizer.step()
 
-    for i in range(5):
+    # Warm up past the first allocations and oneDNN's first-call setup.
+    for i in range(20):
         step(i)
     start = time.perf_counter()
     for i in range(args.steps):
