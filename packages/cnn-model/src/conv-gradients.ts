@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { rotatedFilter } from './fast-kernels.js';
+import { fastKernelNames, hasFastKernel, rotatedFilter, runFastKernel } from './fast-kernels.js';
+import { shortPatchLimit } from './wasm-conv-gradients.js';
 
 /**
  * Convolution gradients written as forward convolutions, because forward Conv2D is fast on every backend
@@ -62,14 +63,27 @@ export function conv2dFilterGradient(
   pads: Pads,
   withBias = false,
 ): { filter: tf.Tensor4D; bias: tf.Tensor1D | null } {
-  const patchSize = kernel[0] * kernel[1] * x.shape[3];
-  if (patchSize <= dy.shape[3]) return filterGradientFromPatches(x, dy, kernel, strides, pads, withBias);
   const [, h, w, inChannels] = x.shape;
   const [, oh, ow, outChannels] = dy.shape;
   const needH = (oh - 1) * strides[0] + kernel[0];
   const needW = (ow - 1) * strides[1] + kernel[1];
-  const input = padOrCrop(x, pads.top, needH - h - pads.top, pads.left, needW - w - pads.left);
-  let swappedInput = tf.transpose(input, [3, 1, 2, 0]) as tf.Tensor4D;
+  const input = () => padOrCrop(x, pads.top, needH - h - pads.top, pads.left, needW - w - pads.left);
+  const patchSize = kernel[0] * kernel[1] * inChannels;
+  if (
+    patchSize <= shortPatchLimit &&
+    outChannels % 4 === 0 &&
+    hasFastKernel(fastKernelNames.shortPatchFilterGradient)
+  ) {
+    const [filter, bias] = runFastKernel(
+      fastKernelNames.shortPatchFilterGradient,
+      { x: input(), dy },
+      { kernel, strides },
+    ) as [tf.Tensor4D, tf.Tensor1D];
+    if (!withBias) bias.dispose();
+    return { filter, bias: withBias ? bias : null };
+  }
+  if (patchSize <= outChannels) return filterGradientFromPatches(x, dy, kernel, strides, pads, withBias);
+  let swappedInput = tf.transpose(input(), [3, 1, 2, 0]) as tf.Tensor4D;
   // tf.ones, not a slice of the input: Slice on wasm copies its whole input out of the heap first (≈ 4 ms here).
   if (withBias)
     swappedInput = tf.concat(
@@ -97,7 +111,18 @@ export function conv2dInputGradient(
   strides: [number, number],
   pads: Pads,
 ): tf.Tensor4D {
-  const [kh, kw] = filter.shape;
+  const [kh, kw, inChannels, outChannels] = filter.shape;
+  if (inChannels % 4 === 0 && hasFastKernel(fastKernelNames.addPatches)) {
+    // Each output pixel's patch gradient is its dy row times the filter (as [outC, kh·kw·inC]); the patches are then
+    // added into the padded image, and the padding cropped off. XNNPACK runs that product faster than the convolution
+    // below, which works through a border of zeros.
+    const [n, oh, ow] = dy.shape;
+    const filterRows = tf.transpose(tf.reshape(filter, [kh * kw * inChannels, outChannels]));
+    const columns = tf.matMul(tf.reshape(dy, [n * oh * ow, outChannels]), filterRows);
+    const shape = [n, inputSize[0] + pads.top + pads.bottom, inputSize[1] + pads.left + pads.right, inChannels];
+    const image = runFastKernel(fastKernelNames.addPatches, { columns }, { kernel: [kh, kw], strides, shape });
+    return padOrCrop(image as tf.Tensor4D, -pads.top, -pads.bottom, -pads.left, -pads.right);
+  }
   const spread = dilateSpatial(dy, strides[0], strides[1]);
   const [, sh, sw] = spread.shape;
   const top = kh - 1 - pads.top;

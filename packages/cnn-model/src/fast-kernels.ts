@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { maxPoolBackward, maxPoolForward } from './max-pool-loops.js';
 import { convPatches, gradTimesFilterScatter, patchTimesFilter, patchTransposedTimesGrad } from './patch-gemm.js';
 import { type KernelMemory, kernelMemory } from './tensor-memory.js';
+import { wasmPatchKernelFuncs, wasmPatchKernelsAvailable } from './wasm-conv-gradients.js';
 import { wasmKernelFuncs, wasmKernelsAvailable } from './wasm-kernels.js';
 
 /**
@@ -19,6 +20,8 @@ export const fastKernelNames = {
   maxPoolBackprop: 'MnistCnnMaxPoolBackprop',
   reluBackprop: 'MnistCnnReluBackprop',
   rotateFilter: 'MnistCnnRotateFilter',
+  addPatches: 'MnistCnnAddPatches',
+  shortPatchFilterGradient: 'MnistCnnShortPatchFilterGradient',
 } as const;
 
 type FastKernelName = (typeof fastKernelNames)[keyof typeof fastKernelNames];
@@ -30,7 +33,8 @@ type Pads4 = [number, number, number, number];
  * convolutions and matrix products beat anything else, and JavaScript loops on the heap measured slower than the stock
  * op sequences; only the max-pool and ReLU gradients are replaced, by WebAssembly SIMD loops on the backend's own heap
  * (wasm-kernels.ts) that do in one pass what the stock ops do in two to seven, and the filter rotation of the input
- * gradient, whose stock Reverse kernel is a slow generic loop.
+ * gradient, whose stock Reverse kernel is a slow generic loop. A SIMD loop that adds patch rows back into an image
+ * (wasm-conv-gradients.ts) lets XNNPACK compute the input gradient as a plain matrix product.
  */
 function kernelsFor(backendName: string, backend: unknown): Partial<Record<FastKernelName, KernelFunc>> {
   if (backendName === 'cpu') return kernelMemory(backend, backendName) ? kernelFuncs : {};
@@ -39,6 +43,10 @@ function kernelsFor(backendName: string, backend: unknown): Partial<Record<FastK
       [fastKernelNames.maxPoolBackprop]: wasmKernelFuncs.maxPoolBackprop,
       [fastKernelNames.reluBackprop]: wasmKernelFuncs.reluBackprop,
       [fastKernelNames.rotateFilter]: wasmKernelFuncs.rotateFilter,
+      ...(wasmPatchKernelsAvailable(backend) && {
+        [fastKernelNames.addPatches]: wasmPatchKernelFuncs.addPatches,
+        [fastKernelNames.shortPatchFilterGradient]: wasmPatchKernelFuncs.shortPatchFilterGradient,
+      }),
     };
   }
   return {};

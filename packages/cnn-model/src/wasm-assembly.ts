@@ -31,6 +31,7 @@ export const op = {
 /** SIMD opcodes (after the 0xfd prefix). */
 export const simdOp = {
   load: 0x00,
+  load32Splat: 0x09,
   store: 0x0b,
   f32x4Splat: 0x13,
   f32x4Eq: 0x41,
@@ -87,10 +88,19 @@ export const code = {
   add: (a: number[], b: number[]) => [...a, ...b, op.i32Add],
   mul: (a: number[], b: number[]) => [...a, ...b, op.i32Mul],
   simd: (code: number, ...operands: number[][]) => [...operands.flat(), 0xfd, ...uleb(code)],
-  /** v128.load from the byte address `address` (16-byte alignment hint). */
-  load: (address: number[]) => [...address, 0xfd, ...uleb(simdOp.load), 4, 0],
-  /** v128.store of `value` at the byte address `address`. */
-  store: (address: number[], value: number[]) => [...address, ...value, 0xfd, ...uleb(simdOp.store), 4, 0],
+  /** v128.load from the byte address `address` + `offset` (16-byte alignment hint). */
+  load: (address: number[], offset = 0) => [...address, 0xfd, ...uleb(simdOp.load), 4, ...uleb(offset)],
+  /** v128.store of `value` at the byte address `address` + `offset`. */
+  store: (address: number[], value: number[], offset = 0) => [
+    ...address,
+    ...value,
+    0xfd,
+    ...uleb(simdOp.store),
+    4,
+    ...uleb(offset),
+  ],
+  /** The float32 at byte address `address` + `offset` in all four lanes (v128.load32_splat). */
+  splat: (address: number[], offset = 0) => [...address, 0xfd, ...uleb(simdOp.load32Splat), 2, ...uleb(offset)],
   /** `for (local = 0; local < limit; local += step) body`, with i32 `local` and an i32 expression `limit`. */
   loop: (local: number, limit: number[], step: number, body: number[]) => [
     ...code.set(local, code.i32(0)),

@@ -11,7 +11,7 @@ import { code, simdKernels, simdOp, valType } from './wasm-assembly.js';
 type Shape4 = [number, number, number, number];
 
 /** What the kernels use of tfjs-backend-wasm's BackendWasm (not in tfjs-core's types). */
-interface WasmBackendLike {
+export interface WasmBackendLike {
   wasm: { asm: { memory: WebAssembly.Memory } };
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
@@ -157,7 +157,8 @@ export function wasmKernelsAvailable(backend: unknown): boolean {
   return isWasmBackend(backend) && kernelsFor(backend) !== null;
 }
 
-function offsetOf(backend: WasmBackendLike, info: TensorInfo): number {
+/** A tensor's byte offset in the backend's heap. */
+export function offsetOf(backend: WasmBackendLike, info: TensorInfo): number {
   const data = backend.dataIdMap.get(info.dataId);
   if (!data) throw new Error(`tensor ${info.dataId} is not on the wasm heap`);
   return data.memoryOffset;

@@ -22,7 +22,13 @@ describe('fast kernels', () => {
     expect(stock.fastKernels).toEqual([]);
     for (const name of cpu.fastKernels) expect(tf.getKernel(name, 'cpu')).toBeUndefined();
     const wasm = await initBackend('wasm');
-    expect(wasm.fastKernels).toEqual(['MnistCnnMaxPoolBackprop', 'MnistCnnReluBackprop', 'MnistCnnRotateFilter']);
+    expect(wasm.fastKernels).toEqual([
+      'MnistCnnMaxPoolBackprop',
+      'MnistCnnReluBackprop',
+      'MnistCnnRotateFilter',
+      'MnistCnnAddPatches',
+      'MnistCnnShortPatchFilterGradient',
+    ]);
     for (const name of wasm.fastKernels) expect(tf.getKernel(name, 'wasm')).toBeDefined();
     expect((await initBackend('wasm', { fastKernels: false })).fastKernels).toEqual([]);
     for (const name of wasm.fastKernels) expect(tf.getKernel(name, 'wasm')).toBeUndefined();

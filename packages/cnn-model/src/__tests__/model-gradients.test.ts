@@ -33,6 +33,20 @@ const rectangular: ModelSpec = {
   ],
 };
 
+/** A short first-layer patch with stride and padding, then one without bias: the wasm short-patch filter gradient. */
+const stridedShortPatches: ModelSpec = {
+  ...small,
+  name: 'strided-short-patches',
+  inputShape: [9, 9, 1],
+  layers: [
+    { type: 'conv2d', filters: 8, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' },
+    { type: 'conv2d', filters: 4, kernelSize: [2, 1], useBias: false, activation: 'relu' },
+    { type: 'conv2d', filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' },
+    { type: 'flatten' },
+    { type: 'dense', units: 3 },
+  ],
+};
+
 const withNormAndDropout: ModelSpec = {
   ...small,
   name: 'bn',
@@ -191,9 +205,15 @@ describe('fast kernels', () => {
     await useBackend('cpu');
   });
 
-  it('are registered on cpu; on wasm only the max-pool and ReLU gradients and the filter rotation beat stock kernels', async () => {
+  it('are registered on cpu; on wasm only the ones that beat stock kernels', async () => {
     await useBackend('wasm');
-    const wasmKernels = [fastKernelNames.maxPoolBackprop, fastKernelNames.reluBackprop, fastKernelNames.rotateFilter];
+    const wasmKernels = [
+      fastKernelNames.maxPoolBackprop,
+      fastKernelNames.reluBackprop,
+      fastKernelNames.rotateFilter,
+      fastKernelNames.addPatches,
+      fastKernelNames.shortPatchFilterGradient,
+    ];
     expect(registerFastKernels('wasm')).toEqual(wasmKernels);
     expect(registerFastKernels()).toEqual(wasmKernels);
     expect(tf.getKernel(fastKernelNames.conv2d, 'wasm')).toBeUndefined();
@@ -214,6 +234,7 @@ describe('fast kernels', () => {
     ['batch norm + dropout, batch 5', withNormAndDropout, 5],
     ['rectangular 3x2 and 2x3 kernels, batch 2', rectangular, 2],
     ['reference preset, batch 4', getPreset('reference'), 4],
+    ['short strided patches and a conv without bias, batch 3', stridedShortPatches, 3],
   ] as const) {
     it(`${label}: fast cpu and fast wasm match plain cpu and plain wasm`, async () => {
       await useBackend('wasm');
@@ -222,6 +243,8 @@ describe('fast kernels', () => {
         'MnistCnnMaxPoolBackprop',
         'MnistCnnReluBackprop',
         'MnistCnnRotateFilter',
+        'MnistCnnAddPatches',
+        'MnistCnnShortPatchFilterGradient',
       ]);
       const fastWasm = gradientsOf(spec, n);
       unregisterFastKernels('wasm');
