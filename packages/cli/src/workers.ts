@@ -2,8 +2,8 @@ import { availableParallelism } from 'node:os';
 
 /**
  * Below this many images per worker, the per-step synchronisation eats what the extra core gains. Measured on 2 cores,
- * wasm (best rounds): batch 32 on 2 workers (16 each) trains 1.22–1.35× as fast as on 1, batch 16 (8 each) only
- * 1.05–1.12×.
+ * wasm (best rounds): batch 32 on 2 workers (16 each) trains 1.22–1.47× as fast as on 1, batch 16 (8 each) only
+ * 1.05–1.17×.
  */
 const minimumImagesPerWorker = 16;
 
