@@ -41,23 +41,33 @@ function buildLayer(spec: LayerSpec, inputShape: [number, number, number] | [num
   return { layer: make[spec.type]!(), variables };
 }
 
-/** Our explicit backward vs tfjs-core's registered gradients of sum(forward(x) · upstream). */
-function compareWithStock(spec: LayerSpec, batchShape: number[], needInputGradient = true) {
-  const perSample = batchShape.slice(1) as [number, number, number] | [number];
-  const { layer, variables } = buildLayer(spec, perSample);
-  const x = tf.tensor(
+/** The layer's input, built from a fixed seed. */
+function layerInput(batchShape: number[]): tf.Tensor {
+  return tf.tensor(
     fixedRandom(
       batchShape.reduce((a, b) => a * b, 1),
       7,
     ),
     batchShape,
   );
-  const ours = tf.tidy(() => {
+}
+
+/** Our explicit backward of sum(forward(x) · upstream) on the active backend: [dx or [0], ...weight gradients]. */
+function ourGradients(layer: Layer, x: tf.Tensor, needInputGradient = true): Float32Array[] {
+  return tf.tidy(() => {
     const { y, backward } = layer.forward(x, { training: true });
     const upstream = tf.tensor(fixedRandom(y.size, 11), y.shape);
     const { dx, grads } = backward(upstream, needInputGradient);
-    return [dx ?? tf.zeros([1]), ...grads].map((t) => t.dataSync().slice());
+    return [dx ?? tf.zeros([1]), ...grads].map((t) => (t.dataSync() as Float32Array).slice());
   });
+}
+
+/** Our explicit backward vs tfjs-core's registered gradients of sum(forward(x) · upstream). */
+function compareWithStock(spec: LayerSpec, batchShape: number[], needInputGradient = true) {
+  const perSample = batchShape.slice(1) as [number, number, number] | [number];
+  const { layer, variables } = buildLayer(spec, perSample);
+  const x = layerInput(batchShape);
+  const ours = ourGradients(layer, x, needInputGradient);
   const trainable = variables.filter((v) => v.trainable);
   const stock = tf.tidy(() => {
     // tf.grads over (x, ...weights) through stock ops: conv2d, matMul, maxPool, moments all have registered gradients.
@@ -201,6 +211,64 @@ for (const fast of [false, true]) {
     });
   });
 }
+
+/** Geometries that send the conv gradients through the wasm SIMD kernels, and the kernel each must reach. */
+const wasmConvCases: { label: string; spec: LayerSpec; shape: number[]; kernel: string }[] = [
+  {
+    label: 'col2im: 4 channels, stride 2 valid, even 8x10 (unused edge)',
+    spec: { type: 'conv2d', filters: 3, kernelSize: 3, strides: 2, activation: 'relu' },
+    shape: [2, 8, 10, 4],
+    kernel: 'MnistCnnAddPatches',
+  },
+  {
+    label: 'col2im: 8 channels, stride 2 same, 5x5 kernel, odd 11x11',
+    spec: { type: 'conv2d', filters: 6, kernelSize: 5, strides: 2, padding: 'same' },
+    shape: [2, 11, 11, 8],
+    kernel: 'MnistCnnAddPatches',
+  },
+  {
+    label: 'col2im: 4 channels, rectangular 2x3 kernel, strides [2, 1], no bias',
+    spec: { type: 'conv2d', filters: 5, kernelSize: [2, 3], strides: [2, 1], useBias: false },
+    shape: [3, 7, 6, 4],
+    kernel: 'MnistCnnAddPatches',
+  },
+  {
+    label: 'short patch: 1 channel, 3x3 stride 2 valid, even 8x10 (unused edge), 8 filters',
+    spec: { type: 'conv2d', filters: 8, kernelSize: 3, strides: 2, activation: 'relu' },
+    shape: [2, 8, 10, 1],
+    kernel: 'MnistCnnShortPatchFilterGradient',
+  },
+  {
+    label: 'short patch: 2 channels, 2x3 same, 4 filters, no bias',
+    spec: { type: 'conv2d', filters: 4, kernelSize: [2, 3], padding: 'same', useBias: false },
+    shape: [3, 6, 7, 2],
+    kernel: 'MnistCnnShortPatchFilterGradient',
+  },
+];
+
+describe('conv gradients through the wasm SIMD kernels match stock cpu gradients', () => {
+  afterAll(async () => {
+    unregisterFastKernels('wasm');
+    await useBackend('cpu');
+  });
+
+  for (const { label, spec, shape, kernel } of wasmConvCases) {
+    it(`conv2d ${label}`, async () => {
+      await useBackend('cpu');
+      const { stock } = compareWithStock(spec, shape);
+      await useBackend('wasm');
+      expect(registerFastKernels('wasm')).toContain(kernel);
+      const { layer, variables } = buildLayer(spec, shape.slice(1) as [number, number, number]);
+      const x = layerInput(shape);
+      const ran = (await tf.profile(() => ourGradients(layer, x))).kernelNames;
+      expect(ran).toContain(kernel);
+      const ours = ourGradients(layer, x);
+      tf.dispose([x, ...variables]);
+      expect(ours.length).toBe(stock.length);
+      for (const [i, g] of ours.entries()) expect(relativeError(g, stock[i]!)).toBeLessThan(1e-5);
+    });
+  }
+});
 
 describe('fast max-pool gradient with tied maxima', () => {
   afterAll(() => {
