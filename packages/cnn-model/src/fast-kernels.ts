@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { maxPoolBackward, maxPoolForward } from './max-pool-loops.js';
 import { convPatches, gradTimesFilterScatter, patchTimesFilter, patchTransposedTimesGrad } from './patch-gemm.js';
 import { type KernelMemory, kernelMemory } from './tensor-memory.js';
-import { wasmPatchKernelFuncs, wasmPatchKernelsAvailable } from './wasm-conv-gradients.js';
+import { wasmConvGradientFuncs, wasmConvGradientKernelsAvailable } from './wasm-conv-gradients.js';
 import { wasmKernelFuncs, wasmKernelsAvailable } from './wasm-kernels.js';
 
 /**
@@ -43,9 +43,9 @@ function kernelsFor(backendName: string, backend: unknown): Partial<Record<FastK
       [fastKernelNames.maxPoolBackprop]: wasmKernelFuncs.maxPoolBackprop,
       [fastKernelNames.reluBackprop]: wasmKernelFuncs.reluBackprop,
       [fastKernelNames.rotateFilter]: wasmKernelFuncs.rotateFilter,
-      ...(wasmPatchKernelsAvailable(backend) && {
-        [fastKernelNames.addPatches]: wasmPatchKernelFuncs.addPatches,
-        [fastKernelNames.shortPatchFilterGradient]: wasmPatchKernelFuncs.shortPatchFilterGradient,
+      ...(wasmConvGradientKernelsAvailable(backend) && {
+        [fastKernelNames.addPatches]: wasmConvGradientFuncs.addPatches,
+        [fastKernelNames.shortPatchFilterGradient]: wasmConvGradientFuncs.shortPatchFilterGradient,
       }),
     };
   }

@@ -13,9 +13,9 @@ import { isWasmBackend, offsetOf, type WasmBackendLike } from './wasm-kernels.js
 
 type Shape4 = [number, number, number, number];
 
-// In NHWC one kernel row of a patch is kw · c consecutive floats, so each patch is kh runs of memory. The loop walks
-// one image's output pixels and, for each, the kh runs of its patch: `pixel` is the run's first byte
-// in the image, `row` the patch row's first byte in the matrix. Parameters, then locals:
+// In NHWC one kernel row of a patch is kw · c consecutive floats, so each patch is kh runs of memory. The col2im loop
+// walks one image's output pixels and, for each, the kh runs of its patch: `pixel` is the run's first byte in the
+// image, `row` the patch row's first byte in the matrix. Parameters, then locals:
 const [image, matrix, outH, outW, kernelH, runBytes, rowBytes, strideYBytes, strideXBytes, matrixRowBytes] = [
   0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
 ];
@@ -55,15 +55,15 @@ function patchKernelsFor(backend: WasmBackendLike): PatchExports | null {
   return instances.get(memory)!;
 }
 
-/** Whether the patch kernels run on this backend (tfjs-backend-wasm with WebAssembly SIMD on an unshared heap). */
-export function wasmPatchKernelsAvailable(backend: unknown): boolean {
+/** Whether these kernels run on this backend (tfjs-backend-wasm with WebAssembly SIMD on an unshared heap). */
+export function wasmConvGradientKernelsAvailable(backend: unknown): boolean {
   return isWasmBackend(backend) && patchKernelsFor(backend) !== null;
 }
 
 type Geometry = { kernel: [number, number]; strides: [number, number] };
 type KernelArgs = { inputs: Record<string, TensorInfo | undefined>; backend: unknown; attrs?: unknown };
 
-/** Output size and the byte strides both loops need, for an already padded [n, h, w, c] image with c % 4 = 0. */
+/** Output size and the col2im loop's byte strides, for an already padded [n, h, w, c] image with c % 4 = 0. */
 function layout([n, h, w, c]: Shape4, { kernel, strides }: Geometry) {
   if (c % 4 !== 0) throw new Error(`patch kernels need channels in multiples of 4, got ${c}`);
   const outH = Math.floor((h - kernel[0]) / strides[0]) + 1;
@@ -221,8 +221,8 @@ function shortPatchFilterGradientKernel(args: KernelArgs): TensorInfo[] {
   return [dW, dB];
 }
 
-/** The patch kernels by the fast-kernel name they implement. */
-export const wasmPatchKernelFuncs = {
+/** The kernels by the fast-kernel name they implement. */
+export const wasmConvGradientFuncs = {
   addPatches: addPatches as unknown as KernelFunc,
   shortPatchFilterGradient: shortPatchFilterGradientKernel as unknown as KernelFunc,
 };
