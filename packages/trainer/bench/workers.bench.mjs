@@ -4,7 +4,7 @@
 // rounds so that a burst of load hits both; the best and the median round are printed.
 //
 //   pnpm --filter @mnist-cnn/trainer build && node packages/trainer/bench/workers.bench.mjs
-//   node packages/trainer/bench/workers.bench.mjs --backends wasm --workers 1,2 --steps 80 --batch-size 64
+//   node packages/trainer/bench/workers.bench.mjs --backends wasm --workers 1,2 --steps 80 --batch-size 64 --warmup 12
 //   node packages/trainer/bench/workers.bench.mjs --backends wasm --ceiling
 // --ceiling adds a round of two separate 1-worker processes running at the same time: their summed img/s is what two
 // cores give two independent single-threaded runs, the ceiling for 2 workers on this machine.
@@ -26,12 +26,15 @@ const { values } = parseArgs({
     // Timed steps per configuration; cpu steps are about 6× slower, so cpu runs a sixth of them.
     steps: { type: 'string', default: '60' },
     repeats: { type: 'string', default: '3' },
+    // A new worker thread starts its WebAssembly in the baseline compiler and needs 10–20 steps to reach full speed
+    // (measured: steps 3–12 averaged 34.9 ms, steps 20–60 28.4 ms), so rounds are timed after this many batches.
+    warmup: { type: 'string', default: '12' },
     ceiling: { type: 'boolean' },
     'single-run': { type: 'boolean' },
   },
 });
 
-const warmupBatches = 3;
+const warmupBatches = Number(values.warmup);
 if (process.env.BENCH_PID) console.log(`pid ${process.pid}`);
 const batchSize = Number(values['batch-size']);
 const mnist = await loadDataset();
@@ -67,7 +70,16 @@ if (values['single-run']) {
 /** Two 1-worker processes at once; resolves with each one's img/s. */
 function twoProcesses(backend) {
   const args = [fileURLToPath(import.meta.url), '--single-run', '--backends', backend];
-  args.push('--steps', values.steps, '--batch-size', values['batch-size'], '--preset', values.preset);
+  args.push(
+    '--steps',
+    values.steps,
+    '--batch-size',
+    values['batch-size'],
+    '--preset',
+    values.preset,
+    '--warmup',
+    values.warmup,
+  );
   const one = () =>
     new Promise((resolve, reject) =>
       execFile(process.execPath, args, (error, stdout) =>
