@@ -26,8 +26,8 @@ const { values } = parseArgs({
     // Timed steps per configuration; cpu steps are about 6× slower, so cpu runs a sixth of them.
     steps: { type: 'string', default: '60' },
     repeats: { type: 'string', default: '3' },
-    // A new worker thread starts its WebAssembly in the baseline compiler and needs 10–20 steps to reach full speed
-    // (measured: steps 3–12 averaged 34.9 ms, steps 20–60 28.4 ms), so rounds are timed after this many batches.
+    // A new worker thread needs 10–20 steps to reach full speed (its heap grows and its code gets compiled; measured:
+    // steps 3–12 averaged 34.9 ms, steps 20–60 28.4 ms), so rounds are timed after this many batches.
     warmup: { type: 'string', default: '12' },
     ceiling: { type: 'boolean' },
     'single-run': { type: 'boolean' },
