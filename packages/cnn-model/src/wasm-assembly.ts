@@ -149,14 +149,15 @@ export function assembleModule(functions: readonly WasmFunction[]): Uint8Array<A
 
 /**
  * Compiles `functions` once (null where the engine lacks WebAssembly or SIMD) and returns a function that instantiates
- * them against a memory; null also for a memory the module cannot import (a shared one, as tfjs-backend-wasm's
- * multithreaded build uses in cross-origin isolated pages).
+ * them against a memory, once per memory (later calls return the same instance); null also for a memory the module
+ * cannot import (a shared one, as tfjs-backend-wasm's multithreaded build uses in cross-origin isolated pages).
  */
 export function simdKernels<Exports>(
   functions: readonly WasmFunction[],
 ): (memory: WebAssembly.Memory) => Exports | null {
   let module: WebAssembly.Module | null | undefined;
-  return (memory) => {
+  const instances = new WeakMap<WebAssembly.Memory, Exports | null>();
+  const instantiate = (memory: WebAssembly.Memory): Exports | null => {
     if (module === undefined) {
       const bytes = assembleModule(functions);
       module = typeof WebAssembly === 'object' && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
@@ -168,5 +169,9 @@ export function simdKernels<Exports>(
       if (error instanceof WebAssembly.LinkError) return null;
       throw error;
     }
+  };
+  return (memory) => {
+    if (!instances.has(memory)) instances.set(memory, instantiate(memory));
+    return instances.get(memory)!;
   };
 }

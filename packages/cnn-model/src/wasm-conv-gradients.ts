@@ -1,6 +1,6 @@
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { code, simdKernels, simdOp, valType } from './wasm-assembly.js';
-import { isWasmBackend, offsetOf, type WasmBackendLike } from './wasm-kernels.js';
+import { heapBackend, isWasmBackend, type KernelArgs, offsetOf, type Shape4 } from './wasm-kernels.js';
 
 /**
  * Convolution gradients as WebAssembly SIMD loops on tfjs-backend-wasm's heap, where the stock formulations
@@ -10,8 +10,6 @@ import { isWasmBackend, offsetOf, type WasmBackendLike } from './wasm-kernels.js
  * - the filter gradient of a layer with a short patch (the first layer: 3 × 3 × 1), accumulated directly in registers
  *   instead of an im2col convolution, a transpose and a matrix product with only 10 columns.
  */
-
-type Shape4 = [number, number, number, number];
 
 // In NHWC one kernel row of a patch is kw · c consecutive floats, so each patch is kh runs of memory. The col2im loop
 // walks one image's output pixels and, for each, the kh runs of its patch: `pixel` is the run's first byte in the
@@ -47,21 +45,13 @@ const addPatchRows = {
 type PatchExports = { addPatchRows(...args: number[]): void };
 
 const instantiate = simdKernels<PatchExports>([addPatchRows]);
-const instances = new WeakMap<WebAssembly.Memory, PatchExports | null>();
-
-function patchKernelsFor(backend: WasmBackendLike): PatchExports | null {
-  const memory = backend.wasm.asm.memory;
-  if (!instances.has(memory)) instances.set(memory, instantiate(memory));
-  return instances.get(memory)!;
-}
 
 /** Whether these kernels run on this backend (tfjs-backend-wasm with WebAssembly SIMD on an unshared heap). */
 export function wasmConvGradientKernelsAvailable(backend: unknown): boolean {
-  return isWasmBackend(backend) && patchKernelsFor(backend) !== null;
+  return isWasmBackend(backend) && instantiate(backend.wasm.asm.memory) !== null;
 }
 
 type Geometry = { kernel: [number, number]; strides: [number, number] };
-type KernelArgs = { inputs: Record<string, TensorInfo | undefined>; backend: unknown; attrs?: unknown };
 
 /** Output size and the col2im loop's byte strides, for an already padded [n, h, w, c] image with c % 4 = 0. */
 function layout([n, h, w, c]: Shape4, { kernel, strides }: Geometry) {
@@ -84,19 +74,14 @@ function layout([n, h, w, c]: Shape4, { kernel, strides }: Geometry) {
   return { rows: n * outH * outW, columns, arguments_ };
 }
 
-function wasmBackend(args: KernelArgs): { backend: WasmBackendLike; kernels: PatchExports } {
-  const backend = args.backend;
-  const kernels = isWasmBackend(backend) ? patchKernelsFor(backend) : null;
-  if (!isWasmBackend(backend) || !kernels) throw new Error('patch kernels need tfjs-backend-wasm with SIMD');
-  return { backend, kernels };
-}
-
 /**
  * col2im: inputs {columns} [rows, kh·kw·c], attrs {kernel, strides, shape} → the padded image `shape` in which every
  * row's values are added at its patch (pixels no patch covers are 0): the input gradient from patch gradients.
  */
 function addPatches(args: KernelArgs): TensorInfo {
-  const { backend, kernels } = wasmBackend(args);
+  const backend = heapBackend(args);
+  const kernels = instantiate(backend.wasm.asm.memory);
+  if (!kernels) throw new Error('col2im needs WebAssembly SIMD');
   const columnsInfo = args.inputs.columns;
   if (!columnsInfo) throw new Error('patch scatter needs input columns');
   const attrs = args.attrs as Geometry & { shape: Shape4 };
@@ -161,23 +146,17 @@ function shortPatchFilterGradient(offsets: readonly number[], outChannels: numbe
 
 type FilterGradientExports = { shortPatchFilterGradient(...args: number[]): void };
 
-/** One compiled module per patch geometry (a network has one or two), instantiated once per heap. */
-const filterGradientModules = new Map<
-  string,
-  { instantiate: (memory: WebAssembly.Memory) => FilterGradientExports | null; instances: WeakMap<object, unknown> }
->();
+/** One module per patch geometry and output width (a network has one or two), keyed by both. */
+const filterGradientModules = new Map<string, (memory: WebAssembly.Memory) => FilterGradientExports | null>();
 
-function filterGradientFor(backend: WasmBackendLike, offsets: number[], outChannels: number) {
+function filterGradientFor(memory: WebAssembly.Memory, offsets: number[], outChannels: number) {
   const key = `${offsets.join(',')}/${outChannels}`;
-  let entry = filterGradientModules.get(key);
-  if (!entry) {
-    const instantiate = simdKernels<FilterGradientExports>([shortPatchFilterGradient(offsets, outChannels)]);
-    entry = { instantiate, instances: new WeakMap() };
-    filterGradientModules.set(key, entry);
+  let instantiateFor = filterGradientModules.get(key);
+  if (!instantiateFor) {
+    instantiateFor = simdKernels<FilterGradientExports>([shortPatchFilterGradient(offsets, outChannels)]);
+    filterGradientModules.set(key, instantiateFor);
   }
-  const memory = backend.wasm.asm.memory;
-  if (!entry.instances.has(memory)) entry.instances.set(memory, entry.instantiate(memory));
-  const kernels = entry.instances.get(memory) as FilterGradientExports | null;
+  const kernels = instantiateFor(memory);
   if (!kernels) throw new Error('the filter gradient kernel needs WebAssembly SIMD');
   return kernels.shortPatchFilterGradient;
 }
@@ -187,7 +166,7 @@ function filterGradientFor(backend: WasmBackendLike, offsets: number[], outChann
  * [dW [kh, kw, c, outC], db [outC]]. Needs kh · kw · c ≤ shortPatchLimit and outC a multiple of 4.
  */
 function shortPatchFilterGradientKernel(args: KernelArgs): TensorInfo[] {
-  const { backend } = wasmBackend(args);
+  const backend = heapBackend(args);
   const { x: xInfo, dy: dyInfo } = args.inputs;
   if (!xInfo || !dyInfo) throw new Error('the filter gradient needs inputs x and dy');
   const { kernel, strides } = args.attrs as Geometry;
@@ -201,7 +180,7 @@ function shortPatchFilterGradientKernel(args: KernelArgs): TensorInfo[] {
   }
   if (offsets.length > shortPatchLimit || outC % 4 !== 0)
     throw new Error(`the short-patch filter gradient needs a patch of at most ${shortPatchLimit} and outC % 4 = 0`);
-  const gradient = filterGradientFor(backend, offsets, outC);
+  const gradient = filterGradientFor(backend.wasm.asm.memory, offsets, outC);
   const dW = backend.makeOutput([kernel[0], kernel[1], c, outC], 'float32');
   const dB = backend.makeOutput([outC], 'float32');
   const [xAt, dyAt, dWAt, dBAt] = [xInfo, dyInfo, dW, dB].map((info) => offsetOf(backend, info)) as [

@@ -8,7 +8,10 @@ import { code, simdKernels, simdOp, valType } from './wasm-assembly.js';
  * passes over memory where one suffices.
  */
 
-type Shape4 = [number, number, number, number];
+export type Shape4 = [number, number, number, number];
+
+/** A kernel function's arguments, as tfjs-core passes them. */
+export type KernelArgs = { inputs: Record<string, TensorInfo | undefined>; backend: unknown; attrs?: unknown };
 
 /** What the kernels use of tfjs-backend-wasm's BackendWasm (not in tfjs-core's types). */
 export interface WasmBackendLike {
@@ -143,13 +146,10 @@ type KernelExports = {
 };
 
 const instantiate = simdKernels<KernelExports>([maxPoolGradient, maxPoolGradient2x2, reluGradient]);
-const instances = new WeakMap<WebAssembly.Memory, KernelExports | null>();
 
 /** The kernels instantiated on this backend's heap (once per heap), or null without WebAssembly SIMD. */
 function kernelsFor(backend: WasmBackendLike): KernelExports | null {
-  const memory = backend.wasm.asm.memory;
-  if (!instances.has(memory)) instances.set(memory, instantiate(memory));
-  return instances.get(memory)!;
+  return instantiate(backend.wasm.asm.memory);
 }
 
 /** Whether the SIMD kernels run on this engine (WebAssembly with SIMD). */
@@ -164,12 +164,15 @@ export function offsetOf(backend: WasmBackendLike, info: TensorInfo): number {
   return data.memoryOffset;
 }
 
-type KernelArgs = { inputs: Record<string, TensorInfo | undefined>; backend: unknown; attrs?: unknown };
+/** The backend a kernel was called with, which must be tfjs-backend-wasm. */
+export function heapBackend(args: KernelArgs): WasmBackendLike {
+  if (!isWasmBackend(args.backend)) throw new Error('this kernel runs on tfjs-backend-wasm only');
+  return args.backend;
+}
 
 /** Non-overlapping max-pool gradient, ties sharing equally: inputs {x, dy}, attrs {pool}. */
 function maxPoolBackprop(args: KernelArgs): TensorInfo {
-  const backend = args.backend;
-  if (!isWasmBackend(backend)) throw new Error('this kernel runs on tfjs-backend-wasm only');
+  const backend = heapBackend(args);
   const { x: xInfo, dy: dyInfo } = args.inputs;
   if (!xInfo || !dyInfo) throw new Error('max-pool gradient needs inputs x and dy');
   const [n, h, w, c] = xInfo.shape as Shape4;
@@ -210,8 +213,7 @@ function maxPoolBackprop(args: KernelArgs): TensorInfo {
 
 /** ReLU's gradient from its output: inputs {dy, y}; dz = y > 0 ? dy : 0. */
 function reluBackprop(args: KernelArgs): TensorInfo {
-  const backend = args.backend;
-  if (!isWasmBackend(backend)) throw new Error('this kernel runs on tfjs-backend-wasm only');
+  const backend = heapBackend(args);
   const { dy: dyInfo, y: yInfo } = args.inputs;
   if (!dyInfo || !yInfo) throw new Error('ReLU gradient needs inputs dy and y');
   const result = backend.makeOutput(dyInfo.shape, 'float32');
@@ -235,8 +237,7 @@ function reluBackprop(args: KernelArgs): TensorInfo {
  * by 180° in space. One JavaScript pass over the heap (the filter is small); stock Reverse alone took 0.5 ms per step.
  */
 function rotateFilter(args: KernelArgs): TensorInfo {
-  const backend = args.backend;
-  if (!isWasmBackend(backend)) throw new Error('this kernel runs on tfjs-backend-wasm only');
+  const backend = heapBackend(args);
   const filterInfo = args.inputs.filter;
   if (!filterInfo) throw new Error('filter rotation needs input filter');
   const [kh, kw, inC, outC] = filterInfo.shape as Shape4;

@@ -45,6 +45,14 @@ describe('wasm assembler', () => {
     expect(Array.from(floats.subarray(16, 24))).toEqual([3, 6, 9, 12, 7.5, 9, 10.5, 12]);
   });
 
+  it('instantiates once per memory, so callers need no cache of their own', () => {
+    const instantiate = simdKernels<object>([multiplyAdd]);
+    const [first, second] = [new WebAssembly.Memory({ initial: 1 }), new WebAssembly.Memory({ initial: 1 })];
+    expect(instantiate(first)).not.toBeNull();
+    expect(instantiate(first)).toBe(instantiate(first));
+    expect(instantiate(second)).not.toBe(instantiate(first));
+  });
+
   it('gives null, not a crash, for a memory it cannot import (shared)', () => {
     const shared = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
     expect(simdKernels([multiplyAdd])(shared)).toBeNull();
