@@ -27,5 +27,8 @@ export type {
   ModelSpec,
 } from './spec.js';
 export { layerTypes } from './spec.js';
-/** The WebAssembly assembler behind the SIMD kernels, for sibling packages' own kernels (e.g. the trainer's Adam). */
+/**
+ * The WebAssembly assembler behind the SIMD kernels, and the helpers that find tensors on tfjs-backend-wasm's heap, for
+ * sibling packages' own kernels (e.g. the trainer's Adam).
+ */
 export * as wasmAssembly from './wasm-assembly.js';

@@ -175,3 +175,6 @@ export function simdKernels<Exports>(
     return instances.get(memory)!;
   };
 }
+
+/** For kernels that import tfjs-backend-wasm's own memory and work on its tensors in place. */
+export { isWasmBackend, offsetOf, type WasmBackendLike } from './wasm-heap.js';

@@ -1,6 +1,7 @@
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { code, simdKernels, simdOp, valType } from './wasm-assembly.js';
-import { heapBackend, isWasmBackend, type KernelArgs, offsetOf, type Shape4 } from './wasm-kernels.js';
+import { isWasmBackend, offsetOf } from './wasm-heap.js';
+import { heapBackend, type KernelArgs, type Shape4 } from './wasm-kernels.js';
 
 /**
  * Convolution gradients as WebAssembly SIMD loops on tfjs-backend-wasm's heap, where the stock formulations

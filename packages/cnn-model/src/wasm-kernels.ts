@@ -1,6 +1,7 @@
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { maxPoolBackward } from './max-pool-loops.js';
 import { code, simdKernels, simdOp, valType } from './wasm-assembly.js';
+import { isWasmBackend, offsetOf, type WasmBackendLike } from './wasm-heap.js';
 
 /**
  * Fast kernels for tfjs-backend-wasm, as WebAssembly SIMD loops that work on the backend's own heap: the module imports
@@ -12,23 +13,6 @@ export type Shape4 = [number, number, number, number];
 
 /** A kernel function's arguments, as tfjs-core passes them. */
 export type KernelArgs = { inputs: Record<string, TensorInfo | undefined>; backend: unknown; attrs?: unknown };
-
-/** What the kernels use of tfjs-backend-wasm's BackendWasm (not in tfjs-core's types). */
-export interface WasmBackendLike {
-  wasm: { asm: { memory: WebAssembly.Memory } };
-  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-}
-
-/** Whether `backend` is a tfjs-backend-wasm instance whose heap the kernels can import. */
-export function isWasmBackend(backend: unknown): backend is WasmBackendLike {
-  const b = backend as Partial<WasmBackendLike> | null;
-  return (
-    b?.wasm?.asm?.memory instanceof WebAssembly.Memory &&
-    typeof b.makeOutput === 'function' &&
-    typeof b.dataIdMap?.get === 'function'
-  );
-}
 
 // maxPoolGradient(x, dy, dx, oh, ow, channelBytes, ph, pw, rowBytes): one image's max-pool gradient, 4 channels per
 // vector. Each window's maximum is found with f32x4.max, its ties counted with f32x4.eq, and dy / ties stored where x
@@ -155,13 +139,6 @@ function kernelsFor(backend: WasmBackendLike): KernelExports | null {
 /** Whether the SIMD kernels run on this engine (WebAssembly with SIMD). */
 export function wasmKernelsAvailable(backend: unknown): boolean {
   return isWasmBackend(backend) && kernelsFor(backend) !== null;
-}
-
-/** A tensor's byte offset in the backend's heap. */
-export function offsetOf(backend: WasmBackendLike, info: TensorInfo): number {
-  const data = backend.dataIdMap.get(info.dataId);
-  if (!data) throw new Error(`tensor ${info.dataId} is not on the wasm heap`);
-  return data.memoryOffset;
 }
 
 /** The backend a kernel was called with, which must be tfjs-backend-wasm. */

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { TrainOptionsError } from './errors.js';
+import { HeapAdam } from './heap-adam.js';
 import {
   checkStateConfig,
   type OptimizerState,
@@ -37,6 +38,8 @@ export class FusedOptimizer implements TrainingOptimizer {
   private simd: boolean;
   /** The SIMD kernel's memory, laid out for the variable sizes it was made for: [m, v] per variable, then scratch. */
   private arena: { kernel: AdamKernel; sizes: number[] } | undefined;
+  /** On tfjs-backend-wasm, Adam in place on its heap, which then holds the slots (`slots` is left empty meanwhile). */
+  private heap: HeapAdam | undefined;
 
   constructor(config: ResolvedOptimizerConfig, learningRate: number, options: FusedOptimizerOptions = {}) {
     this.config = config;
@@ -86,6 +89,12 @@ export class FusedOptimizer implements TrainingOptimizer {
       }
       this.shapes[index] ??= [...variable.shape];
     }
+    const heap = this.simd && this.config.name === 'adam' ? this.heapAdam() : undefined;
+    if (heap && this.config.name === 'adam') {
+      heap.update(this.config, scalars, adamScalars(this.config, scalars), variables, gradients);
+      this.advance();
+      return;
+    }
     const kernel = this.simd ? this.simdKernel(variables) : undefined;
     // Once per step: the step's Adam constants and the kernel's two scratch arrays (weights, gradient).
     const simd =
@@ -120,6 +129,11 @@ export class FusedOptimizer implements TrainingOptimizer {
       }
       tf.tidy(() => variable.assign(tf.tensor(updated, variable.shape, 'float32')));
     }
+    this.advance();
+  }
+
+  /** Counts a step: Adam's beta powers and the iteration count move on. */
+  private advance(): void {
     if (this.config.name === 'adam') {
       this.betaPowers = [
         Math.fround(this.betaPowers[0] * Math.fround(this.config.beta1)),
@@ -127,6 +141,27 @@ export class FusedOptimizer implements TrainingOptimizer {
       ];
     }
     this.iterations += 1;
+  }
+
+  /**
+   * The in-place Adam for the current backend when that is wasm with SIMD, else undefined. Slots move onto the heap when
+   * it is created, and back into arrays if the backend changes between steps.
+   */
+  private heapAdam(): HeapAdam | undefined {
+    if (this.heap && !this.heap.runsOn(tf.backend())) this.leaveHeap();
+    if (!this.heap && tf.getBackend() === 'wasm') {
+      this.heap = HeapAdam.create(this.slots) ?? undefined;
+      if (this.heap) this.slots = this.slots.map(() => []);
+    }
+    return this.heap;
+  }
+
+  /** Moves the slots off the heap into arrays and frees the heap copies. */
+  private leaveHeap(): void {
+    if (!this.heap) return;
+    this.slots = this.heap.read();
+    this.heap.dispose();
+    this.heap = undefined;
   }
 
   /**
@@ -168,7 +203,8 @@ export class FusedOptimizer implements TrainingOptimizer {
 
   /** Copies the optimizer's state into plain arrays. */
   async saveState(): Promise<OptimizerState> {
-    const slots = this.slots.flatMap((group) =>
+    const groups = this.heap ? this.heap.read() : this.slots;
+    const slots = groups.flatMap((group) =>
       group.map((values, index) => ({ shape: this.shapes[index] ?? [values.length], values: values.slice() })),
     );
     const state: OptimizerState = { config: this.config, iterations: this.iterations, slots };
@@ -187,6 +223,8 @@ export class FusedOptimizer implements TrainingOptimizer {
       );
     }
     const perGroup = groups === 0 ? 0 : state.slots.length / groups;
+    this.heap?.dispose();
+    this.heap = undefined;
     this.slots = Array.from({ length: groups }, (_, group) =>
       state.slots.slice(group * perGroup, (group + 1) * perGroup).map((slot) => Float32Array.from(slot.values)),
     );
@@ -207,5 +245,7 @@ export class FusedOptimizer implements TrainingOptimizer {
   dispose(): void {
     this.slots = this.slots.map(() => []);
     this.arena = undefined;
+    this.heap?.dispose();
+    this.heap = undefined;
   }
 }

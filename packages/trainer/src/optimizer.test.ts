@@ -131,9 +131,9 @@ describe.each(['cpu', 'wasm'] as const)('TrainingOptimizer against tf.train (%s)
       });
 });
 
-describe('TrainingOptimizer', () => {
+describe.each(['cpu', 'wasm'] as const)('TrainingOptimizer save/restore (%s)', (backend) => {
   beforeAll(async () => {
-    await initBackend('cpu');
+    await initBackend(backend);
   });
 
   const configs: OptimizerConfig[] = [
@@ -147,8 +147,9 @@ describe('TrainingOptimizer', () => {
   for (const kind of ['fused', 'fused-js', 'tensor'] as const)
     for (const config of configs) {
       it(`restores ${JSON.stringify(config)} bit-exactly mid-run (${kind})`, async () => {
-        const straight = await runSteps(kind, config, `straight-${kind}-${JSON.stringify(config)}`, 45);
-        const resumed = await runSteps(kind, config, `resumed-${kind}-${JSON.stringify(config)}`, 45, 37);
+        const name = `${kind}-${backend}-${JSON.stringify(config)}`;
+        const straight = await runSteps(kind, config, `straight-${name}`, 45);
+        const resumed = await runSteps(kind, config, `resumed-${name}`, 45, 37);
         expect(resumed).toEqual(straight);
         const untouched = [0.5, -0.3, 0.2, 0.1, -0.4, 0.6, 0.05, -0.05].map(Math.fround);
         expect(straight).not.toEqual(untouched);
@@ -157,13 +158,15 @@ describe('TrainingOptimizer', () => {
 
   it('does not leak tensors across save/restore', async () => {
     for (const kind of ['fused', 'fused-js', 'tensor'] as const) {
-      await runSteps(kind, { name: 'adam' }, `warm-up-${kind}`, 3, 1);
+      await runSteps(kind, { name: 'adam' }, `warm-up-${kind}-${backend}`, 3, 1);
       const before = tf.memory().numTensors;
-      await runSteps(kind, { name: 'adam' }, `leak-check-${kind}`, 5, 2);
+      await runSteps(kind, { name: 'adam' }, `leak-check-${kind}-${backend}`, 5, 2);
       expect(tf.memory().numTensors).toBe(before);
     }
   });
+});
 
+describe('resolveOptimizer', () => {
   it('rejects unknown names and out-of-range hyper-parameters', () => {
     expect(() => resolveOptimizer('adagrad' as never)).toThrow(TrainOptionsError);
     expect(() => resolveOptimizer({ name: 'adam', beta1: 1.5 })).toThrow(/optimizer.beta1/);

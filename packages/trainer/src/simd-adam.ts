@@ -33,13 +33,14 @@ const { code, simdOp, valType } = wasmAssembly;
 const { get, set, add, load, store } = code;
 const f32x4 = (operation: number, ...operands: number[][]) => code.simd(operation, ...operands);
 
-// adam(weights, gradient, m, v, bytes: i32, beta1, 1 − beta1, beta2, 1 − beta2, correction1, correction2, epsilon,
-// −rate: f32), pointers and length in bytes, length a multiple of 16:
+// adam(weights, gradient, m, v, out, bytes: i32, beta1, 1 − beta1, beta2, 1 − beta2, correction1, correction2,
+// epsilon, −rate: f32), pointers and length in bytes, length a multiple of 16 (`out` may be `weights`):
 //   m ← m·beta1 + g·(1 − beta1);  v ← v·beta2 + (g·g)·(1 − beta2)
-//   w ← ((m / correction1) / (sqrt(v / correction2) + epsilon))·(−rate) + w
-const [w, g, m, v, bytes] = [0, 1, 2, 3, 4];
+//   out ← ((m / correction1) / (sqrt(v / correction2) + epsilon))·(−rate) + w
+const [w, g, m, v, out, bytes] = [0, 1, 2, 3, 4, 5];
+const pointerCount = 6;
 const scalarCount = 8;
-const index = 5 + scalarCount; // i32 local: the byte offset
+const index = pointerCount + scalarCount; // i32 local: the byte offset
 const [beta1, oneMinusBeta1, beta2, oneMinusBeta2, correction1, correction2, epsilon, negativeRate] = Array.from(
   { length: scalarCount },
   (_, k) => index + 1 + k, // v128 locals: the scalars in every lane
@@ -48,10 +49,12 @@ const [gradient, moment1, moment2] = [index + 1 + scalarCount, index + 2 + scala
 const at = (pointer: number) => add(get(pointer), get(index));
 const adamFunction = {
   name: 'adam',
-  params: [...Array(5).fill(valType.i32), ...Array(scalarCount).fill(valType.f32)],
+  params: [...Array(pointerCount).fill(valType.i32), ...Array(scalarCount).fill(valType.f32)],
   locals: [valType.i32, ...Array(scalarCount + 3).fill(valType.v128)],
   body: [
-    ...Array.from({ length: scalarCount }, (_, k) => set(beta1 + k, f32x4(simdOp.f32x4Splat, get(5 + k)))).flat(),
+    ...Array.from({ length: scalarCount }, (_, k) =>
+      set(beta1 + k, f32x4(simdOp.f32x4Splat, get(pointerCount + k))),
+    ).flat(),
     ...code.loop(index, get(bytes), vectorBytes, [
       ...set(gradient, load(at(g))),
       ...set(
@@ -73,7 +76,7 @@ const adamFunction = {
       ),
       ...store(at(v), get(moment2)),
       ...store(
-        at(w),
+        at(out),
         f32x4(
           simdOp.f32x4Add,
           f32x4(
@@ -96,12 +99,14 @@ const adamFunction = {
   ],
 };
 
-type AdamExports = {
+/** adam(weights, gradient, m, v, out, bytes, …scalars): byte pointers into the memory, `bytes` a multiple of 16. */
+export type AdamExports = {
   adam(
     weights: number,
     gradient: number,
     firstMoment: number,
     secondMoment: number,
+    out: number,
     bytes: number,
     ...scalars: number[]
   ): void;
@@ -114,6 +119,11 @@ let available: boolean | undefined;
 export function simdAdamAvailable(): boolean {
   available ??= instantiate(new WebAssembly.Memory({ initial: 1 })) !== null;
   return available;
+}
+
+/** The raw kernel instantiated against another module's memory (tfjs-backend-wasm's heap), or null without SIMD. */
+export function adamOnMemory(memory: WebAssembly.Memory): AdamExports | null {
+  return instantiate(memory);
 }
 
 /**
@@ -145,11 +155,13 @@ export function createAdamKernel(lengths: readonly number[]): AdamKernel | null 
     update(weights, gradientArray, firstMoment, secondMoment, s) {
       const length = firstMoment.length;
       if (secondMoment.length !== length) throw new Error('Adam moments differ in length');
+      const weightsAt = pointer(weights, length);
       kernel.adam(
-        pointer(weights, length),
+        weightsAt,
         pointer(gradientArray, length),
         pointer(firstMoment, length),
         pointer(secondMoment, length),
+        weightsAt,
         Math.ceil(length / 4) * vectorBytes,
         s.beta1,
         s.oneMinusBeta1,

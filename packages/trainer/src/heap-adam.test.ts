@@ -1,0 +1,108 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { FusedOptimizer } from './fused-optimizer.js';
+import { initBackend } from './node-backend.js';
+import { resolveOptimizer } from './optimizer.js';
+
+// On wasm, FusedOptimizer runs Adam on the backend's heap (heap-adam.ts). These tests pin what that must keep: the
+// float32 results of the JavaScript loop (also for the 1–3 values past the last whole vector, and for gradients given as
+// arrays), the moments across backend changes, and weights that XNNPACK's cached operators and shared tensors see.
+
+const config = resolveOptimizer({ name: 'adam', beta1: 0.85, beta2: 0.99 });
+/** Sizes with 0, 1, 2 and 3 values past the last vector of four. */
+const shapes = [[4, 2], [3, 3], [10], [7]];
+
+function startValues(shape: number[], seed: number): Float32Array {
+  const size = shape.reduce((a, b) => a * b, 1);
+  return Float32Array.from({ length: size }, (_, i) => Math.sin(seed * 7 + i * 1.3) * 0.5);
+}
+
+function gradientValues(size: number, step: number, index: number): Float32Array {
+  return Float32Array.from({ length: size }, (_, i) => Math.cos(step * 0.7 + i * 0.31 + index) * (1 + step));
+}
+
+function makeVariables(prefix: string): tf.Variable[] {
+  return shapes.map((shape, index) =>
+    tf.variable(tf.tensor(startValues(shape, index), shape), true, `${prefix}/${index}`),
+  );
+}
+
+/** Runs `steps` Adam steps; `backendAt(step)` picks the backend of each; gradients as arrays when `asArrays`. */
+async function run(prefix: string, steps: number, backendAt: (step: number) => 'cpu' | 'wasm', asArrays = false) {
+  await initBackend(backendAt(0));
+  const variables = makeVariables(prefix);
+  const optimizer = new FusedOptimizer(config, 0.02);
+  for (let step = 0; step < steps; step++) {
+    await initBackend(backendAt(step));
+    const arrays = variables.map((variable, index) => gradientValues(variable.size, step, index));
+    if (asArrays) {
+      optimizer.applyGradientValues(arrays, variables);
+    } else {
+      const tensors = Object.fromEntries(
+        variables.map((variable, index) => [variable.name, tf.tensor(arrays[index]!, variable.shape)]),
+      );
+      optimizer.applyGradients(
+        tensors,
+        variables.map((variable) => variable.name),
+      );
+      tf.dispose(tensors);
+    }
+  }
+  const weights = variables.map((variable) => Array.from(variable.dataSync()));
+  const slots = (await optimizer.saveState()).slots.map((slot) => Array.from(slot.values));
+  optimizer.dispose();
+  tf.dispose(variables);
+  return { weights, slots };
+}
+
+describe('Adam on the wasm heap', () => {
+  it('matches the JavaScript loop on cpu bit for bit, with gradients as tensors or as arrays', async () => {
+    const reference = await run('heap-reference', 12, () => 'cpu');
+    const tensors = await run('heap-tensors', 12, () => 'wasm');
+    const arrays = await run('heap-arrays', 12, () => 'wasm', true);
+    expect(tensors).toEqual(reference);
+    expect(arrays).toEqual(reference);
+    expect(reference.weights[3]).not.toEqual(Array.from(startValues([7], 3)));
+  });
+
+  it('carries its moments across backend changes mid-run', async () => {
+    const reference = await run('switch-reference', 15, () => 'cpu');
+    const switching = await run('switch-mixed', 15, (step) => (Math.floor(step / 4) % 2 === 0 ? 'wasm' : 'cpu'));
+    expect(switching).toEqual(reference);
+  });
+
+  it('gives convolutions and matrix products the updated weights, not a packed copy of the old ones', async () => {
+    await initBackend('wasm');
+    const filter = tf.variable(tf.tensor4d(startValues([3, 3, 1, 4], 1), [3, 3, 1, 4]), true, 'heap-filter');
+    const kernel = tf.variable(tf.tensor2d(startValues([16, 8], 2), [16, 8]), true, 'heap-kernel');
+    const image = tf.tensor4d(startValues([1, 6, 6, 1], 3), [1, 6, 6, 1]);
+    const rows = tf.tensor2d(startValues([5, 16], 4), [5, 16]);
+    // Each op runs once before the update, as XNNPACK caches its operator (and packed weights) by weight tensor.
+    const outputs = () => [tf.conv2d(image, filter, 1, 'valid'), tf.matMul(rows, kernel)];
+    tf.dispose(outputs());
+    const optimizer = new FusedOptimizer(config, 0.1);
+    optimizer.applyGradientValues([gradientValues(36, 1, 0), gradientValues(128, 1, 1)], [filter, kernel]);
+    const [convolved, multiplied] = outputs() as [tf.Tensor, tf.Tensor];
+    const freshFilter = tf.tensor4d(filter.dataSync(), [3, 3, 1, 4]);
+    const freshKernel = tf.tensor2d(kernel.dataSync(), [16, 8]);
+    expect(Array.from(convolved.dataSync())).toEqual(Array.from(tf.conv2d(image, freshFilter, 1, 'valid').dataSync()));
+    expect(Array.from(multiplied.dataSync())).toEqual(Array.from(tf.matMul(rows, freshKernel).dataSync()));
+    expect(Array.from(filter.dataSync())).not.toEqual(Array.from(startValues([3, 3, 1, 4], 1)));
+    optimizer.dispose();
+    tf.dispose([filter, kernel, image, rows, convolved, multiplied, freshFilter, freshKernel]);
+  });
+
+  it('leaves a tensor that shared a variable’s data untouched', async () => {
+    await initBackend('wasm');
+    const initial = tf.tensor1d([0.5, -0.25, 1, 2, 3]);
+    const variable = tf.variable(initial, true, 'heap-shared');
+    const optimizer = new FusedOptimizer(config, 0.1);
+    for (let step = 0; step < 3; step++) {
+      optimizer.applyGradientValues([Float32Array.from([1, -1, 1, -1, 1])], [variable]);
+    }
+    expect(Array.from(initial.dataSync())).toEqual([0.5, -0.25, 1, 2, 3]);
+    expect(Array.from(variable.dataSync())).not.toEqual([0.5, -0.25, 1, 2, 3]);
+    optimizer.dispose();
+    tf.dispose([initial, variable]);
+  });
+});
