@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from './node-backend.js';
 import { createOptimizer } from './optimizer.js';
 import { arrivalsAfter, type Exchange, openExchange, Replica, shardSizes } from './replica.js';
-import type { StepRequest, WorkerReply, WorkerSetup } from './worker-protocol.js';
+import { inputSlot, type StepRequest, type WorkerReply, type WorkerSetup } from './worker-protocol.js';
 
 const setup = workerData as WorkerSetup;
 const port = parentPort!;
@@ -37,15 +37,16 @@ async function start(): Promise<void> {
   const replica = new Replica(model, optimizer, setup.slots, exchange, setup.index);
   const [height, width, channels] = setup.spec.inputShape;
   const pixelsPerImage = height * width * channels;
-  // Read in place: the main thread rewrites them only after every shard of the step has arrived, and contribute has
-  // disposed the tensors made from them by then.
+  // Read in place: the main thread rewrites a slot only once every shard of the step that used it has arrived, and
+  // contribute has disposed the tensors made from it by then.
   const pixels = new Float32Array(setup.pixels);
   const labels = new Int32Array(setup.labels);
   port.on('message', (request: StepRequest) => {
     try {
       const size = shardSizes(request.count, setup.shards)[setup.index]!;
-      const shardPixels = pixels.subarray(0, size * pixelsPerImage);
-      replica.contribute(request.step, shardPixels, labels.subarray(0, size), size, request.seed);
+      const first = inputSlot(request.step) * setup.shardCapacity;
+      const shardPixels = pixels.subarray(first * pixelsPerImage, (first + size) * pixelsPerImage);
+      replica.contribute(request.step, shardPixels, labels.subarray(first, first + size), size, request.seed);
       waitForShards(exchange, request.step);
       replica.combine(request.step, request.count, request.learningRate);
     } catch (error) {

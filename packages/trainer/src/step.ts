@@ -17,11 +17,24 @@ export interface StepOutcome {
   finite: boolean;
 }
 
+/** The step after the current one: its batch and its learning rate. */
+export interface UpcomingStep {
+  batch: StepBatch;
+  learningRate: number;
+}
+
 /**
  * Computes gradients for a batch and applies them. The loop only sees this function, so a data-parallel version (one
  * backend per worker thread, gradients averaged before one shared update) can replace it without touching the loop.
+ * `upcoming`, absent on an epoch's last batch, builds the next step's batch: a runner that wants to hand it out early
+ * (the worker-thread step does, so its threads never wait for the main thread between steps) calls it at most once,
+ * and the loop then passes that same batch object as the next step's.
  */
-export type StepRunner = (batch: StepBatch, learningRate: number) => StepOutcome | Promise<StepOutcome>;
+export type StepRunner = (
+  batch: StepBatch,
+  learningRate: number,
+  upcoming?: () => UpcomingStep,
+) => StepOutcome | Promise<StepOutcome>;
 
 /**
  * Builds the step function for a run once its model and optimizer exist, from the run's validated batch size and

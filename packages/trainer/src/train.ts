@@ -20,7 +20,7 @@ import { type ResolvedTrainOptions, resolveTrainOptions, type TrainOptions } fro
 import { checkResumable, checkSameModel, fingerprintOf, readResumeCheckpoint } from './resume.js';
 import { createRng, createRngFromState, deriveSeed } from './rng.js';
 import { learningRateAt } from './schedule.js';
-import { createLocalStep, type StepFactory, type StepRunner } from './step.js';
+import { createLocalStep, type StepFactory, type StepRunner, type UpcomingStep } from './step.js';
 
 /** How a run ended. */
 export type StopReason = 'completed' | 'early-stopped' | 'aborted';
@@ -186,7 +186,10 @@ async function runLoop(context: LoopContext): Promise<TrainResult> {
         elapsedMs: 0,
         shuffleRng: createRng(seed).state(),
       };
-  const assembler = new BatchAssembler(plan.split, batchSize, model.spec.normalization, resolved.augment);
+  // Two, alternating: a step may ask for the next batch while the current one's buffers are still in use.
+  const assemblers = [0, 1].map(
+    () => new BatchAssembler(plan.split, batchSize, model.spec.normalization, resolved.augment),
+  );
   let checkpointPath: string | undefined;
   let bestWeights = checkpoint?.bestWeights;
   let restoredBestEpoch: number | undefined;
@@ -255,21 +258,35 @@ async function runLoop(context: LoopContext): Promise<TrainResult> {
     const sessionStart = performance.now();
     let sessionImages = 0;
     let learningRate = resolved.learningRate;
+    /** Batch `batch` of this epoch, ready for the step that is `step` steps into the run. */
+    const prepare = (batch: number, step: number): UpcomingStep => {
+      const indices = order.subarray(batch * batchSize, Math.min(trainCount, (batch + 1) * batchSize));
+      const { pixels, labels } = assemblers[batch % 2]!.assemble(indices, deriveSeed(seed, epoch, batch, 1));
+      return {
+        batch: { pixels, labels, seed: deriveSeed(seed, epoch, batch, 2) },
+        learningRate: learningRateAt(resolved.schedule, resolved.learningRate, {
+          step,
+          stepsPerEpoch: batches,
+          totalSteps,
+        }),
+      };
+    };
+    /** The next batch, when the step asked for it early (see StepRunner). */
+    let prepared: UpcomingStep | undefined;
     for (let batch = progress.batch; batch < batches; batch++) {
       if (options.signal?.aborted) {
         progress = { ...progress, elapsedMs: progress.elapsedMs + (performance.now() - sessionStart) };
         await saveCheckpoint('abort', progress, epoch);
         return result('aborted');
       }
-      const indices = order.subarray(batch * batchSize, Math.min(trainCount, (batch + 1) * batchSize));
       const batchStart = performance.now();
-      const { pixels, labels } = assembler.assemble(indices, deriveSeed(seed, epoch, batch, 1));
-      learningRate = learningRateAt(resolved.schedule, resolved.learningRate, {
-        step: progress.step,
-        stepsPerEpoch: batches,
-        totalSteps,
-      });
-      const outcome = await step({ pixels, labels, seed: deriveSeed(seed, epoch, batch, 2) }, learningRate);
+      const current = prepared ?? prepare(batch, progress.step);
+      prepared = undefined;
+      learningRate = current.learningRate;
+      const stepsSoFar = progress.step;
+      const upcoming = batch + 1 < batches ? () => (prepared = prepare(batch + 1, stepsSoFar + 1)) : undefined;
+      const outcome = await step(current.batch, learningRate, upcoming);
+      const imagesInBatch = current.batch.labels.length;
       if (!outcome.finite) {
         const kept = checkpointPath ?? options.checkpoint?.location;
         throw new NonFiniteLossError(
@@ -280,15 +297,15 @@ async function runLoop(context: LoopContext): Promise<TrainResult> {
         );
       }
       trainingMsThisCall += performance.now() - batchStart;
-      imagesThisCall += indices.length;
-      sessionImages += indices.length;
+      imagesThisCall += imagesInBatch;
+      sessionImages += imagesInBatch;
       progress = {
         ...progress,
         batch: batch + 1,
         step: progress.step + 1,
-        lossSum: progress.lossSum + outcome.loss * indices.length,
+        lossSum: progress.lossSum + outcome.loss * imagesInBatch,
         correct: progress.correct + outcome.correct,
-        seen: progress.seen + indices.length,
+        seen: progress.seen + imagesInBatch,
       };
       const sessionSeconds = (performance.now() - sessionStart) / 1000;
       const imagesPerSecond = sessionSeconds > 0 ? sessionImages / sessionSeconds : 0;

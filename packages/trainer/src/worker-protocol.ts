@@ -19,10 +19,20 @@ export interface WorkerSetup {
   optimizer: { config: ResolvedOptimizerConfig; learningRate: number; state: OptimizerState };
   /** The gradient exchange shared by every replica (see `Exchange`). */
   exchange: ExchangeBuffers;
-  /** This worker's shard: normalized pixels (Float32). */
+  /** This worker's shard: normalized pixels (Float32), in two slots of `shardCapacity` images (see `inputSlot`). */
   pixels: SharedArrayBuffer;
-  /** This worker's shard: labels (Int32). */
+  /** This worker's shard: labels (Int32), in two slots of `shardCapacity`. */
   labels: SharedArrayBuffer;
+  /** The most images a shard holds. */
+  shardCapacity: number;
+}
+
+/**
+ * The input slot of pool step `step`: steps alternate between two, so the main thread can write a step's shard while
+ * the worker still reads the previous one's.
+ */
+export function inputSlot(step: number): 0 | 1 {
+  return step % 2 === 0 ? 0 : 1;
 }
 
 /** Main thread → worker: pool step `step` on a batch of `count` images; this worker takes its shard of them. */

@@ -13,8 +13,8 @@ import {
   weightSlots,
 } from './replica.js';
 import { deriveSeed } from './rng.js';
-import type { StepFactory, StepRunner } from './step.js';
-import type { StepRequest, WorkerReply, WorkerSetup } from './worker-protocol.js';
+import type { StepBatch, StepFactory, StepRunner } from './step.js';
+import { inputSlot, type StepRequest, type WorkerReply, type WorkerSetup } from './worker-protocol.js';
 
 export { shardSizes } from './replica.js';
 
@@ -163,8 +163,9 @@ export function workerSteps(options: WorkerStepOptions = {}): StepFactory {
       weights,
       optimizer: optimizerSetup,
       exchange: buffers,
-      pixels: new SharedArrayBuffer(shardCapacity * pixelsPerImage * 4),
-      labels: new SharedArrayBuffer(shardCapacity * 4),
+      pixels: new SharedArrayBuffer(2 * shardCapacity * pixelsPerImage * 4),
+      labels: new SharedArrayBuffer(2 * shardCapacity * 4),
+      shardCapacity,
     }));
     const pool = new WorkerPool(options.workerScript ?? defaultWorkerScript(), setups, exchange.signals);
     try {
@@ -202,28 +203,47 @@ function replicatedStep(
     pixels: new Float32Array(setup.pixels),
     labels: new Int32Array(setup.labels),
   }));
-  let step = 0;
-  return async (batch, learningRate) => {
-    const current = step++;
+  /** Copies each thread's shard of pool step `index` into its input slot for that step and posts the step. */
+  const dispatch = (index: number, batch: StepBatch, learningRate: number) => {
     const count = batch.labels.length;
     const sizes = shardSizes(count, setups.length + 1);
     let start = sizes[0]!;
     for (const [thread, setup] of setups.entries()) {
       const size = sizes[thread + 1]!;
       const inputs = shardInputs[thread]!;
-      inputs.pixels.set(batch.pixels.subarray(start * pixelsPerImage, (start + size) * pixelsPerImage));
-      inputs.labels.set(batch.labels.subarray(start, start + size));
+      const slot = inputSlot(index);
+      const pixels = batch.pixels.subarray(start * pixelsPerImage, (start + size) * pixelsPerImage);
+      inputs.pixels.set(pixels, slot * setup.shardCapacity * pixelsPerImage);
+      inputs.labels.set(batch.labels.subarray(start, start + size), slot * setup.shardCapacity);
       start += size;
-      pool.post(thread, { type: 'step', step: current, count, seed: shardSeed(batch.seed, setup.index), learningRate });
+      const seed = shardSeed(batch.seed, setup.index);
+      pool.post(thread, { type: 'step', step: index, count, seed, learningRate });
     }
+  };
+  let step = 0;
+  /** The batch already posted to the threads as pool step `step`, if the previous step handed it out early. */
+  let dispatched: StepBatch | undefined;
+  return async (batch, learningRate, upcoming) => {
+    const current = step++;
+    const count = batch.labels.length;
+    if (dispatched !== batch) dispatch(current, batch, learningRate);
+    dispatched = undefined;
+    const ownSize = shardSizes(count, setups.length + 1)[0]!;
     // Shard 0 runs here while the threads run theirs; then every replica, this one included, applies the batch mean.
     replica.contribute(
       current,
-      batch.pixels.subarray(0, sizes[0]! * pixelsPerImage),
-      batch.labels.subarray(0, sizes[0]!),
-      sizes[0]!,
+      batch.pixels.subarray(0, ownSize * pixelsPerImage),
+      batch.labels.subarray(0, ownSize),
+      ownSize,
       shardSeed(batch.seed, 0),
     );
+    // The next batch goes out now, so each thread starts it as soon as it has applied this one, not after a message
+    // round trip. Its input slot is free: every thread has read that slot's previous batch (step current − 1) by now.
+    const next = upcoming?.();
+    if (next) {
+      dispatch(current + 1, next.batch, next.learningRate);
+      dispatched = next.batch;
+    }
     await waitForShards(exchange, current, pool);
     return replica.combine(current, count, learningRate);
   };

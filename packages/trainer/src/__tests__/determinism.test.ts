@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { TrainEvent } from '../events.js';
 import { initBackend } from '../node-backend.js';
-import { train } from '../train.js';
+import { createLocalStep, type StepBatch, type StepFactory, type StepRunner } from '../step.js';
+import { localSteps, train, trainWithSteps } from '../train.js';
 import { trainEvents } from '../train-events.js';
 import { compactSpec, trainSubset } from './fixtures.js';
 
@@ -35,6 +36,52 @@ describe.each(['cpu', 'wasm'] as const)('determinism (%s)', (backend) => {
     expect(second.losses).toEqual(first.losses);
     expect(second.weights).toEqual(first.weights);
     expect(other.losses).not.toEqual(first.losses);
+  });
+});
+
+describe('handing the next batch to a step early', () => {
+  it('leaves the current batch intact, passes the same batch next, and gives the same run as not asking', async () => {
+    await initBackend('cpu');
+    const options = {
+      model: compactSpec,
+      train: await trainSubset(320),
+      epochs: 2,
+      batchSize: 32,
+      schedule: 'cosine' as const,
+      augment: true,
+      seed: 3,
+    };
+    const plain = await trainWithSteps(options, localSteps);
+    const received: { batch: StepBatch; learningRate: number }[] = [];
+    /** What step i handed out as step i + 1, if anything. */
+    const handedOut: ({ batch: StepBatch; learningRate: number } | undefined)[] = [];
+    // A local step that asks for the next batch before it runs the current one, as a pipelined runner might.
+    const eager: StepFactory = async (model, optimizer) => {
+      const local = createLocalStep(model, optimizer);
+      const step: StepRunner = (batch, learningRate, upcoming) => {
+        received.push({ batch, learningRate });
+        const next = upcoming?.();
+        handedOut.push(next);
+        if (next) expect(next.batch.pixels.buffer).not.toBe(batch.pixels.buffer);
+        return local(batch, learningRate);
+      };
+      return { step, close: async () => {} };
+    };
+    const eagerResult = await trainWithSteps(options, eager);
+    // Ten batches per epoch: every batch but an epoch's last hands out the next one, which is the next step's batch.
+    expect(handedOut.filter(Boolean)).toHaveLength(18);
+    for (const [index, next] of handedOut.entries()) {
+      if (index % 10 === 9) expect(next).toBeUndefined();
+      else expect(received[index + 1]!.batch).toBe(next!.batch);
+      if (next) expect(received[index + 1]!.learningRate).toBe(next.learningRate);
+    }
+    const plainWeights = plain.model.getWeights();
+    const eagerWeights = eagerResult.model.getWeights();
+    expect(eagerWeights).toEqual(plainWeights);
+    expect(eagerResult.history.map((epoch) => epoch.loss)).toEqual(plain.history.map((epoch) => epoch.loss));
+    expect(new Set(received.map((entry) => entry.learningRate)).size).toBeGreaterThan(10);
+    plain.model.dispose();
+    eagerResult.model.dispose();
   });
 });
 
