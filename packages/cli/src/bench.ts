@@ -9,9 +9,6 @@ import { formatCount } from './format.js';
 import type { OptionValues } from './option-types.js';
 import { workerCount } from './workers.js';
 
-/** Batches run before timing starts, so one-off kernel compilation and allocation do not count. */
-const warmupBatches = 2;
-
 /** `mnist-cnn bench`: training and inference throughput in images per second. */
 export async function runBench(
   values: OptionValues<typeof benchDefinition.options>,
@@ -21,6 +18,8 @@ export async function runBench(
   const backend = await startBackend(values.backend);
   const dataset = await loadCliDataset(values, renderer);
   const workers = workerCount(values.workers, values.batchSize);
+  // Untimed batches first, so kernel compilation, heap growth and a new thread's slow first steps do not count.
+  const warmupBatches = values.warmup;
   const batches = values.steps + warmupBatches;
   const limit = Math.min(dataset.train.count, batches * values.batchSize);
   renderer.text(

@@ -289,6 +289,14 @@ export const benchDefinition = {
       max: 100000,
       description: 'Training batches to time.',
     },
+    warmup: {
+      kind: 'integer',
+      valueName: 'n',
+      default: 12,
+      min: 1,
+      max: 100000,
+      description: 'Training batches run before timing starts (a new worker thread needs 10–20 to reach full speed).',
+    },
     inferenceImages: {
       kind: 'integer',
       valueName: 'n',

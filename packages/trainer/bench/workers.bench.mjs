@@ -14,7 +14,12 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { sliceSplit } from '@mnist-cnn/mnist-data';
 import { loadDataset } from '@mnist-cnn/mnist-data/node';
+import { enableProdMode } from '@tensorflow/tfjs-core';
 import { initBackend, train } from '../dist/node.js';
+
+// As the CLI does: production mode skips tfjs's debug checks and its "install tfjs-node" notice, which every worker
+// thread would otherwise print (they inherit the main thread's mode).
+enableProdMode();
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((arg) => arg !== '--'),

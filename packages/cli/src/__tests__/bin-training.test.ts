@@ -287,6 +287,8 @@ describe('mnist-cnn bench (built binary)', () => {
       'cpu',
       '--steps',
       '2',
+      '--warmup',
+      '3',
       '--batch-size',
       '16',
       '--inference-images',
@@ -295,7 +297,13 @@ describe('mnist-cnn bench (built binary)', () => {
     ]);
     expect(result.code).toBe(0);
     const [record] = jsonLines(result.stdout);
-    expect(record).toMatchObject({ type: 'bench', backend: 'cpu', batchSize: 16, inferenceImages: 128 });
+    expect(record).toMatchObject({
+      type: 'bench',
+      backend: 'cpu',
+      batchSize: 16,
+      inferenceImages: 128,
+      trainingSteps: 2,
+    });
     expect(record!.trainingImagesPerSecond).toBeGreaterThan(0);
     expect(record!.inferenceImagesPerSecond).toBeGreaterThan(0);
   });
