@@ -38,7 +38,7 @@ export class FusedOptimizer implements TrainingOptimizer {
   private simd: boolean;
   /** The SIMD kernel's memory, laid out for the variable sizes it was made for: [m, v] per variable, then scratch. */
   private arena: { kernel: AdamKernel; sizes: number[] } | undefined;
-  /** On tfjs-backend-wasm, Adam in place on its heap, which then holds the slots (`slots` is left empty meanwhile). */
+  /** On tfjs-backend-wasm, Adam on the backend's heap, which then holds the slots (`slots` is left empty meanwhile). */
   private heap: HeapAdam | undefined;
 
   constructor(config: ResolvedOptimizerConfig, learningRate: number, options: FusedOptimizerOptions = {}) {
@@ -89,11 +89,13 @@ export class FusedOptimizer implements TrainingOptimizer {
       }
       this.shapes[index] ??= [...variable.shape];
     }
-    const heap = this.simd && this.config.name === 'adam' ? this.heapAdam() : undefined;
-    if (heap && this.config.name === 'adam') {
-      heap.update(this.config, scalars, adamScalars(this.config, scalars), variables, gradients);
-      this.advance();
-      return;
+    if (this.simd && this.config.name === 'adam') {
+      const heap = this.heapAdam();
+      if (heap) {
+        heap.update(this.config, scalars, adamScalars(this.config, scalars), variables, gradients);
+        this.advance();
+        return;
+      }
     }
     const kernel = this.simd ? this.simdKernel(variables) : undefined;
     // Once per step: the step's Adam constants and the kernel's two scratch arrays (weights, gradient).
@@ -144,7 +146,7 @@ export class FusedOptimizer implements TrainingOptimizer {
   }
 
   /**
-   * The in-place Adam for the current backend when that is wasm with SIMD, else undefined. Slots move onto the heap when
+   * The heap Adam for the current backend when that is wasm with SIMD, else undefined. Slots move onto the heap when
    * it is created, and back into arrays if the backend changes between steps.
    */
   private heapAdam(): HeapAdam | undefined {

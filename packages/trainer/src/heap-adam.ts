@@ -26,8 +26,11 @@ export class HeapAdam {
   private constructor(
     private readonly backend: WasmBackendLike,
     private readonly kernel: AdamExports,
-    /** Moments from before (a loaded state, or another backend's run), moved in on each variable's first update. */
-    private readonly pending: Float32Array[][],
+    /**
+     * Moments from before (a loaded state, or another backend's run), moved in on each variable's first update and
+     * then let go of.
+     */
+    private readonly pending: (Float32Array | undefined)[][],
   ) {}
 
   /** An instance for the current backend if it is wasm with SIMD, else null. `slots` are [m, v] arrays per variable. */
@@ -166,5 +169,6 @@ export class HeapAdam {
       throw new Error(`optimizer slot ${index} holds ${initial.length} values, expected ${size}`);
     }
     this.moments[group][index] = tf.keep(initial ? tf.tensor1d(initial, 'float32') : tf.zeros([size]));
+    if (initial) this.pending[group]![index] = undefined;
   }
 }

@@ -207,11 +207,11 @@ function replicatedStep(
   const dispatch = (index: number, batch: StepBatch, learningRate: number) => {
     const count = batch.labels.length;
     const sizes = shardSizes(count, setups.length + 1);
+    const slot = inputSlot(index);
     let start = sizes[0]!;
     for (const [thread, setup] of setups.entries()) {
       const size = sizes[thread + 1]!;
       const inputs = shardInputs[thread]!;
-      const slot = inputSlot(index);
       const pixels = batch.pixels.subarray(start * pixelsPerImage, (start + size) * pixelsPerImage);
       inputs.pixels.set(pixels, slot * setup.shardCapacity * pixelsPerImage);
       inputs.labels.set(batch.labels.subarray(start, start + size), slot * setup.shardCapacity);
