@@ -11,6 +11,8 @@ export default defineConfig({
       { extends: true, test: { name: 'trainer', root: 'packages/trainer' } },
       { extends: true, test: { name: 'cli', root: 'packages/cli' } },
       { extends: true, test: { name: 'docs', root: 'apps/docs' } },
+      // The test helpers and the Node-version checks; tests/packaging holds node:test files that `pnpm test:smoke` runs.
+      { extends: true, test: { name: 'repo', root: 'tests', include: ['support/*.test.ts'] } },
     ],
   },
 });

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { launchChromium } from '../support/chromium.mjs';
 import { serveDirectories } from '../support/static-server.mjs';
 import { packAll, repoRoot } from './packages.mjs';
 
@@ -202,17 +203,12 @@ test('a Vite bundle of the browser entries pulls in no node: built-in and trains
   for (const asset of assets.filter((name) => name.endsWith('.js')))
     assert.doesNotMatch(readFileSync(join(outDir, 'assets', asset), 'utf8'), /["'`]node:/, asset);
 
-  const { chromium } = await import('playwright-core');
   const server = await serveDirectories({
     '/wasm/': join(project, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist'),
     '/data/': join(project, 'browser-data'),
     '/': outDir,
   });
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     const errors = [];

@@ -1,23 +1,6 @@
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 
-export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-/** Launches Debian's Chromium headless, the way CI runs it (no sandbox as root, no background traffic). */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
-}
+export { launchChromium } from '../../../tests/support/chromium.mjs';
 
 /** Records console errors, page errors and every request that is not to the site's own origin. */
 export function watchPage(page: Page, origin: string): { errors: string[]; foreignRequests: string[] } {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveDirectories } from '../../../tests/support/static-server.mjs';
-import { chromiumPath, launchChromium, watchPage } from './browser';
+import { launchChromium, watchPage } from './browser';
 
 const siteRoot = join(import.meta.dirname, '..', '.vitepress', 'dist');
 const pages = [
@@ -27,7 +27,6 @@ let origin: string;
 
 beforeAll(async () => {
   if (!existsSync(siteRoot)) throw new Error(`the site is not built at ${siteRoot}: run "pnpm --filter docs build"`);
-  if (!existsSync(chromiumPath)) throw new Error(`no Chromium at ${chromiumPath}: run "apt-get install chromium"`);
   site = await serveDirectories({ '/': siteRoot });
   origin = site.url;
   browser = await launchChromium();
