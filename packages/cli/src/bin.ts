@@ -15,4 +15,13 @@ process.on('SIGINT', () => {
   process.exit(ExitCode.interrupted);
 });
 
+// A reader that stops early (`mnist-cnn show | head`) closes the pipe; that ends the command quietly, as it does for
+// other Unix tools, instead of an EPIPE stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(ExitCode.ok);
+  });
+}
+
 process.exitCode = await runCli(process.argv.slice(2), { interrupt });

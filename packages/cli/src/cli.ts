@@ -9,7 +9,7 @@ import type {
 } from './definitions.js';
 import { reportError } from './error-report.js';
 import { ExitCode } from './errors.js';
-import { renderCommandHelp, renderRootHelp } from './help.js';
+import { helpWidth, renderCommandHelp, renderRootHelp } from './help.js';
 import { type CliIo, processIo } from './io.js';
 import type { OptionValues } from './option-types.js';
 import { parseCommandLine } from './parse-args.js';
@@ -57,7 +57,8 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
       return ExitCode.ok;
     }
     if (parsed.kind === 'help') {
-      io.stdout.write(parsed.command ? renderCommandHelp(parsed.command) : renderRootHelp(cliVersion()));
+      const width = helpWidth(io.stdout);
+      io.stdout.write(parsed.command ? renderCommandHelp(parsed.command, width) : renderRootHelp(cliVersion(), width));
       return ExitCode.ok;
     }
     const json = parsed.values.json === true;

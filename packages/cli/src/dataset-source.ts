@@ -1,7 +1,9 @@
-import { dirname } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { DatasetName } from '@mnist-cnn/mnist-data';
-import { type LoadedDataset, loadDataset } from '@mnist-cnn/mnist-data/node';
+import { DATASET_FILE_KEYS, type DatasetName, STANDARD_FILE_NAMES } from '@mnist-cnn/mnist-data';
+import { findDatasetFiles, type LoadedDataset, loadDataset } from '@mnist-cnn/mnist-data/node';
+import { CliError } from './errors.js';
 import type { Renderer } from './renderer.js';
 
 /** The data options every dataset-reading command shares. */
@@ -18,6 +20,7 @@ function cliPackageDirectory(): string {
 
 /** Loads the dataset the options name, printing download progress; library errors are mapped by the caller. */
 export async function loadCliDataset(values: DataOptionValues, renderer: Renderer): Promise<LoadedDataset> {
+  if (values.data !== undefined) await checkDataDirectory(values.data, values.dataset as DatasetName);
   let announced = '';
   return loadDataset({
     dataset: values.dataset as DatasetName,
@@ -46,4 +49,28 @@ export function describeSource(dataset: LoadedDataset): string {
     download: 'a fresh download',
   }[dataset.source.kind];
   return `${dataset.name} from ${kind} (${dataset.source.path})`;
+}
+
+/**
+ * `--data DIR` must hold the dataset (in DIR/<dataset>/ or DIR itself): the library would otherwise go on to the other
+ * sources, and a mistyped path would train on the bundled MNIST without a word.
+ */
+async function checkDataDirectory(dir: string, dataset: DatasetName): Promise<void> {
+  const info = await stat(dir).catch(() => undefined);
+  const hint = 'pass the directory that holds the four IDX files (raw or .gz), or leave out --data';
+  if (info === undefined) throw new CliError('DATA_NOT_FOUND', `--data ${dir} does not exist`, { hint });
+  if (!info.isDirectory()) throw new CliError('DATA_NOT_FOUND', `--data ${dir} is not a directory`, { hint });
+  const candidates = [join(dir, dataset), dir];
+  const missing: string[] = [];
+  for (const candidate of candidates) {
+    const found = await findDatasetFiles(candidate);
+    if (found.missing.length === 0) return;
+    const all = found.missing.length === DATASET_FILE_KEYS.length;
+    missing.push(
+      `  ${candidate}: ${all ? 'no dataset files' : `missing ${found.missing.map((key) => STANDARD_FILE_NAMES[key]).join(', ')}`}`,
+    );
+  }
+  throw new CliError('DATA_NOT_FOUND', `--data ${dir} holds no ${dataset} dataset; looked in:\n${missing.join('\n')}`, {
+    hint,
+  });
 }

@@ -53,8 +53,14 @@ export function memoryIo(
   };
 }
 
-/** Colour is used only on a terminal, and never when NO_COLOR is set to anything non-empty (no-color.org). */
+/**
+ * Whether to colour `stream`: FORCE_COLOR decides when set, as in Node itself (`0` or `false` turn colour off; empty,
+ * `1`, `2`, `3` or `true` turn it on, on a pipe too); else colour only on a terminal, and never with a non-empty
+ * NO_COLOR (no-color.org).
+ */
 export function colorEnabled(stream: OutputStream, env: CliIo['env']): boolean {
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) return ['', '1', '2', '3', 'true'].includes(force);
   const noColor = env.NO_COLOR;
   return stream.isTTY === true && (noColor === undefined || noColor === '');
 }

@@ -1,4 +1,4 @@
-import { cac } from 'cac';
+import { parseArgs } from 'node:util';
 import { commandDefinitions, globalOptions, programName } from './definitions.js';
 import { UsageError } from './errors.js';
 import {
@@ -9,6 +9,7 @@ import {
   type OptionTable,
   type OptionValues,
 } from './option-types.js';
+import { nearestName } from './suggest.js';
 
 /** What argv asked for: a command with validated values, help, or the version. */
 export type ParsedCommandLine =
@@ -22,33 +23,35 @@ export type ParsedCommandLine =
       verbose: boolean;
     };
 
+/** The word that asks for help on a command (`mnist-cnn help train`), listed with the commands in suggestions. */
+const helpCommand = 'help';
+
 /** Parses argv (without `node` and the script) against the command table; throws `UsageError` on any mistake. */
 export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
-  const verbose = argv.includes('--verbose');
   const wantsHelp = argv.includes('--help') || argv.includes('-h');
-  const first = argv.find((arg) => !arg.startsWith('-'));
-  const command = commandDefinitions.find((definition) => definition.name === first);
-
-  if (argv.includes('--version') || argv.includes('-v')) {
-    if (command === undefined) return { kind: 'version' };
-  }
-  if (command === undefined) {
-    if (first !== undefined) {
-      throw new UsageError(
-        `unknown command '${first}'`,
-        `commands: ${commandDefinitions.map((c) => c.name).join(', ')}`,
-      );
-    }
+  const commandIndex = argv.findIndex((arg) => !arg.startsWith('-'));
+  const word = argv[commandIndex];
+  if (word === undefined) {
+    if (argv.includes('--version') || argv.includes('-v')) return { kind: 'version' };
     if (wantsHelp || argv.length === 0) return { kind: 'help', command: undefined };
-    throw new UsageError(`unknown option '${argv[0]}'`, `run '${programName} --help' for usage`);
+    const flag = argv[0]!;
+    const known = ['--help', '--version', ...Object.keys(globalOptions).map((key) => `--${flagName(key)}`)];
+    throw new UsageError(
+      `unknown option '${flag}'`,
+      didYouMean(flag, known) ?? `run '${programName} --help' for usage`,
+    );
   }
+  if (word === helpCommand) {
+    const topic = argv[commandIndex + 1];
+    return { kind: 'help', command: topic === undefined ? undefined : findCommand(topic) };
+  }
+  const command = findCommand(word);
   if (wantsHelp) return { kind: 'help', command };
-
-  const raw = runCac(command, argv);
   try {
+    const raw = readTokens(command, [...argv.slice(0, commandIndex), ...argv.slice(commandIndex + 1)]);
     const values = validateOptions(command, raw.options);
-    checkPositionals(command, raw.args);
-    return { kind: 'run', command, values, positionals: raw.args, verbose };
+    checkPositionals(command, raw.positionals);
+    return { kind: 'run', command, values, positionals: raw.positionals, verbose: raw.options.verbose === true };
   } catch (error) {
     if (error instanceof UsageError && error.hint === undefined) {
       throw new UsageError(error.message, `run '${programName} ${command.name} --help' for usage`);
@@ -57,61 +60,85 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   }
 }
 
-function runCac(
+function findCommand(name: string): CommandDefinition {
+  const command = commandDefinitions.find((definition) => definition.name === name);
+  if (command) return command;
+  const names = commandDefinitions.map((definition) => definition.name);
+  throw new UsageError(
+    `unknown command '${name}'`,
+    didYouMean(name, [...names, helpCommand]) ?? `commands: ${names.join(', ')}`,
+  );
+}
+
+function didYouMean(typed: string, candidates: readonly string[]): string | undefined {
+  const nearest = nearestName(typed, candidates);
+  return nearest === undefined ? undefined : `did you mean '${nearest}'?`;
+}
+
+/**
+ * Splits argv into options and positionals with node's `parseArgs`. It runs non-strict so that a value option takes
+ * the next argument whatever it looks like (`--lr -1` reaches --lr's range check), and so that unknown flags come back
+ * as tokens we can answer with the nearest known one.
+ */
+function readTokens(
   command: CommandDefinition,
-  argv: readonly string[],
-): { args: string[]; options: Record<string, unknown> } {
-  const program = cac(programName);
-  for (const [key, option] of Object.entries(globalOptions))
-    program.option(cacRawName(key, option), option.description);
-  program.option('-h, --help', globalOptions.help.description);
-  const registered = program.command(command.name, command.summary);
-  for (const [key, option] of Object.entries(command.options))
-    registered.option(cacRawName(key, option), option.description);
-  let captured: { args: string[]; options: Record<string, unknown> } | undefined;
-  registered.action(() => {
-    captured = { args: program.args.map(String), options: program.options as Record<string, unknown> };
+  args: readonly string[],
+): { options: Record<string, unknown>; positionals: string[] } {
+  const table: OptionTable = { ...globalOptions, ...command.options };
+  const byFlag = new Map(Object.entries(table).map(([key, option]) => [flagName(key), { key, option }]));
+  const schema = Object.fromEntries(
+    [...byFlag].map(
+      ([flag, { option }]) => [flag, { type: option.kind === 'boolean' ? 'boolean' : 'string' }] as const,
+    ),
+  );
+  const { tokens } = parseArgs({
+    args: [...args],
+    options: schema,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
   });
-  try {
-    program.parse(['node', programName, ...argv], { run: false });
-    program.runMatchedCommand();
-  } catch (error) {
-    throw new UsageError(cacMessage(error), `run '${programName} ${command.name} --help' for usage`);
+  const options: Record<string, unknown> = {};
+  const positionals: string[] = [];
+  for (const token of tokens) {
+    if (token.kind === 'positional') positionals.push(token.value);
+    if (token.kind !== 'option') continue;
+    const direct = byFlag.get(token.name);
+    const negated = token.name.startsWith('no-') ? byFlag.get(token.name.slice(3)) : undefined;
+    if (direct !== undefined) {
+      if (direct.option.kind === 'boolean' && token.inlineValue)
+        throw new UsageError(`option '${token.rawName}' takes no value`);
+      if (direct.option.kind !== 'boolean' && token.value === undefined) {
+        throw new UsageError(
+          `option '${token.rawName}' needs a value`,
+          `usage: ${flagSignature(direct.key, direct.option)}`,
+        );
+      }
+      options[direct.key] = token.value ?? true;
+    } else if (negated?.option.kind === 'boolean' && negated.option.defaultNote !== undefined && !token.inlineValue) {
+      options[negated.key] = false;
+    } else {
+      const flags = [...byFlag.keys()].map((flag) => `--${flag}`);
+      throw new UsageError(
+        `unknown option '${token.rawName}'`,
+        didYouMean(`--${token.name}`, flags) ?? `run '${programName} ${command.name} --help' for its options`,
+      );
+    }
   }
-  if (captured === undefined) throw new UsageError(`could not parse the '${command.name}' command line`);
-  return captured;
+  return { options, positionals };
 }
 
-function cacRawName(key: string, option: OptionDefinition): string {
-  // Every value option is declared with a required value so that `--epochs` alone is a usage error.
-  return option.kind === 'boolean' ? `--${flagName(key)}` : `--${flagName(key)} <value>`;
-}
-
-function cacMessage(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  const unknown = /^Unknown option `(.+)`$/.exec(text);
-  if (unknown) return `unknown option '${unknown[1]}'`;
-  const missing = /^option `--([\w-]+) <value>` value is missing$/.exec(text);
-  if (missing) return `option '--${missing[1]}' needs a value`;
-  return text.replace(/`/g, "'");
-}
-
-/** Converts cac's loose values into typed ones, applying defaults; throws `UsageError` for bad values. */
+/** Converts the given strings and switches into typed ones, applying defaults; throws `UsageError` for bad values. */
 export function validateOptions<T extends OptionTable>(
   command: { name: string; options: T },
   raw: Record<string, unknown>,
 ): OptionValues<T> {
   const values: Record<string, unknown> = {};
   for (const [key, option] of Object.entries(command.options)) {
-    const given = lastValue(raw[key]);
+    const given = raw[key];
     values[key] = given === undefined ? defaultValue(option) : convert(key, option, given);
   }
   return values as OptionValues<T>;
-}
-
-function lastValue(value: unknown): unknown {
-  // A repeated flag (`--epochs 1 --epochs 2`) arrives as an array; the last one wins, as in most CLIs.
-  return Array.isArray(value) ? value[value.length - 1] : value;
 }
 
 function defaultValue(option: OptionDefinition): unknown {
@@ -157,14 +184,10 @@ function convertNumber(
   const exclusiveMin = option.kind === 'number' && option.exclusiveMin === true;
   const exclusiveMax = option.kind === 'number' && option.exclusiveMax === true;
   if (option.min !== undefined && (exclusiveMin ? value <= option.min : value < option.min)) {
-    throw new UsageError(
-      `invalid value '${text}' for ${flag}: must be ${exclusiveMin ? 'greater than' : 'at least'} ${option.min}`,
-    );
+    throw new UsageError(`${flag} must be ${exclusiveMin ? '>' : '>='} ${option.min}, got ${text}`);
   }
   if (option.max !== undefined && (exclusiveMax ? value >= option.max : value > option.max)) {
-    throw new UsageError(
-      `invalid value '${text}' for ${flag}: must be ${exclusiveMax ? 'less than' : 'at most'} ${option.max}`,
-    );
+    throw new UsageError(`${flag} must be ${exclusiveMax ? '<' : '<='} ${option.max}, got ${text}`);
   }
   return value;
 }

@@ -3,6 +3,7 @@ import { predictImages } from '@mnist-cnn/trainer';
 import { startBackend } from './backend-setup.js';
 import type { CommandContext } from './cli.js';
 import type { predictDefinition } from './definitions.js';
+import { reportError } from './error-report.js';
 import { CliError, ExitCode } from './errors.js';
 import { formatPercent } from './format.js';
 import { type ImageInput, readImageInputs } from './image-inputs.js';
@@ -10,14 +11,26 @@ import { loadCliModel } from './model-files.js';
 import type { OptionValues } from './option-types.js';
 import { formatClass, topPredictions } from './predictions.js';
 
-/** `mnist-cnn predict`: label and top probabilities for every image (or every image of an IDX file). */
+/**
+ * `mnist-cnn predict`: label and top probabilities for every image (or every image of an IDX file). A file that cannot
+ * be read is reported on stderr and the others are still classified; the exit status is then 1.
+ */
 export async function runPredict(
   values: OptionValues<typeof predictDefinition.options>,
   context: CommandContext,
 ): Promise<number> {
   const { renderer } = context;
   const inputs: ImageInput[] = [];
-  for (const file of context.positionals) inputs.push(...(await readImageInputs(file, values.limit)));
+  let failed = 0;
+  for (const file of context.positionals) {
+    try {
+      inputs.push(...(await readImageInputs(file, values.limit)));
+    } catch (error) {
+      reportError(error, context.io, context.verbose);
+      failed++;
+    }
+  }
+  if (inputs.length === 0) return ExitCode.runtime;
   await startBackend(values.backend);
   const model = await loadCliModel(values.model);
   const [rows, cols, channels] = model.spec.inputShape;
@@ -56,5 +69,5 @@ export async function runPredict(
     );
   });
   model.dispose();
-  return ExitCode.ok;
+  return failed > 0 ? ExitCode.runtime : ExitCode.ok;
 }

@@ -47,7 +47,7 @@ export function chooseOutputMode(io: CliIo, json: boolean): OutputMode {
 
 /** The renderer for `mode`, writing to `io`. */
 export function createRenderer(mode: OutputMode, io: CliIo): Renderer {
-  const style = createStyle(mode === 'tty' && colorEnabled(io.stdout, io.env));
+  const style = createStyle(mode !== 'json' && colorEnabled(io.stdout, io.env));
   const warnStyle = createStyle(colorEnabled(io.stderr, io.env));
   let liveLine = false;
   const clearLive = (): void => {

@@ -44,12 +44,12 @@ describe('mnist-cnn (built binary): help, version and usage errors', () => {
 
   it.each([
     [['fly'], /unknown command 'fly'/],
-    [['train', '--epochs', '0'], /invalid value '0' for --epochs/],
+    [['train', '--epochs', '0'], /--epochs must be >= 1, got 0/],
     [['train', '--backend', 'gpu'], /invalid value 'gpu' for --backend/],
     [['train', '--bogus'], /unknown option '--bogus'/],
     [['evaluate', '--split', 'validation'], /invalid value 'validation' for --split/],
     [['predict'], /needs at least one <files> argument/],
-    [['show', '--count', '0'], /invalid value '0' for --count/],
+    [['show', '--count', '0'], /--count must be >= 1, got 0/],
     [['bench', '--batch-size', 'big'], /invalid value 'big' for --batch-size/],
   ])('exits 2 for %j', async (args, message) => {
     const result = await runBin(args);
@@ -103,7 +103,7 @@ describe('mnist-cnn info and show (built binary)', () => {
 
 describe('mnist-cnn runtime errors (built binary)', () => {
   it('exits 1 when the dataset is nowhere to be found', async () => {
-    const result = await runBin(['info', '--dataset', 'kmnist', '--data', tempDir()]);
+    const result = await runBin(['info', '--dataset', 'kmnist']);
     expect(result.code).toBe(1);
     expectOneLineError(result, /dataset "kmnist" not found/);
   });

@@ -170,6 +170,21 @@ describe('mnist-cnn predict (built binary)', () => {
     expect(lines[0]).toMatch(/digit-0\.png: \d {2}\(\d \d+\.\d%, \d \d+\.\d%, \d \d+\.\d%\)$/);
   });
 
+  it('classifies every readable file, reports each unreadable one on stderr, and exits 1', async () => {
+    const bad = join(work, 'bad.png');
+    writeFileSync(bad, 'not a picture at all');
+    const missing = join(work, 'missing.png');
+    const good = [files.png![0]!, files.png![1]!, files.jpg![2]!];
+    const result = await runBin(['predict', '--model', modelDir, '--json', good[0]!, bad, good[1]!, missing, good[2]!]);
+    expect(result.code).toBe(1);
+    const records = jsonLines(result.stdout);
+    expect(records.map((record) => record.file)).toEqual(good);
+    const errors = result.stderr.split('\n').filter((line) => line.startsWith('mnist-cnn: error:'));
+    expect(errors).toHaveLength(2);
+    expect(errors[0]).toContain('bad.png');
+    expect(errors[1]).toContain('missing.png');
+  });
+
   it('classifies the images of an IDX file', async () => {
     const idx = join(work, 'digits-idx3-ubyte');
     const pixels = new Uint8Array(10 * 784);
@@ -182,6 +197,26 @@ describe('mnist-cnn predict (built binary)', () => {
     const records = jsonLines(result.stdout);
     expect(records.map((r) => r.index)).toEqual([0, 1, 2, 3, 4, 5]);
     expect(records.filter((r, i) => r.label === labels[i]).length).toBeGreaterThanOrEqual(4);
+  });
+});
+
+describe('a closed output pipe (built binary)', () => {
+  it('ends evaluate quietly with exit 0', async () => {
+    const result = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [binPath, 'evaluate', '--model', modelDir, '--limit', '200'], {
+        env: childEnv(),
+      });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+        stderr += chunk;
+      });
+      // Closed before the command writes anything, as `mnist-cnn evaluate | head -0` would.
+      child.stdout.destroy();
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
   });
 });
 

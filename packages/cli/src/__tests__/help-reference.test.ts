@@ -7,7 +7,7 @@ import { renderCliReference } from '../reference.js';
 
 describe('help and reference generated from the command table', () => {
   it('lists every command in the root help', () => {
-    const help = renderRootHelp('1.2.3');
+    const help = renderRootHelp('1.2.3', 200);
     expect(help).toContain('mnist-cnn 1.2.3');
     for (const command of commandDefinitions)
       expect(help).toMatch(new RegExp(`^  ${command.name} +${command.summary.replace(/[()]/g, '\\$&')}$`, 'm'));
@@ -25,7 +25,7 @@ describe('help and reference generated from the command table', () => {
   );
 
   it('documents defaults and choices', () => {
-    const help = renderCommandHelp(commandDefinitions.find((c) => c.name === 'train')!);
+    const help = renderCommandHelp(commandDefinitions.find((c) => c.name === 'train')!, 200);
     expect(help).toMatch(/--backend <wasm\|cpu\|auto> +.*one of wasm, cpu, auto; default auto/);
     expect(help).toMatch(/--out <dir> +.*default \.\/mnist-model/);
     expect(help).toMatch(/--epochs <n> +.*integer ≥ 1/);

@@ -50,6 +50,33 @@ describe('parseCommandLine', () => {
     expect(parsed.values).toMatchObject({ batchSize: 32, lr: 0.01, validationSplit: 0.1, augment: true, out: 'x y' });
   });
 
+  it('turns a recipe switch off with --no-<flag>, and reads values after --', () => {
+    const off = parseCommandLine(['train', '--no-augment']);
+    if (off.kind !== 'run') throw new Error('expected run');
+    expect(off.values.augment).toBe(false);
+    const files = parseCommandLine(['predict', '--top', '2', '--', '--odd-name.png']);
+    if (files.kind !== 'run') throw new Error('expected run');
+    expect(files.positionals).toEqual(['--odd-name.png']);
+  });
+
+  it('suggests the nearest command or option for a typo', () => {
+    const hint = (argv: string[]): string | undefined => {
+      try {
+        parseCommandLine(argv);
+      } catch (error) {
+        return (error as UsageError).hint;
+      }
+      throw new Error(`expected a usage error for ${argv.join(' ')}`);
+    };
+    expect(hint(['trian'])).toBe("did you mean 'train'?");
+    expect(hint(['evalute'])).toBe("did you mean 'evaluate'?");
+    expect(hint(['help', 'sho'])).toBe("did you mean 'show'?");
+    expect(hint(['train', '--epoch', '3'])).toBe("did you mean '--epochs'?");
+    expect(hint(['train', '--batch', '3'])).toBe("did you mean '--batch-size'?");
+    expect(hint(['--verbos'])).toBe("did you mean '--verbose'?");
+    expect(hint(['fly'])).toMatch(/^commands: train, evaluate/);
+  });
+
   it('takes the last of a repeated flag', () => {
     const parsed = parseCommandLine(['train', '--epochs', '2', '--epochs', '3']);
     if (parsed.kind !== 'run') throw new Error('expected run');
@@ -68,18 +95,25 @@ describe('parseCommandLine', () => {
     expect(parseCommandLine(['--help'])).toEqual({ kind: 'help', command: undefined });
     expect(parseCommandLine(['--version'])).toEqual({ kind: 'version' });
     expect(parseCommandLine(['evaluate', '--help'])).toMatchObject({ kind: 'help', command: { name: 'evaluate' } });
+    expect(parseCommandLine(['help'])).toEqual({ kind: 'help', command: undefined });
+    expect(parseCommandLine(['help', 'predict'])).toMatchObject({ kind: 'help', command: { name: 'predict' } });
   });
 
   it.each([
     [['fly'], "unknown command 'fly'"],
-    [['train', '--epochs', '0'], "invalid value '0' for --epochs: must be at least 1"],
+    [['train', '--epochs', '0'], '--epochs must be >= 1, got 0'],
     [['train', '--epochs', '1.5'], "invalid value '1.5' for --epochs: expected an integer"],
     [['train', '--epochs', 'many'], "invalid value 'many' for --epochs: expected an integer"],
     [['train', '--backend', 'gpu'], "invalid value 'gpu' for --backend"],
     [['train', '--frobnicate'], "unknown option '--frobnicate'"],
     [['train', '--epochs'], "option '--epochs' needs a value"],
-    [['train', '--lr', '0'], "invalid value '0' for --lr: must be greater than 0"],
-    [['train', '--validation-split', '1'], "invalid value '1' for --validation-split: must be less than 1"],
+    [['train', '--lr', '0'], '--lr must be > 0, got 0'],
+    [['train', '--lr', '-1'], '--lr must be > 0, got -1'],
+    [['train', '--lr=-1'], '--lr must be > 0, got -1'],
+    [['show', '--index', '-3'], '--index must be >= 0, got -3'],
+    [['train', '--validation-split', '1'], '--validation-split must be < 1, got 1'],
+    [['train', '--augment=yes'], "option '--augment' takes no value"],
+    [['train', '--no-json'], "unknown option '--no-json'"],
     [['train', 'extra'], "unexpected argument 'extra' for 'train'"],
     [['predict'], "'predict' needs at least one <files> argument"],
     [['--frobnicate'], "unknown option '--frobnicate'"],
@@ -89,7 +123,7 @@ describe('parseCommandLine', () => {
 });
 
 describe('the command table', () => {
-  it('gives every option a description and a flag that round-trips through cac', () => {
+  it('gives every option a description and a flag that round-trips between camelCase and kebab-case', () => {
     for (const command of commandDefinitions) {
       for (const [key, option] of Object.entries(command.options)) {
         expect(option.description.length, `${command.name} --${flagName(key)}`).toBeGreaterThan(5);

@@ -44,11 +44,9 @@ describe('runCli in-process', () => {
   it('colours the error label only on a terminal', async () => {
     const tty = memoryIo({ tty: true });
     expect(await runCli(['train', '--epochs', '0'], { io: tty })).toBe(2);
-    expect(tty.stderrText()).toMatch(
-      escRegExp(String.raw`^mnist-cnn: ESC\[31merror:ESC\[39m invalid value '0' for --epochs`),
-    );
+    expect(tty.stderrText()).toMatch(escRegExp(String.raw`^mnist-cnn: ESC\[31merror:ESC\[39m --epochs must be >= 1`));
     const pipe = memoryIo();
     expect(await runCli(['train', '--epochs', '0'], { io: pipe })).toBe(2);
-    expect(pipe.stderrText()).toMatch(/^mnist-cnn: error: invalid value '0' for --epochs/);
+    expect(pipe.stderrText()).toMatch(/^mnist-cnn: error: --epochs must be >= 1/);
   });
 });
