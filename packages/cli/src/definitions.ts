@@ -103,6 +103,14 @@ export const trainDefinition = {
       defaultNote: "the preset's recipe (reference: 16)",
       description: 'Images per batch.',
     },
+    testBatchSize: {
+      kind: 'integer',
+      valueName: 'n',
+      default: 256,
+      min: 1,
+      max: 65536,
+      description: 'Images per forward pass when measuring the test split (memory use only).',
+    },
     lr: {
       kind: 'number',
       valueName: 'rate',
@@ -167,7 +175,20 @@ export const trainDefinition = {
       default: './mnist-model',
       description: 'Directory the model is saved to.',
     },
+    noSave: { kind: 'boolean', description: 'Write nothing to --out: neither the model nor checkpoints.' },
     resume: { kind: 'boolean', description: 'Continue from the checkpoint in --out.' },
+    dryRun: {
+      kind: 'boolean',
+      description: 'Check the set-up: train on one batch, measure one test batch, save nothing.',
+    },
+    logInterval: {
+      kind: 'integer',
+      valueName: 'batches',
+      min: 1,
+      defaultNote: 'about 10 lines per epoch',
+      description: 'Batches between progress lines when the output is not a terminal.',
+    },
+    quiet: { kind: 'boolean', description: 'Print only the result: no progress, no per-epoch lines.' },
     ...jsonOption,
     ...reportOption,
   },
@@ -177,6 +198,7 @@ export const trainDefinition = {
     'mnist-cnn train --limit 2000 --epochs 1 --json',
     'mnist-cnn train --resume --out ./my-model',
     'mnist-cnn train --preset best --validation-split 0.1 --patience 3 --restore-best',
+    'mnist-cnn train --dry-run',
   ],
 } as const satisfies CommandDefinition;
 
@@ -253,7 +275,9 @@ export const infoDefinition = {
 export const showDefinition = {
   name: 'show',
   summary: "Draw digits from a split in the terminal, optionally with a model's predictions",
-  description: 'Renders images with Unicode half blocks (in grey levels on a colour terminal).',
+  description:
+    'Renders images with Unicode half blocks (in grey levels on a colour terminal); with --json, prints each image as a ' +
+    'JSON line with its label, pixels and the prediction.',
   args: [],
   options: {
     ...dataOptions,
@@ -266,8 +290,13 @@ export const showDefinition = {
       description: "Also print this saved model's prediction beside each digit.",
     },
     ...backendOption,
+    ...jsonOption,
   },
-  examples: ['mnist-cnn show --index 7 --count 3', 'mnist-cnn show --model ./mnist-model --count 5'],
+  examples: [
+    'mnist-cnn show --index 7 --count 3',
+    'mnist-cnn show --model ./mnist-model --count 5',
+    'mnist-cnn show --count 2 --json',
+  ],
 } as const satisfies CommandDefinition;
 
 /** `mnist-cnn bench`. */

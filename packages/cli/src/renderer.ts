@@ -31,8 +31,8 @@ export interface Renderer {
   text(...lines: string[]): void;
   /** A result: printed as one JSON line in JSON mode, else as the `human` lines (if any). */
   record(record: JsonRecord, human?: readonly string[]): void;
-  /** Live progress inside an epoch. */
-  progress(state: ProgressState): void;
+  /** Live progress inside an epoch; off a terminal, a line every `logInterval` batches (default about 10 per epoch). */
+  progress(state: ProgressState, logInterval?: number): void;
   /** Ends the live progress line, if one is showing. */
   endProgress(): void;
   /** A warning on stderr, in every mode. */
@@ -68,11 +68,11 @@ export function createRenderer(mode: OutputMode, io: CliIo): Renderer {
       if (mode === 'json') io.stdout.write(`${JSON.stringify(record)}\n`);
       else writeLines(human);
     },
-    progress: (state) => {
+    progress: (state, logInterval) => {
       if (mode === 'tty') {
         io.stdout.write(`\r\u001b[2K${progressBar(state, io.stdout.columns ?? 80, style)}`);
         liveLine = true;
-      } else if (mode === 'plain' && shouldPrintPlain(state)) {
+      } else if (mode === 'plain' && shouldPrintPlain(state, logInterval)) {
         io.stdout.write(`${progressLine(state)}\n`);
       }
     },
@@ -84,9 +84,9 @@ export function createRenderer(mode: OutputMode, io: CliIo): Renderer {
   };
 }
 
-function shouldPrintPlain(state: ProgressState): boolean {
-  // About ten lines per epoch in a log, whatever the batch count.
-  const every = Math.max(1, Math.ceil(state.batches / 10));
+function shouldPrintPlain(state: ProgressState, logInterval: number | undefined): boolean {
+  // By default about ten lines per epoch in a log, whatever the batch count.
+  const every = logInterval ?? Math.max(1, Math.ceil(state.batches / 10));
   return state.batch % every === 0 && state.batch !== state.batches;
 }
 

@@ -40,21 +40,36 @@ export async function runShow(
   for (let i = 0; i < count; i++) {
     const index = values.index + i;
     const label = split.labels[index]!;
+    const pixels = block.subarray(i * pixelsPerImage, (i + 1) * pixelsPerImage);
+    const prediction = probabilities && topPredictions(probabilities, i, classes, 3);
     const text = [`#${index}  label ${formatClass(label, dataset.classNames)}`];
-    if (probabilities !== undefined) {
-      const prediction = topPredictions(probabilities, i, classes, 3);
+    if (prediction !== undefined) {
       const verdict = prediction.label === label ? renderer.style.green('✓') : renderer.style.red('✗');
       text.push(`predicted ${formatClass(prediction.label, dataset.classNames)} ${verdict}`);
       for (const entry of prediction.top)
         text.push(`  ${formatClass(entry.label, dataset.classNames)}: ${formatPercent(entry.probability, 1)}`);
     }
-    const art = renderDigit(
-      block.subarray(i * pixelsPerImage, (i + 1) * pixelsPerImage),
-      split.cols,
-      split.rows,
-      renderer.style.enabled,
+    const human =
+      renderer.mode === 'json'
+        ? []
+        : [...besideText(renderDigit(pixels, split.cols, split.rows, renderer.style.enabled), split.cols, text), ''];
+    renderer.record(
+      {
+        type: 'digit',
+        dataset: dataset.name,
+        split: values.split,
+        index,
+        label,
+        className: dataset.classNames[label],
+        rows: split.rows,
+        cols: split.cols,
+        pixels: Array.from(pixels),
+        ...(prediction === undefined
+          ? {}
+          : { predicted: prediction.label, probability: prediction.probability, top: prediction.top }),
+      },
+      human,
     );
-    renderer.text(...besideText(art, split.cols, text), '');
   }
   model?.dispose();
   return ExitCode.ok;

@@ -25,7 +25,14 @@ export async function runTrain(values: TrainValues, context: CommandContext): Pr
   if (values.restoreBest && values.patience === undefined) {
     throw new UsageError('--restore-best needs --patience', 'add --patience <epochs> to turn on early stopping');
   }
-  const store = directoryCheckpointStore(values.out);
+  const saves = !values.noSave && !values.dryRun;
+  if (values.resume && !saves) {
+    throw new UsageError(
+      `--resume cannot be combined with ${values.dryRun ? '--dry-run' : '--no-save'}`,
+      'a resumed run goes on writing its checkpoint and model to --out',
+    );
+  }
+  const store = saves ? directoryCheckpointStore(values.out) : undefined;
   const checkpointPath = join(values.out, checkpointFileName);
   if (values.resume && !(await exists(checkpointPath))) {
     throw new CliError('TRAINING_FAILED', `no checkpoint to resume from in ${values.out}`, {
@@ -37,21 +44,23 @@ export async function runTrain(values: TrainValues, context: CommandContext): Pr
   const history: EpochHistoryEntry[] = [];
   const settings = withRecipeDefaults(values);
   const workers = workerCount(values.workers, settings.batchSize);
+  // A dry run trains on one batch and measures one test batch, as PyTorch's MNIST example does with --dry-run.
+  const limit = values.dryRun ? Math.min(values.limit ?? settings.batchSize, settings.batchSize) : values.limit;
   interrupt.graceful = true;
   const result = await train({
     model: values.preset,
     train: dataset.train,
-    epochs: values.epochs,
+    epochs: values.dryRun ? 1 : values.epochs,
     ...settings,
     workers,
     seed: values.seed,
-    ...(values.limit === undefined ? {} : { limit: values.limit }),
+    ...(limit === undefined ? {} : { limit }),
     validationSplit: values.validationSplit,
     ...(values.patience === undefined
       ? {}
       : { earlyStopping: { patience: values.patience, restoreBestWeights: values.restoreBest ?? false } }),
     signal: interrupt.signal,
-    checkpoint: store,
+    ...(store === undefined ? {} : { checkpoint: store }),
     resume: values.resume,
     onEvent: (event) =>
       onTrainEvent(event, {
@@ -62,6 +71,7 @@ export async function runTrain(values: TrainValues, context: CommandContext): Pr
         workers,
         history,
         verbose: context.verbose,
+        quiet: values.quiet && renderer.mode !== 'json',
       }),
   }).finally(() => {
     interrupt.graceful = false;
@@ -70,6 +80,13 @@ export async function runTrain(values: TrainValues, context: CommandContext): Pr
 
   if (result.stopReason === 'aborted') {
     result.model.dispose();
+    if (store === undefined) {
+      renderer.record({ type: 'interrupted', epochsCompleted: result.epochsCompleted });
+      context.io.stderr.write(
+        `${programName}: interrupted; nothing saved (${values.dryRun ? '--dry-run' : '--no-save'})\n`,
+      );
+      return ExitCode.interrupted;
+    }
     const resume = resumeCommand(context.argv);
     const where = result.checkpointPath ?? checkpointPath;
     renderer.record({
@@ -82,9 +99,14 @@ export async function runTrain(values: TrainValues, context: CommandContext): Pr
     return ExitCode.interrupted;
   }
 
-  const evaluation = evaluate(result.model, dataset.test, { batchSize: 256 });
-  await saveCliModel(result.model, values.out);
-  await rm(checkpointPath, { force: true });
+  const evaluation = evaluate(result.model, dataset.test, {
+    batchSize: values.testBatchSize,
+    ...(values.dryRun ? { limit: values.testBatchSize } : {}),
+  });
+  if (saves) {
+    await saveCliModel(result.model, values.out);
+    await rm(checkpointPath, { force: true });
+  }
   const summary = {
     type: 'summary',
     testAccuracy: evaluation.accuracy,
@@ -98,7 +120,9 @@ export async function runTrain(values: TrainValues, context: CommandContext): Pr
     imagesPerSecond: result.imagesPerSecond,
     backend: backend.backend,
     simd: backend.simd,
-    modelPath: values.out,
+    ...(saves ? { modelPath: values.out } : {}),
+    saved: saves,
+    ...(values.dryRun ? { dryRun: true } : {}),
     ...(values.report === undefined ? {} : { report: values.report }),
   };
   if (values.report !== undefined) {
@@ -123,7 +147,7 @@ export async function runTrain(values: TrainValues, context: CommandContext): Pr
     ...(result.restoredBestEpoch === undefined
       ? []
       : [`kept the weights of epoch ${result.restoredBestEpoch}, the best one`]),
-    `model saved to ${values.out}`,
+    saves ? `model saved to ${values.out}` : `model not saved (${values.dryRun ? 'dry run' : '--no-save'})`,
     ...(values.report === undefined ? [] : [`report written to ${values.report}`]),
   ]);
   result.model.dispose();
@@ -138,10 +162,14 @@ interface EventScope {
   backendName: string;
   history: EpochHistoryEntry[];
   verbose: boolean;
+  /** --quiet on text output: keep the history for the report, show nothing until the result. */
+  quiet: boolean;
 }
 
 function onTrainEvent(event: TrainEvent, scope: EventScope): void {
   const { renderer } = scope;
+  if (event.type === 'epoch') scope.history.push(historyEntry(event));
+  if (scope.quiet) return;
   switch (event.type) {
     case 'start':
       renderer.record(
@@ -168,10 +196,9 @@ function onTrainEvent(event: TrainEvent, scope: EventScope): void {
       );
       return;
     case 'batch':
-      renderer.progress(event);
+      renderer.progress(event, scope.values.logInterval);
       return;
     case 'epoch':
-      scope.history.push(historyEntry(event));
       renderer.record({ ...event }, [epochLine(event, renderer)]);
       return;
     case 'checkpoint':

@@ -94,6 +94,18 @@ describe('mnist-cnn info and show (built binary)', () => {
     expect(result.stdout).not.toContain('\u001b[');
   });
 
+  it('show --json prints one record per digit with its label and pixels', async () => {
+    const result = await runBin(['show', '--index', '0', '--count', '2', '--json']);
+    expect(result.code).toBe(0);
+    const records = jsonLines(result.stdout);
+    expect(records).toHaveLength(2);
+    expect(records[0]).toMatchObject({ type: 'digit', dataset: 'mnist', split: 'test', index: 0, label: 7, rows: 28 });
+    expect(records[1]).toMatchObject({ index: 1, label: 2 });
+    const pixels = records[0]!.pixels as number[];
+    expect(pixels).toHaveLength(784);
+    expect(Math.max(...pixels)).toBe(255);
+  });
+
   it('show rejects an index past the end as a usage error', async () => {
     const result = await runBin(['show', '--index', '10000']);
     expect(result.code).toBe(2);

@@ -226,6 +226,13 @@ describe('mnist-cnn show --model (built binary)', () => {
     expect(result.code).toBe(0);
     expect(result.stdout.match(/predicted \d/g)).toHaveLength(3);
     expect(result.stdout).toMatch(/#2 {2}label 1/);
+    const json = await runBin(['show', '--model', modelDir, '--count', '3', '--json']);
+    const records = jsonLines(json.stdout);
+    expect(records).toHaveLength(3);
+    for (const record of records) {
+      expect(record).toMatchObject({ type: 'digit', predicted: expect.any(Number), probability: expect.any(Number) });
+      expect(record.top).toHaveLength(3);
+    }
   });
 });
 

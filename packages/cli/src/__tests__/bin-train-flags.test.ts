@@ -1,0 +1,62 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { escRegExp } from './fixtures.js';
+import { jsonLines, runBin, tempDir } from './run-bin.js';
+
+/** 320 images in batches of 32: ten batches, a few seconds on one core. */
+const small = ['--limit', '320', '--batch-size', '32'];
+
+describe('mnist-cnn train --dry-run (built binary)', () => {
+  it('trains on one batch, measures one test batch of --test-batch-size, and writes nothing', async () => {
+    const out = join(tempDir(), 'model');
+    const result = await runBin(['train', '--dry-run', '--test-batch-size', '100', '--out', out, '--json']);
+    expect(result.code).toBe(0);
+    const records = jsonLines(result.stdout);
+    expect(records[0]).toMatchObject({ type: 'start', batches: 1, trainCount: 16 });
+    expect(records.at(-1)).toMatchObject({
+      type: 'summary',
+      trainCount: 16,
+      testCount: 100,
+      saved: false,
+      dryRun: true,
+    });
+    expect(records.at(-1)).not.toHaveProperty('modelPath');
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('colours its result on a pipe with FORCE_COLOR', async () => {
+    const result = await runBin(['train', '--dry-run', '--out', join(tempDir(), 'model')], {
+      env: { FORCE_COLOR: '1' },
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(escRegExp(String.raw`test accuracy: ESC\[1mESC\[32m\d+\.\d\d%`));
+  });
+
+  it('refuses --resume, which would write to --out', async () => {
+    const result = await runBin(['train', '--dry-run', '--resume']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^mnist-cnn: error: --resume cannot be combined with --dry-run$/m);
+  });
+});
+
+describe('mnist-cnn train output flags (built binary)', () => {
+  it('--no-save trains fully and writes nothing to --out', async () => {
+    const out = join(tempDir(), 'model');
+    const result = await runBin(['train', ...small, '--no-save', '--out', out, '--json']);
+    expect(result.code).toBe(0);
+    expect(jsonLines(result.stdout).at(-1)).toMatchObject({ type: 'summary', trainCount: 320, saved: false });
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('--log-interval sets the batches between progress lines off a terminal; --quiet prints only the result', async () => {
+    const progressLines = (stdout: string) => stdout.split('\n').filter((line) => / {2}batch \d+\/10 /.test(line));
+    const every2 = await runBin(['train', ...small, '--no-save', '--log-interval', '2']);
+    expect(every2.code).toBe(0);
+    expect(progressLines(every2.stdout).map((line) => /batch (\d+)/.exec(line)![1])).toEqual(['2', '4', '6', '8']);
+    const quiet = await runBin(['train', ...small, '--no-save', '--quiet']);
+    expect(quiet.code).toBe(0);
+    expect(quiet.stdout).not.toMatch(/batch \d|epoch 1\/1|^data:|^training /m);
+    expect(quiet.stdout).toMatch(/^test accuracy: \d+\.\d\d% on 10,000 test images/m);
+  });
+});
