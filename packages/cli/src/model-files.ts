@@ -3,7 +3,10 @@ import type { CnnModel } from '@mnist-cnn/cnn-model';
 import { loadModel, saveModel } from '@mnist-cnn/cnn-model/node';
 import { CliError } from './errors.js';
 
-/** Loads a saved model directory; a missing directory or damaged files are runtime errors naming the path. */
+/**
+ * Loads a model directory saved by mnist-cnn or by tfjs-layers' `model.save`; a missing directory or damaged files are
+ * runtime errors naming the path.
+ */
 export async function loadCliModel(dir: string): Promise<CnnModel> {
   const info = await stat(dir).catch(() => undefined);
   if (info === undefined) {
@@ -21,8 +24,11 @@ export async function loadCliModel(dir: string): Promise<CnnModel> {
         cause: error,
       });
     }
+    const unsupported = code === 'UNSUPPORTED_LAYER' || code === 'UNSUPPORTED_MODEL';
     throw new CliError('MODEL_CORRUPT', `cannot load the model in ${dir}: ${(error as Error).message}`, {
-      hint: 'the model files are damaged or were not written by mnist-cnn; train the model again',
+      hint: unsupported
+        ? 'mnist-cnn runs tfjs-layers Sequential models of Conv2D, MaxPooling2D, Flatten, Dense, Dropout, BatchNormalization and ReLU/softmax activations'
+        : 'the model files are damaged or were not written by mnist-cnn or tfjs-layers; train the model again',
       cause: error,
     });
   }

@@ -30,7 +30,9 @@ export type ModelFormatErrorCode =
   | 'WEIGHT_DTYPE'
   | 'WEIGHT_BYTE_LENGTH'
   | 'NON_FINITE_WEIGHT'
-  | 'FILE_NOT_FOUND';
+  | 'FILE_NOT_FOUND'
+  | 'UNSUPPORTED_MODEL'
+  | 'UNSUPPORTED_LAYER';
 
 /** A model file, weight buffer or weight map that does not match what the model expects. */
 export class ModelFormatError extends Error {

@@ -25,6 +25,7 @@ export type {
   LayerSpec,
   MaxPool2dLayerSpec,
   ModelSpec,
+  ReluLayerSpec,
 } from './spec.js';
 export { layerTypes } from './spec.js';
 /**

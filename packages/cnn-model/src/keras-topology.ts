@@ -42,6 +42,8 @@ function kerasLayer(plan: LayerPlan, isLast: boolean): KerasLayer {
       };
     case 'dropout':
       return { class_name: 'Dropout', config: { ...base, rate: spec.rate } };
+    case 'relu':
+      return { class_name: 'ReLU', config: { ...base, max_value: null } };
     case 'flatten':
       return { class_name: 'Flatten', config: { ...base, data_format: 'channels_last' } };
     case 'dense':

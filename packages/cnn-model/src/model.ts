@@ -10,6 +10,7 @@ import type { Backward, Layer } from './layer.js';
 import { softmaxCrossEntropy } from './loss.js';
 import { MaxPool2dLayer } from './max-pool2d.js';
 import { SeededRandom } from './random.js';
+import { ReluLayer } from './relu.js';
 import { type LayerPlan, type ModelSpec, planModel } from './spec.js';
 import { formatSummary } from './summary.js';
 import { checkWeightMap } from './weights.js';
@@ -45,6 +46,8 @@ function buildLayer(plan: LayerPlan, variables: tf.Variable[]): Layer {
       return new BatchNormLayer(plan, variables);
     case 'dropout':
       return new DropoutLayer(plan);
+    case 'relu':
+      return new ReluLayer(plan);
     case 'flatten':
       return new FlattenLayer(plan);
     case 'dense':

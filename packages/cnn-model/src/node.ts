@@ -60,11 +60,13 @@ export async function loadModel(directory: string): Promise<CnnModel> {
   const chunks: Buffer[] = [];
   for (const group of json.weightsManifest) {
     const paths = Array.isArray(group.paths) ? group.paths : [];
-    for (const name of paths) {
+    for (const listed of paths) {
+      // tfjs-node's file:// handler writes `./weights.bin`; the weights must sit next to model.json either way.
+      const name = typeof listed === 'string' && listed.startsWith('./') ? listed.slice(2) : listed;
       if (typeof name !== 'string' || path.basename(name) !== name) {
         throw new ModelFormatError(
           'INVALID_MODEL_JSON',
-          `weightsManifest path ${JSON.stringify(name)} must be a file name next to model.json`,
+          `weightsManifest path ${JSON.stringify(listed)} must be a file name next to model.json`,
         );
       }
       chunks.push(await readOrFail(path.join(directory, name)));

@@ -1,4 +1,5 @@
 import { ModelFormatError, ModelSpecError } from './errors.js';
+import { specFromKerasTopology } from './keras-import.js';
 import { toKerasTopology } from './keras-topology.js';
 import { type CnnModel, createModel } from './model.js';
 import { type ModelSpec, planModel } from './spec.js';
@@ -53,28 +54,22 @@ function invalid(message: string): never {
   throw new ModelFormatError('INVALID_MODEL_JSON', message);
 }
 
-/** Reads our spec out of a model.json object (or its text), checking the format version. */
+/**
+ * Reads the spec out of a model.json object (or its text): ours from its metadata block, checking the format version,
+ * or, for a file tfjs-layers' `model.save` wrote, one built from its Keras topology.
+ */
 export function readModelJson(modelJson: unknown): { spec: ModelSpec; manifest: WeightSpec[] } {
   const json = typeof modelJson === 'string' ? parseJson(modelJson) : modelJson;
   if (typeof json !== 'object' || json === null) invalid('model.json must be a JSON object');
-  const { userDefinedMetadata, weightsManifest } = json as Partial<ModelJson>;
+  const { userDefinedMetadata, weightsManifest, modelTopology } = json as Partial<ModelJson>;
   const meta = userDefinedMetadata?.mnistCnn;
-  if (!meta || typeof meta !== 'object')
-    invalid('model.json has no userDefinedMetadata.mnistCnn block (not written by @mnist-cnn/cnn-model)');
-  if (!Number.isInteger(meta.formatVersion) || meta.formatVersion < 1)
-    invalid(`model.json has an invalid formatVersion ${JSON.stringify(meta.formatVersion)}`);
-  if (meta.formatVersion > modelFormatVersion) {
-    throw new ModelFormatError(
-      'NEWER_FORMAT_VERSION',
-      `model.json uses format version ${meta.formatVersion}, newer than ${modelFormatVersion}; upgrade @mnist-cnn/cnn-model`,
-    );
-  }
+  const spec = meta === undefined && modelTopology !== undefined ? specFromKerasTopology(modelTopology) : ourSpec(meta);
   if (!Array.isArray(weightsManifest)) invalid('model.json has no weightsManifest array');
   const manifest = weightsManifest.flatMap((group) =>
     Array.isArray(group?.weights) ? group.weights : invalid('weightsManifest group without weights'),
   );
   try {
-    planModel(meta.spec);
+    planModel(spec);
   } catch (error) {
     if (error instanceof ModelSpecError) {
       throw new ModelFormatError(
@@ -84,7 +79,23 @@ export function readModelJson(modelJson: unknown): { spec: ModelSpec; manifest: 
     }
     throw error;
   }
-  return { spec: meta.spec, manifest };
+  return { spec, manifest };
+}
+
+function ourSpec(meta: ModelJson['userDefinedMetadata']['mnistCnn'] | undefined): ModelSpec {
+  if (!meta || typeof meta !== 'object')
+    invalid(
+      'model.json has neither a userDefinedMetadata.mnistCnn block (@mnist-cnn/cnn-model) nor a modelTopology (tfjs-layers)',
+    );
+  if (!Number.isInteger(meta.formatVersion) || meta.formatVersion < 1)
+    invalid(`model.json has an invalid formatVersion ${JSON.stringify(meta.formatVersion)}`);
+  if (meta.formatVersion > modelFormatVersion) {
+    throw new ModelFormatError(
+      'NEWER_FORMAT_VERSION',
+      `model.json uses format version ${meta.formatVersion}, newer than ${modelFormatVersion}; upgrade @mnist-cnn/cnn-model`,
+    );
+  }
+  return meta.spec;
 }
 
 function parseJson(text: string): unknown {

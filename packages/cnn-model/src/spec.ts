@@ -24,6 +24,9 @@ export type BatchNormLayerSpec = { type: 'batchNorm'; momentum?: number; epsilon
 /** Inverted dropout, active only in training. */
 export type DropoutLayerSpec = { type: 'dropout'; rate: number; name?: string };
 
+/** A ReLU on its own (conv and dense layers take `activation: 'relu'` instead). */
+export type ReluLayerSpec = { type: 'relu'; name?: string };
+
 /** Row-major (H, W, C) flatten, the same order as Keras `Flatten` with channels_last. */
 export type FlattenLayerSpec = { type: 'flatten'; name?: string };
 
@@ -42,6 +45,7 @@ export type LayerSpec =
   | MaxPool2dLayerSpec
   | BatchNormLayerSpec
   | DropoutLayerSpec
+  | ReluLayerSpec
   | FlattenLayerSpec
   | DenseLayerSpec;
 
@@ -55,7 +59,7 @@ export type ModelSpec = {
 };
 
 /** The layer types a spec may use. */
-export const layerTypes = ['conv2d', 'maxPool2d', 'batchNorm', 'dropout', 'flatten', 'dense'] as const;
+export const layerTypes = ['conv2d', 'maxPool2d', 'batchNorm', 'dropout', 'relu', 'flatten', 'dense'] as const;
 
 /** A weight a layer owns, before any tensor exists. */
 export type WeightPlan = {
@@ -79,6 +83,7 @@ const kerasBaseNames: Record<LayerSpec['type'], string> = {
   maxPool2d: 'max_pooling2d',
   batchNorm: 'batch_normalization',
   dropout: 'dropout',
+  relu: 're_lu',
   flatten: 'flatten',
   dense: 'dense',
 };
@@ -168,6 +173,8 @@ function planLayer(spec: LayerSpec, name: string, input: number[], where: string
     }
     case 'dropout':
       if (!(typeof spec.rate === 'number' && spec.rate >= 0 && spec.rate < 1)) fail(`${where}: rate must be in [0, 1)`);
+      return plan(input);
+    case 'relu':
       return plan(input);
     case 'flatten':
       return plan([input.reduce((a, b) => a * b, 1)]);

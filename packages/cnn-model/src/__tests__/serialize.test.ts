@@ -173,10 +173,11 @@ describe('bad model files get typed errors and allocate nothing', () => {
       'NEWER_FORMAT_VERSION',
     ],
     [
-      'no metadata',
+      'neither our metadata nor a Keras topology',
       () => [
         edit((j) => {
           delete (j as Partial<ModelJson>).userDefinedMetadata;
+          delete (j as Partial<ModelJson>).modelTopology;
         }),
         good.weightData,
       ],

@@ -1,0 +1,188 @@
+import { ModelFormatError } from './errors.js';
+import type { Activation, LayerSpec, ModelSpec } from './spec.js';
+
+type Config = Record<string, unknown>;
+
+/** The Keras layer classes a Sequential model may use to be loaded (InputLayer only declares the input). */
+export const importableKerasLayers = [
+  'InputLayer',
+  'Conv2D',
+  'MaxPooling2D',
+  'Flatten',
+  'Dense',
+  'Dropout',
+  'BatchNormalization',
+  'Activation',
+  'ReLU',
+] as const;
+
+function refuse(where: string, what: string): never {
+  throw new ModelFormatError('UNSUPPORTED_LAYER', `${where}: ${what}`);
+}
+
+function pairOf(value: unknown, where: string, what: string): [number, number] {
+  const pair = typeof value === 'number' ? [value, value] : value;
+  if (!Array.isArray(pair) || pair.length !== 2 || !pair.every((n) => Number.isInteger(n) && n > 0)) {
+    refuse(where, `${what} must be two positive integers, got ${JSON.stringify(value)}`);
+  }
+  return [pair[0], pair[1]];
+}
+
+function checkChannelsLast(config: Config, where: string): void {
+  const format = config.data_format;
+  if (format !== undefined && format !== null && format !== 'channels_last')
+    refuse(where, `data_format ${JSON.stringify(format)} is not supported; only channels_last`);
+}
+
+function activationOf(config: Config, where: string, allowSoftmax: boolean): Activation | 'softmax' {
+  const activation = config.activation ?? 'linear';
+  if (activation === 'relu' || activation === 'linear') return activation;
+  if (activation === 'softmax' && allowSoftmax) return 'softmax';
+  return refuse(
+    where,
+    `activation ${JSON.stringify(activation)} is not supported; only relu and linear (softmax on the last layer)`,
+  );
+}
+
+/** The [height, width, channels] a Sequential model declares for its input (`batch_input_shape: [null, h, w, c]`). */
+function inputShapeOf(config: Config, where: string): [number, number, number] {
+  const shape = config.batch_input_shape ?? config.batchInputShape;
+  if (
+    !Array.isArray(shape) ||
+    shape.length !== 4 ||
+    !shape.slice(1).every((n) => Number.isInteger(n) && (n as number) > 0)
+  ) {
+    refuse(where, `the input must be [height, width, channels] images, got batch_input_shape ${JSON.stringify(shape)}`);
+  }
+  return [shape[1], shape[2], shape[3]] as [number, number, number];
+}
+
+/** A ReLU right after a linear conv or dense layer becomes that layer's activation; elsewhere it is a layer of its own. */
+function addRelu(layers: LayerSpec[], name: string | undefined): void {
+  const previous = layers[layers.length - 1];
+  if ((previous?.type === 'conv2d' || previous?.type === 'dense') && (previous.activation ?? 'linear') === 'linear') {
+    previous.activation = 'relu';
+  } else {
+    layers.push({ type: 'relu', ...(name === undefined ? {} : { name }) });
+  }
+}
+
+/**
+ * The spec of a Sequential model saved by tfjs-layers' `model.save` (or converted from Keras), with the layers'
+ * own names so the weights manifest matches. Our models end in logits and `predict` applies the softmax, so a softmax
+ * on the last Dense layer (or in an Activation after it) is what our output already is. The input is taken as
+ * pixels scaled to [0, 1]. Layers we cannot run are refused with an error that names them.
+ */
+export function specFromKerasTopology(topology: unknown): ModelSpec {
+  const root = ((topology as { model_config?: unknown } | null)?.model_config ?? topology) as Config | null;
+  if (root?.class_name !== 'Sequential') {
+    throw new ModelFormatError(
+      'UNSUPPORTED_MODEL',
+      `model.json holds a ${JSON.stringify(root?.class_name)} model; only Sequential models can be loaded`,
+    );
+  }
+  const config = root.config as Config | Config[] | undefined;
+  const kerasLayers = (Array.isArray(config) ? config : config?.layers) as { class_name?: unknown; config?: Config }[];
+  if (!Array.isArray(kerasLayers) || kerasLayers.length === 0)
+    throw new ModelFormatError('INVALID_MODEL_JSON', 'model.json: the Sequential model has no layers');
+  let inputShape: [number, number, number] | undefined;
+  const layers: LayerSpec[] = [];
+  kerasLayers.forEach((layer, index) => {
+    const className = String(layer?.class_name);
+    const c = (layer?.config ?? {}) as Config;
+    const name = typeof c.name === 'string' ? c.name : undefined;
+    const where = `model.json layer ${index} (${className}${name === undefined ? '' : ` ${JSON.stringify(name)}`})`;
+    const named = name === undefined ? {} : { name };
+    const isLast = index === kerasLayers.length - 1;
+    if (index === 0) inputShape = inputShapeOf(c, where);
+    switch (className) {
+      case 'InputLayer':
+        if (index !== 0) refuse(where, 'an InputLayer must come first');
+        return;
+      case 'Conv2D': {
+        checkChannelsLast(c, where);
+        const dilation = pairOf(c.dilation_rate ?? 1, where, 'dilation_rate');
+        if (dilation[0] !== 1 || dilation[1] !== 1) refuse(where, 'dilated convolutions are not supported');
+        if (c.groups !== undefined && c.groups !== 1) refuse(where, 'grouped convolutions are not supported');
+        const padding = c.padding ?? 'valid';
+        if (padding !== 'valid' && padding !== 'same') refuse(where, `padding ${JSON.stringify(padding)}`);
+        layers.push({
+          type: 'conv2d',
+          ...named,
+          filters: c.filters as number,
+          kernelSize: pairOf(c.kernel_size, where, 'kernel_size'),
+          strides: pairOf(c.strides ?? 1, where, 'strides'),
+          padding,
+          activation: activationOf(c, where, false) as Activation,
+          useBias: c.use_bias !== false,
+        });
+        return;
+      }
+      case 'MaxPooling2D': {
+        checkChannelsLast(c, where);
+        const poolSize = pairOf(c.pool_size ?? 2, where, 'pool_size');
+        const strides = c.strides === undefined || c.strides === null ? poolSize : pairOf(c.strides, where, 'strides');
+        if (strides[0] !== poolSize[0] || strides[1] !== poolSize[1])
+          refuse(where, 'only pooling with strides equal to pool_size is supported');
+        if ((c.padding ?? 'valid') !== 'valid') refuse(where, "only padding 'valid' is supported");
+        layers.push({ type: 'maxPool2d', ...named, poolSize });
+        return;
+      }
+      case 'Flatten':
+        checkChannelsLast(c, where);
+        layers.push({ type: 'flatten', ...named });
+        return;
+      case 'Dense': {
+        const activation = activationOf(c, where, isLast);
+        layers.push({
+          type: 'dense',
+          ...named,
+          units: c.units as number,
+          activation: activation === 'softmax' ? 'linear' : activation,
+          useBias: c.use_bias !== false,
+        });
+        return;
+      }
+      case 'Dropout':
+        layers.push({ type: 'dropout', ...named, rate: c.rate as number });
+        return;
+      case 'BatchNormalization': {
+        const axis = Array.isArray(c.axis) && c.axis.length === 1 ? c.axis[0] : (c.axis ?? -1);
+        if (axis !== -1 && axis !== 3)
+          refuse(where, `only the channel axis (-1) is supported, got ${JSON.stringify(c.axis)}`);
+        if (c.center === false || c.scale === false) refuse(where, 'center and scale must both be on');
+        layers.push({
+          type: 'batchNorm',
+          ...named,
+          ...(typeof c.momentum === 'number' ? { momentum: c.momentum } : {}),
+          ...(typeof c.epsilon === 'number' ? { epsilon: c.epsilon } : {}),
+        });
+        return;
+      }
+      case 'Activation': {
+        const activation = activationOf(c, where, isLast);
+        const previous = layers[layers.length - 1];
+        if (activation === 'relu') addRelu(layers, name);
+        else if (
+          activation === 'softmax' &&
+          (previous?.type !== 'dense' || (previous.activation ?? 'linear') !== 'linear')
+        )
+          refuse(where, 'softmax must directly follow the last Dense layer');
+        return;
+      }
+      case 'ReLU':
+        if ((c.max_value ?? null) !== null || (c.negative_slope ?? 0) !== 0 || (c.threshold ?? 0) !== 0)
+          refuse(where, 'only a plain ReLU (no max_value, negative_slope or threshold) is supported');
+        addRelu(layers, name);
+        return;
+      default:
+        refuse(where, `${className} layers are not supported; supported: ${importableKerasLayers.join(', ')}`);
+    }
+  });
+  return {
+    name: typeof (config as Config | undefined)?.name === 'string' ? ((config as Config).name as string) : 'keras',
+    inputShape: inputShape!,
+    layers,
+    normalization: { mean: 0, std: 1 },
+  };
+}
