@@ -1,50 +1,72 @@
-// Training speed of the reference CNN, ours next to PyTorch's, in one run (batch 64, Adam). PyTorch is optional: it
+// Speed of the reference CNN, ours next to PyTorch's, in one run: training throughput (batch 64 and 32, 1 and 2
+// workers / threads), inference at batch 256, and the time the default `mnist-cnn train` needs against PyTorch trained
+// with the same recipe. Rounds interleave every configuration; each row shows its best round. PyTorch is optional: it
 // runs only when /usr/bin/python3 can import torch (Debian: apt-get install python3-torch); the project never needs it.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { realpathSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
-const cli = join(root, 'packages', 'cli', 'dist', 'bin.js');
+const cliPackage = join(root, 'packages', 'cli');
+const cli = join(cliPackage, 'dist', 'bin.js');
 const steps = Number(process.env.BENCH_STEPS ?? 100);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const cores = availableParallelism();
+const python = '/usr/bin/python3';
+const hasTorch = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
 
-function ours(backend, workers) {
-  // --workers explicitly: `mnist-cnn bench` defaults to one worker per core.
-  const output = execFileSync(
-    process.execPath,
-    [
-      cli,
-      'bench',
-      '--backend',
-      backend,
-      '--batch-size',
-      '64',
-      '--workers',
-      String(workers),
-      '--steps',
-      String(steps),
-      '--json',
-    ],
-    { encoding: 'utf8' },
+function runCli(args) {
+  const output = execFileSync(process.execPath, [cli, ...args, '--json'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  return output
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+}
+
+// --workers explicitly: `mnist-cnn bench` otherwise picks its own count.
+const oursTraining = (batchSize, workers) =>
+  runCli([
+    'bench',
+    '--backend',
+    'wasm',
+    '--batch-size',
+    String(batchSize),
+    '--workers',
+    String(workers),
+    '--steps',
+    String(steps),
+  ]).at(-1).trainingImagesPerSecond;
+const oursInference = () =>
+  runCli([
+    'bench',
+    '--backend',
+    'wasm',
+    '--batch-size',
+    '256',
+    '--workers',
+    String(cores),
+    '--steps',
+    '2',
+    '--warmup',
+    '2',
+    '--inference-images',
+    '10000',
+  ]).at(-1).inferenceImagesPerSecond;
+
+function readNodeModule(expression) {
+  const script = `import('${expression.module}').then(async (m) => console.log(JSON.stringify(await (${expression.value})(m))))`;
+  return JSON.parse(
+    execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: cliPackage, encoding: 'utf8' }),
   );
-  return JSON.parse(output.trim().split('\n').at(-1));
 }
+const mnistDirectory = () =>
+  readNodeModule({ module: '@mnist-cnn/mnist-data/node', value: 'async (m) => (await m.loadDataset()).source.path' });
+const defaultRecipe = () => readNodeModule({ module: '@mnist-cnn/trainer', value: '(m) => m.recipes.reference' });
 
-function mnistDirectory() {
-  const script =
-    "import('@mnist-cnn/mnist-data/node').then(async (m) => console.log((await m.loadDataset()).source.path))";
-  return execFileSync(process.execPath, ['--input-type=module', '-e', script], {
-    cwd: join(root, 'packages', 'cli'),
-    encoding: 'utf8',
-  }).trim();
-}
-
-function pytorch(threads) {
-  const python = '/usr/bin/python3';
-  const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
-  if (probe.status !== 0) return undefined;
+function pytorch(args) {
   // Some machines here pin OpenBLAS to an older core type for numpy's sake; that slows PyTorch, so drop it for this run.
   const { OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE, ...rest } = process.env;
   // glibc's malloc hands each multi-megabyte activation back to the kernel when it is freed, so every step page-faults
@@ -54,56 +76,115 @@ function pytorch(threads) {
     ...rest,
     GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=4294967296:glibc.malloc.trim_threshold=4294967296',
   };
-  const run = spawnSync(
-    python,
-    [join(here, 'reference_cnn.py'), mnistDirectory(), '--threads', String(threads), '--steps', String(steps)],
-    { encoding: 'utf8', env },
-  );
+  const run = spawnSync(python, [join(here, 'reference_cnn.py'), dataDirectory, ...args], { encoding: 'utf8', env });
   if (run.status !== 0) throw new Error(`PyTorch run failed: ${run.stderr}`);
   return JSON.parse(run.stdout.trim());
-}
-
-const rows = [];
-for (const backend of ['wasm', 'cpu']) {
-  for (const workers of [1, 2]) {
-    rows.push({
-      name: `mnist-cnn ${backend}, ${workers} thread${workers > 1 ? 's' : ''}`,
-      imagesPerSecond: ours(backend, workers).trainingImagesPerSecond,
-    });
-  }
-}
-for (const threads of [1, 2]) {
-  const result = pytorch(threads);
-  if (result)
-    rows.push({
-      name: `PyTorch ${torchVersion()} cpu (${blasLibrary()}), ${threads} thread${threads > 1 ? 's' : ''}`,
-      imagesPerSecond: result.imagesPerSecond,
-    });
-}
-
-function torchVersion() {
-  return execFileSync('/usr/bin/python3', ['-c', 'import torch; print(torch.__version__)'], {
-    encoding: 'utf8',
-  }).trim();
 }
 
 // PyTorch's fully connected layers run on whichever BLAS Debian's alternatives point at: the reference BLAS that
 // python3-torch pulls in, or OpenBLAS (libopenblas0-pthread), which makes PyTorch about 1.7x faster on this net.
 function blasLibrary() {
   try {
-    const target = realpathSync('/usr/lib/x86_64-linux-gnu/libblas.so.3');
-    return target.includes('openblas') ? 'OpenBLAS' : 'reference BLAS';
+    return realpathSync('/usr/lib/x86_64-linux-gnu/libblas.so.3').includes('openblas') ? 'OpenBLAS' : 'reference BLAS';
   } catch {
     return 'BLAS unknown';
   }
 }
 
-const threadCount = (row) => row.name.split(', ').at(-1);
-console.log(`reference CNN, batch 64, Adam, ${steps} timed steps`);
-for (const row of rows) {
-  const torch = rows.find((other) => other.name.startsWith('PyTorch') && threadCount(other) === threadCount(row));
-  const ratio = torch
-    ? ` (${(row.imagesPerSecond / torch.imagesPerSecond).toFixed(2)}× PyTorch on ${threadCount(row)})`
-    : '';
-  console.log(`${row.name.padEnd(48)} ${String(Math.round(row.imagesPerSecond)).padStart(6)} img/s${ratio}`);
+const dataDirectory = mnistDirectory();
+const plural = (count, word) => `${count} ${word}${count === 1 ? '' : 's'}`;
+const measurements = [
+  ...[64, 32].flatMap((batch) =>
+    [1, 2].map((workers) => ({ key: `ours ${batch} ${workers}`, run: () => oursTraining(batch, workers) })),
+  ),
+  { key: 'ours infer', run: oursInference },
+  ...(hasTorch
+    ? [
+        ...[1, 2].map((threads) => ({
+          key: `torch ${threads}`,
+          run: () => pytorch(['--threads', String(threads), '--steps', String(steps)]).imagesPerSecond,
+        })),
+        ...[1, cores].map((threads) => ({
+          key: `torch infer ${threads}`,
+          run: () => pytorch(['--mode', 'infer', '--threads', String(threads)]).imagesPerSecond,
+        })),
+      ]
+    : []),
+];
+const best = new Map();
+for (let round = 0; round < rounds; round++) {
+  for (const { key, run } of measurements) best.set(key, Math.max(best.get(key) ?? 0, run()));
 }
+
+// Time to accuracy: the default `mnist-cnn train`, then PyTorch with the same recipe, epochs and image count.
+const out = mkdtempSync(join(tmpdir(), 'mnist-cnn-compare-'));
+let ours;
+try {
+  const events = runCli(['train', '--out', join(out, 'model')]);
+  ours = {
+    ...events.find((event) => event.type === 'summary'),
+    workers: events.find((event) => event.type === 'start').workers,
+  };
+} finally {
+  rmSync(out, { recursive: true, force: true });
+}
+const recipe = { ...defaultRecipe(), epochs: ours.epochs };
+const torchRecipe = hasTorch
+  ? pytorch([
+      '--mode',
+      'recipe',
+      '--threads',
+      '1',
+      '--recipe',
+      JSON.stringify(recipe),
+      '--train-count',
+      String(ours.trainCount),
+    ])
+  : undefined;
+
+const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+const torchName = hasTorch
+  ? `PyTorch ${execFileSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).trim()} (${blasLibrary()})`
+  : 'PyTorch (not installed)';
+const figure = (value) => (value === undefined ? '     —' : String(Math.round(value)).padStart(6));
+const ratio = (value, base) => (value === undefined || base === undefined ? '' : `${(value / base).toFixed(2)}×`);
+const row = (name, value, note = '') => console.log(`${name.padEnd(52)} ${figure(value)} img/s  ${note}`);
+
+console.log(
+  `reference CNN, Adam, wasm; commit ${commit}; ${plural(cores, 'core')}; best of ${plural(rounds, 'round')}, ${steps} timed steps each`,
+);
+const torch1 = best.get('torch 1');
+const torch2 = best.get('torch 2');
+const torchBest = torch1 === undefined ? undefined : Math.max(torch1, torch2);
+console.log('\ntraining, batch 64');
+row(`${torchName}, 1 thread`, torch1);
+row(`${torchName}, 2 threads`, torch2, ratio(torch2, torch1) && `${ratio(torch2, torch1)} its 1 thread`);
+for (const batch of [64, 32]) {
+  if (batch === 32) console.log('\ntraining, batch 32');
+  const one = best.get(`ours ${batch} 1`);
+  const two = best.get(`ours ${batch} 2`);
+  row('mnist-cnn, 1 worker', one, torch1 === undefined ? '' : `${ratio(one, torch1)} PyTorch's 1 thread`);
+  row(
+    'mnist-cnn, 2 workers',
+    two,
+    `${ratio(two, one)} 1 worker${torchBest === undefined ? '' : `; ${ratio(two, torchBest)} PyTorch's best on ${plural(cores, 'core')}`}`,
+  );
+}
+console.log(`\ninference, batch 256, test set`);
+const torchInferBest = Math.max(best.get('torch infer 1') ?? 0, best.get(`torch infer ${cores}`) ?? 0) || undefined;
+row(`${torchName}, 1 thread`, best.get('torch infer 1'));
+row(`${torchName}, ${plural(cores, 'thread')}`, best.get(`torch infer ${cores}`));
+row(
+  'mnist-cnn',
+  best.get('ours infer'),
+  torchInferBest === undefined ? '' : `${ratio(best.get('ours infer'), torchInferBest)} PyTorch's best`,
+);
+console.log(`\ntime to accuracy: the default recipe (${JSON.stringify(recipe)}) on ${ours.trainCount} images`);
+const accuracy = (value) => `${(value * 100).toFixed(2)}%`;
+console.log(
+  `${`mnist-cnn train (defaults, ${plural(ours.workers, 'worker')})`.padEnd(52)} ${accuracy(ours.testAccuracy)} in ${(ours.durationMs / 1000).toFixed(1)} s`,
+);
+if (torchRecipe)
+  console.log(
+    `${`${torchName}, same recipe, 1 thread`.padEnd(52)} ${accuracy(torchRecipe.testAccuracy)} in ${torchRecipe.trainingSeconds.toFixed(1)} s (ours: ${ratio(torchRecipe.trainingSeconds, ours.durationMs / 1000)} its speed)`,
+  );
