@@ -27,6 +27,8 @@ const required = [
 
 const bin = (name) => join(repoRoot, 'node_modules', '.bin', name);
 const rootLicense = readFileSync(join(repoRoot, 'LICENSE'), 'utf8');
+// The supported Node range is stated once in the root package.json; every package and the README repeat it.
+const nodeRange = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).engines.node;
 const destination = mkdtempSync(join(tmpdir(), 'mnist-cnn-pack-'));
 const failures = [];
 
@@ -40,6 +42,9 @@ function run(label, command, args) {
   }
 }
 
+if (!readFileSync(join(repoRoot, 'README.md'), 'utf8').includes(`Node.js \`${nodeRange}\``))
+  failures.push(`README.md: does not state the supported range "Node.js \`${nodeRange}\`"`);
+
 try {
   for (const pkg of packAll(destination)) {
     const files = tarballFiles(pkg.tarball);
@@ -52,6 +57,8 @@ try {
     if (readFileSync(join(pkg.dir, 'LICENSE'), 'utf8') !== rootLicense)
       failures.push(`${pkg.name}: LICENSE differs from the root LICENSE (copy it over)`);
     if (pkg.manifest.license !== 'MIT') failures.push(`${pkg.name}: license field is not MIT`);
+    if (pkg.manifest.engines?.node !== nodeRange)
+      failures.push(`${pkg.name}: engines.node is ${pkg.manifest.engines?.node}, expected the root's "${nodeRange}"`);
     // --strict: publint's warnings (not only errors) fail the check.
     run(`${pkg.name}: publint`, bin('publint'), ['run', pkg.tarball, '--strict']);
     // esm-only profile: the packages are ESM-only on purpose, so attw skips the node10 resolution (no exports map,

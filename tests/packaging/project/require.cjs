@@ -1,4 +1,5 @@
-// Runs in the temp project as CommonJS: require() of every entry must fail with the one-line ESM-only error.
+// Runs in the temp project as CommonJS: require() of every entry must fail with the one-line ESM-only error, and the
+// import() that the error suggests must load it.
 const entries = [
   '@mnist-cnn/mnist-data',
   '@mnist-cnn/mnist-data/node',
@@ -8,12 +9,15 @@ const entries = [
   '@mnist-cnn/trainer/node',
   '@mnist-cnn/cli',
 ];
-const outcomes = entries.map((entry) => {
+async function outcomeOf(entry) {
+  const outcome = { entry, requireModule: process.features.require_module === true };
   try {
     require(entry);
-    return { entry, loaded: true };
+    outcome.loaded = true;
   } catch (error) {
-    return { entry, loaded: false, code: error.code, message: error.message };
+    Object.assign(outcome, { loaded: false, code: error.code, message: error.message });
   }
-});
-console.log(JSON.stringify(outcomes));
+  outcome.importedExports = Object.keys(await import(entry)).length;
+  return outcome;
+}
+Promise.all(entries.map(outcomeOf)).then((outcomes) => console.log(JSON.stringify(outcomes)));
