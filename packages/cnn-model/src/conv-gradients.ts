@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { fastKernelNames, hasFastKernel, rotatedFilter, runFastKernel } from './fast-kernels.js';
+import { hasFastKernel, rotatedFilter, runFastKernel } from './fast-kernels.js';
+import { kernelNames as fastKernelNames } from './kernels/names.js';
 import { shortPatchLimit } from './wasm-conv-gradients.js';
 
 /**

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dFilterGradient, conv2dInputGradient, type Pads } from './conv-gradients.js';
-import { fastKernelNames, hasFastKernel, reluGradient, runFastKernel } from './fast-kernels.js';
+import { hasFastKernel, reluGradient, runFastKernel } from './fast-kernels.js';
+import { kernelNames as fastKernelNames } from './kernels/names.js';
 import type { ForwardMode, Layer } from './layer.js';
 import { type Conv2dLayerSpec, convAxis, type LayerPlan, pair } from './spec.js';
 

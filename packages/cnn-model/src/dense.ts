@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { fastKernelNames, hasFastKernel, reluGradient, runFastKernel } from './fast-kernels.js';
+import { hasFastKernel, reluGradient, runFastKernel } from './fast-kernels.js';
+import { kernelNames as fastKernelNames } from './kernels/names.js';
 import type { ForwardMode, Layer } from './layer.js';
 import { matMulTransposed, sumToLastAxis } from './reduce.js';
 import type { DenseLayerSpec, LayerPlan } from './spec.js';

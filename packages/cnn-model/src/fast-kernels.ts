@@ -1,5 +1,6 @@
-import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
+import { kernelNames as fastKernelNames, type KernelName } from './kernels/names.js';
 import { maxPoolBackward, maxPoolForward } from './max-pool-loops.js';
 import { convPatches, gradTimesFilterScatter, patchTimesFilter, patchTransposedTimesGrad } from './patch-gemm.js';
 import { type KernelMemory, kernelMemory } from './tensor-memory.js';
@@ -12,19 +13,7 @@ import { wasmKernelFuncs, wasmKernelsAvailable } from './wasm-kernels.js';
  * the active backend and fall back to stock tfjs-core ops otherwise.
  */
 
-/** Names of the kernels this package can register. */
-export const fastKernelNames = {
-  conv2d: 'MnistCnnConv2D',
-  conv2dBackprop: 'MnistCnnConv2DBackprop',
-  maxPool: 'MnistCnnMaxPool',
-  maxPoolBackprop: 'MnistCnnMaxPoolBackprop',
-  reluBackprop: 'MnistCnnReluBackprop',
-  rotateFilter: 'MnistCnnRotateFilter',
-  addPatches: 'MnistCnnAddPatches',
-  shortPatchFilterGradient: 'MnistCnnShortPatchFilterGradient',
-} as const;
-
-type FastKernelName = (typeof fastKernelNames)[keyof typeof fastKernelNames];
+type FastKernelName = KernelName;
 type Shape4 = [number, number, number, number];
 type Pads4 = [number, number, number, number];
 
@@ -36,7 +25,7 @@ type Pads4 = [number, number, number, number];
  * gradient, whose stock Reverse kernel is a slow generic loop. A SIMD loop that adds patch rows back into an image
  * (wasm-conv-gradients.ts) lets XNNPACK compute the input gradient as a plain matrix product.
  */
-function kernelsFor(backendName: string, backend: unknown): Partial<Record<FastKernelName, KernelFunc>> {
+export function layerKernelsFor(backendName: string, backend: unknown): Partial<Record<FastKernelName, KernelFunc>> {
   if (backendName === 'cpu') return kernelMemory(backend, backendName) ? kernelFuncs : {};
   if (backendName === 'wasm' && wasmKernelsAvailable(backend)) {
     return {
@@ -55,27 +44,6 @@ function kernelsFor(backendName: string, backend: unknown): Partial<Record<FastK
 /** Whether a fast kernel is registered for the active backend (cheap: one registry lookup). */
 export function hasFastKernel(name: FastKernelName): boolean {
   return tf.getKernel(name, tf.getBackend()) !== undefined;
-}
-
-/**
- * Registers the fast kernels that help on `backendName` (default: the active backend, which must be initialized) and
- * returns their names; returns [] for a backend none of them helps. Idempotent.
- */
-export function registerFastKernels(backendName: string = tf.getBackend()): string[] {
-  const funcs = kernelsFor(backendName, tf.findBackend(backendName));
-  const names = Object.keys(funcs) as FastKernelName[];
-  for (const name of names) {
-    if (tf.getKernel(name, backendName)) continue;
-    tf.registerKernel({ kernelName: name, backendName, kernelFunc: funcs[name]! } as KernelConfig);
-  }
-  return names;
-}
-
-/** Removes this package's fast kernels from `backendName` (default: the active backend); layers use stock ops again. */
-export function unregisterFastKernels(backendName: string = tf.getBackend()): void {
-  for (const name of Object.values(fastKernelNames)) {
-    if (tf.getKernel(name, backendName)) tf.unregisterKernel(name, backendName);
-  }
 }
 
 /** One reusable buffer for a kernel's temporary dz (never escapes a kernel; kernels run one at a time). */

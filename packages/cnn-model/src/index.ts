@@ -1,7 +1,9 @@
 export type { ModelFormatErrorCode, ModelSpecErrorCode } from './errors.js';
 export { ModelFormatError, ModelSpecError } from './errors.js';
-export { fastKernelNames, registerFastKernels, unregisterFastKernels } from './fast-kernels.js';
 export { toKerasTopology } from './keras-topology.js';
+export { kernelNames } from './kernels/names.js';
+export { type OptimizerUpdateAttrs, optimizerUpdate } from './kernels/optimizer-update.js';
+export { registerKernels, unregisterKernels } from './kernels/tables.js';
 export type { TrainingStepResult } from './model.js';
 export { CnnModel, createModel } from './model.js';
 export type { PresetName } from './presets.js';
@@ -28,8 +30,3 @@ export type {
   ReluLayerSpec,
 } from './spec.js';
 export { layerTypes } from './spec.js';
-/**
- * The WebAssembly assembler behind the SIMD kernels, and the helpers that find tensors on tfjs-backend-wasm's heap, for
- * sibling packages' own kernels (e.g. the trainer's Adam).
- */
-export * as wasmAssembly from './wasm-assembly.js';

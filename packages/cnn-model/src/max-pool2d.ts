@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { fastKernelNames, hasFastKernel, runFastKernel } from './fast-kernels.js';
+import { hasFastKernel, runFastKernel } from './fast-kernels.js';
+import { kernelNames as fastKernelNames } from './kernels/names.js';
 import type { ForwardMode, Layer } from './layer.js';
 import { type LayerPlan, type MaxPool2dLayerSpec, pair } from './spec.js';
 

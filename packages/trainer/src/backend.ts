@@ -1,4 +1,4 @@
-import { registerFastKernels, unregisterFastKernels } from '@mnist-cnn/cnn-model';
+import { registerKernels } from '@mnist-cnn/cnn-model';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
@@ -14,8 +14,8 @@ export interface BackendInfo {
   simd: boolean;
   /** The .wasm file in use (`tfjs-backend-wasm-simd.wasm`, …), when the backend is wasm. */
   binary?: string;
-  /** cnn-model's fast kernels registered on this backend (cpu: 4; wasm: none, XNNPACK is faster). */
-  fastKernels: string[];
+  /** The kernels of cnn-model's kernel table registered for this backend (the optimizer update among them). */
+  kernels: string[];
   /** Why the result differs from the request (for example why `auto` fell back to cpu). */
   reason?: string;
 }
@@ -29,8 +29,6 @@ export interface InitBackendOptions {
   wasmPaths?: string | Record<string, string>;
   /** Set false to force the plain (non-SIMD) binary, for example to compare speeds. Default: use SIMD when available. */
   simd?: boolean;
-  /** Set false to run tfjs's stock kernels instead of cnn-model's fast ones (about 8× slower steps on cpu). */
-  fastKernels?: boolean;
 }
 
 const binaryNames = {
@@ -64,10 +62,12 @@ async function detectFeatures(options: InitBackendOptions): Promise<{ simd: bool
   return { simd: Boolean(simd), threads: Boolean(threads) };
 }
 
-function chooseKernels(backend: 'wasm' | 'cpu', options: InitBackendOptions): string[] {
-  if (options.fastKernels !== false) return registerFastKernels(backend);
-  unregisterFastKernels(backend);
-  return [];
+function registerTable(backend: 'wasm' | 'cpu'): string[] {
+  try {
+    return registerKernels(backend);
+  } catch (error) {
+    throw new BackendError(`cnn-model's kernels cannot run here: ${describe(error)}`, { cause: error });
+  }
 }
 
 async function startWasm(options: InitBackendOptions): Promise<BackendInfo> {
@@ -87,13 +87,13 @@ async function startWasm(options: InitBackendOptions): Promise<BackendInfo> {
   }
   await tf.ready();
   const binary = simd && threads ? binaryNames.threadedSimd : simd ? binaryNames.simd : binaryNames.plain;
-  return { backend: 'wasm', simd, binary, fastKernels: chooseKernels('wasm', options) };
+  return { backend: 'wasm', simd, binary, kernels: registerTable('wasm') };
 }
 
-async function startCpu(options: InitBackendOptions): Promise<BackendInfo> {
+async function startCpu(): Promise<BackendInfo> {
   if (!(await tf.setBackend('cpu'))) throw new BackendError('the CPU backend failed to start');
   await tf.ready();
-  return { backend: 'cpu', simd: false, fastKernels: chooseKernels('cpu', options) };
+  return { backend: 'cpu', simd: false, kernels: registerTable('cpu') };
 }
 
 function describe(error: unknown): string {
@@ -103,8 +103,8 @@ function describe(error: unknown): string {
 }
 
 /**
- * Selects and initializes the tfjs backend (wasm, cpu or auto), registers cnn-model's fast kernels where they help,
- * and reports which backend runs, whether SIMD is used and which kernels were added.
+ * Selects and initializes the tfjs backend (wasm, cpu or auto), registers cnn-model's kernel table for it, and reports
+ * which backend runs, whether SIMD is used and which kernels were added.
  */
 export async function initBackend(
   backend: BackendChoice = 'auto',
@@ -113,12 +113,12 @@ export async function initBackend(
   if (backend !== 'wasm' && backend !== 'cpu' && backend !== 'auto') {
     throw new TrainOptionsError('backend', `unknown backend ${JSON.stringify(backend)}; expected wasm, cpu or auto`);
   }
-  if (backend === 'cpu') return startCpu(options);
+  if (backend === 'cpu') return startCpu();
   if (backend === 'wasm') return startWasm(options);
   try {
     return await startWasm(options);
   } catch (error) {
-    const info = await startCpu(options);
+    const info = await startCpu();
     return { ...info, reason: `fell back to cpu: ${describe(error)}` };
   }
 }

@@ -1,6 +1,6 @@
 import type { ModelSpec } from '@mnist-cnn/cnn-model';
 import { CheckpointError } from './errors.js';
-import type { OptimizerState, ResolvedOptimizerConfig } from './optimizer.js';
+import type { OptimizerState, ResolvedOptimizerConfig } from './optimizer-config.js';
 import type { RngState } from './rng.js';
 
 /** Why a checkpoint was written: at the end of an epoch, or because the run's AbortSignal fired. */

@@ -48,7 +48,7 @@ export {
   type OptimizerState,
   type ResolvedOptimizerConfig,
   resolveOptimizer,
-} from './optimizer.js';
+} from './optimizer-config.js';
 export {
   type EarlyStoppingMonitor,
   type EarlyStoppingOptions,

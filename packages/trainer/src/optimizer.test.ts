@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TrainOptionsError } from './errors.js';
-import { FusedOptimizer } from './fused-optimizer.js';
 import { initBackend } from './node-backend.js';
-import { type OptimizerConfig, type ResolvedOptimizerConfig, resolveOptimizer } from './optimizer.js';
-import { TensorOptimizer } from './tensor-optimizer.js';
+import { Optimizer } from './optimizer.js';
+import { type OptimizerConfig, resolveOptimizer } from './optimizer-config.js';
 
 // A tiny least-squares problem: enough to give every optimizer slot a non-trivial history.
 function makeProblem(prefix: string) {
@@ -21,26 +20,8 @@ function makeProblem(prefix: string) {
   return { weights, bias, names: [weights.name, bias.name], gradients };
 }
 
-const implementations = {
-  fused: FusedOptimizer,
-  'fused-js': class extends FusedOptimizer {
-    constructor(config: ResolvedOptimizerConfig, learningRate: number) {
-      super(config, learningRate, { simd: false });
-    }
-  },
-  tensor: TensorOptimizer,
-};
-type Implementation = keyof typeof implementations;
-
-async function runSteps(
-  kind: Implementation,
-  config: OptimizerConfig,
-  prefix: string,
-  steps: number,
-  resumeAt?: number,
-) {
+async function runSteps(config: OptimizerConfig, prefix: string, steps: number, resumeAt?: number) {
   const problem = makeProblem(prefix);
-  const Optimizer = implementations[kind];
   let optimizer = new Optimizer(resolveOptimizer(config), 0.05);
   for (let step = 0; step < steps; step++) {
     if (step === resumeAt) {
@@ -95,40 +76,39 @@ describe.each(['cpu', 'wasm'] as const)('TrainingOptimizer against tf.train (%s)
     { name: 'rmsprop' },
     { name: 'rmsprop', momentum: 0.5, centered: true },
   ] satisfies OptimizerConfig[])
-    for (const kind of ['fused', 'fused-js'] as const)
-      it(`gives bit-identical weights and slots for ${JSON.stringify(config)} (${kind})`, async () => {
-        await initBackend(backend);
-        const ours = makeProblem(`ours-${kind}-${backend}-${JSON.stringify(config)}`);
-        const theirs = makeProblem(`theirs-${kind}-${backend}-${JSON.stringify(config)}`);
-        const optimizer = new implementations[kind](resolveOptimizer(config), 0.05);
-        const reference = tfjsOptimizer(config, 0.05);
-        for (let step = 0; step < 30; step++) {
-          const rate = 0.05 / (1 + 0.3 * step);
-          optimizer.setLearningRate(rate);
-          reference.setLearningRate(rate);
-          const ourGradients = ours.gradients(step);
-          const theirGradients = theirs.gradients(step);
-          optimizer.applyGradients(ourGradients, ours.names);
-          reference.optimizer.applyGradients(
-            theirs.names.map((name, index) => ({ name, tensor: theirGradients[theirs.names[index]!]! })),
-          );
-          tf.dispose([ourGradients, theirGradients]);
-        }
-        expect([...ours.weights.dataSync(), ...ours.bias.dataSync()]).toEqual([
-          ...theirs.weights.dataSync(),
-          ...theirs.bias.dataSync(),
-        ]);
-        expect(ours.weights.dataSync()).not.toEqual(Float32Array.from([0.5, -0.3, 0.2, 0.1, -0.4, 0.6]));
-        const saved = await optimizer.saveState();
-        const [iterations, ...slots] = await reference.optimizer.getWeights();
-        expect(saved.iterations).toBe(iterations!.tensor.dataSync()[0]);
-        expect(saved.slots.map((slot) => slot.shape)).toEqual(slots.map((slot) => slot.tensor.shape));
-        expect(saved.slots.map((slot) => Array.from(slot.values))).toEqual(
-          slots.map((slot) => Array.from(slot.tensor.dataSync())),
+    it(`gives bit-identical weights and slots for ${JSON.stringify(config)}`, async () => {
+      await initBackend(backend);
+      const ours = makeProblem(`ours-${backend}-${JSON.stringify(config)}`);
+      const theirs = makeProblem(`theirs-${backend}-${JSON.stringify(config)}`);
+      const optimizer = new Optimizer(resolveOptimizer(config), 0.05);
+      const reference = tfjsOptimizer(config, 0.05);
+      for (let step = 0; step < 30; step++) {
+        const rate = 0.05 / (1 + 0.3 * step);
+        optimizer.setLearningRate(rate);
+        reference.setLearningRate(rate);
+        const ourGradients = ours.gradients(step);
+        const theirGradients = theirs.gradients(step);
+        optimizer.applyGradients(ourGradients, ours.names);
+        reference.optimizer.applyGradients(
+          theirs.names.map((name, index) => ({ name, tensor: theirGradients[theirs.names[index]!]! })),
         );
-        reference.optimizer.dispose();
-        tf.dispose([ours.weights, ours.bias, theirs.weights, theirs.bias, iterations!.tensor]);
-      });
+        tf.dispose([ourGradients, theirGradients]);
+      }
+      expect([...ours.weights.dataSync(), ...ours.bias.dataSync()]).toEqual([
+        ...theirs.weights.dataSync(),
+        ...theirs.bias.dataSync(),
+      ]);
+      expect(ours.weights.dataSync()).not.toEqual(Float32Array.from([0.5, -0.3, 0.2, 0.1, -0.4, 0.6]));
+      const saved = await optimizer.saveState();
+      const [iterations, ...slots] = await reference.optimizer.getWeights();
+      expect(saved.iterations).toBe(iterations!.tensor.dataSync()[0]);
+      expect(saved.slots.map((slot) => slot.shape)).toEqual(slots.map((slot) => slot.tensor.shape));
+      expect(saved.slots.map((slot) => Array.from(slot.values))).toEqual(
+        slots.map((slot) => Array.from(slot.tensor.dataSync())),
+      );
+      reference.optimizer.dispose();
+      tf.dispose([ours.weights, ours.bias, theirs.weights, theirs.bias, iterations!.tensor]);
+    });
 });
 
 describe.each(['cpu', 'wasm'] as const)('TrainingOptimizer save/restore (%s)', (backend) => {
@@ -144,25 +124,22 @@ describe.each(['cpu', 'wasm'] as const)('TrainingOptimizer save/restore (%s)', (
     { name: 'rmsprop' },
     { name: 'rmsprop', momentum: 0.5, centered: true },
   ];
-  for (const kind of ['fused', 'fused-js', 'tensor'] as const)
-    for (const config of configs) {
-      it(`restores ${JSON.stringify(config)} bit-exactly mid-run (${kind})`, async () => {
-        const name = `${kind}-${backend}-${JSON.stringify(config)}`;
-        const straight = await runSteps(kind, config, `straight-${name}`, 45);
-        const resumed = await runSteps(kind, config, `resumed-${name}`, 45, 37);
-        expect(resumed).toEqual(straight);
-        const untouched = [0.5, -0.3, 0.2, 0.1, -0.4, 0.6, 0.05, -0.05].map(Math.fround);
-        expect(straight).not.toEqual(untouched);
-      });
-    }
+  for (const config of configs) {
+    it(`restores ${JSON.stringify(config)} bit-exactly mid-run`, async () => {
+      const name = `${backend}-${JSON.stringify(config)}`;
+      const straight = await runSteps(config, `straight-${name}`, 45);
+      const resumed = await runSteps(config, `resumed-${name}`, 45, 37);
+      expect(resumed).toEqual(straight);
+      const untouched = [0.5, -0.3, 0.2, 0.1, -0.4, 0.6, 0.05, -0.05].map(Math.fround);
+      expect(straight).not.toEqual(untouched);
+    });
+  }
 
   it('does not leak tensors across save/restore', async () => {
-    for (const kind of ['fused', 'fused-js', 'tensor'] as const) {
-      await runSteps(kind, { name: 'adam' }, `warm-up-${kind}-${backend}`, 3, 1);
-      const before = tf.memory().numTensors;
-      await runSteps(kind, { name: 'adam' }, `leak-check-${kind}-${backend}`, 5, 2);
-      expect(tf.memory().numTensors).toBe(before);
-    }
+    await runSteps({ name: 'adam' }, `warm-up-${backend}`, 3, 1);
+    const before = tf.memory().numTensors;
+    await runSteps({ name: 'adam' }, `leak-check-${backend}`, 5, 2);
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
 

@@ -1,123 +1,140 @@
+import { optimizerUpdate } from '@mnist-cnn/cnn-model';
 import * as tf from '@tensorflow/tfjs-core';
 import { TrainOptionsError } from './errors.js';
-import { FusedOptimizer } from './fused-optimizer.js';
-import { simdAdamAvailable } from './simd-adam.js';
-import { TensorOptimizer } from './tensor-optimizer.js';
-
-/** Optimizer names accepted by `train`; `momentum` is SGD with momentum 0.9. */
-export type OptimizerName = 'adam' | 'sgd' | 'momentum' | 'rmsprop';
-
-/** An optimizer and its hyper-parameters; the learning rate comes from the run's `learningRate` and schedule. */
-export type OptimizerConfig =
-  | { name: 'adam'; beta1?: number; beta2?: number; epsilon?: number }
-  /** Plain SGD when `momentum` is 0 (the default); heavy-ball or Nesterov momentum otherwise. */
-  | { name: 'sgd'; momentum?: number; nesterov?: boolean }
-  | { name: 'rmsprop'; decay?: number; momentum?: number; epsilon?: number; centered?: boolean };
-
-/** The full optimizer configuration with defaults filled in; stored in checkpoints. */
-export type ResolvedOptimizerConfig =
-  | { name: 'adam'; beta1: number; beta2: number; epsilon: number }
-  | { name: 'sgd'; momentum: number; nesterov: boolean }
-  | { name: 'rmsprop'; decay: number; momentum: number; epsilon: number; centered: boolean };
-
-/** An optimizer's saved state: its step count and slot tensors in a fixed order, with Adam's bias accumulators. */
-export interface OptimizerState {
-  config: ResolvedOptimizerConfig;
-  iterations: number;
-  /** Slot values in tfjs `getWeights` order (after the iteration counter); `shape` is informational. */
-  slots: { shape: number[]; values: Float32Array }[];
-  /** Adam's running beta powers, saved exactly because recomputing them with pow() rounds differently. */
-  adamBetaPowers?: [number, number];
-}
-
-const optimizerNames: readonly OptimizerName[] = ['adam', 'sgd', 'momentum', 'rmsprop'];
-
-function inRange(option: string, value: number, low: number, high: number, includeLow = true): number {
-  if (!Number.isFinite(value) || value > high || value < low || (!includeLow && value === low)) {
-    throw new TrainOptionsError(option, `expected a number in ${includeLow ? '[' : '('}${low}, ${high}], got ${value}`);
-  }
-  return value;
-}
-
-/** Fills in defaults and validates hyper-parameters; throws TrainOptionsError for unknown names or bad values. */
-export function resolveOptimizer(optimizer: OptimizerName | OptimizerConfig | undefined): ResolvedOptimizerConfig {
-  const config: OptimizerConfig =
-    optimizer === undefined
-      ? { name: 'adam' }
-      : typeof optimizer === 'string'
-        ? optimizer === 'momentum'
-          ? { name: 'sgd', momentum: 0.9 }
-          : ({ name: optimizer } as OptimizerConfig)
-        : optimizer;
-  switch (config?.name) {
-    case 'adam':
-      return {
-        name: 'adam',
-        beta1: inRange('optimizer.beta1', config.beta1 ?? 0.9, 0, 0.9999999),
-        beta2: inRange('optimizer.beta2', config.beta2 ?? 0.999, 0, 0.9999999),
-        epsilon: inRange('optimizer.epsilon', config.epsilon ?? 1e-7, 0, 1, false),
-      };
-    case 'sgd':
-      return {
-        name: 'sgd',
-        momentum: inRange('optimizer.momentum', config.momentum ?? 0, 0, 0.9999999),
-        nesterov: Boolean(config.nesterov),
-      };
-    case 'rmsprop':
-      return {
-        name: 'rmsprop',
-        decay: inRange('optimizer.decay', config.decay ?? 0.9, 0, 0.9999999),
-        momentum: inRange('optimizer.momentum', config.momentum ?? 0, 0, 0.9999999),
-        epsilon: inRange('optimizer.epsilon', config.epsilon ?? 1e-7, 0, 1, false),
-        centered: Boolean(config.centered),
-      };
-    default: {
-      const shown = typeof optimizer === 'string' ? optimizer : JSON.stringify(optimizer);
-      throw new TrainOptionsError(
-        'optimizer',
-        `unknown optimizer ${shown}; expected one of ${optimizerNames.join(', ')}`,
-      );
-    }
-  }
-}
-
-/** What the training loop needs of an optimizer; `createOptimizer` picks the implementation for the backend. */
-export interface TrainingOptimizer {
-  readonly config: ResolvedOptimizerConfig;
-  /** The learning rate the next update uses. */
-  readonly learningRate: number;
-  setLearningRate(learningRate: number): void;
-  /** Updates the variables named in `variableNames` (always in that order: slots are kept by position). */
-  applyGradients(gradients: tf.NamedTensorMap, variableNames: readonly string[]): void;
-  /** Updates `variables` from gradient values given in the same order (the data-parallel path, which has them). */
-  applyGradientValues(gradients: readonly Float32Array[], variables: readonly tf.Variable[]): void;
-  /** Copies the optimizer's state into plain arrays. */
-  saveState(): Promise<OptimizerState>;
-  /** Restores a state saved by `saveState` into this (fresh, never stepped) optimizer. */
-  loadState(state: OptimizerState): Promise<void>;
-  dispose(): void;
-}
+import { checkStateConfig, type OptimizerState, type ResolvedOptimizerConfig } from './optimizer-config.js';
+import { type UpdateRule, updateRuleOf } from './update-rules.js';
 
 /**
- * The optimizer for the current backend; every kind gives the same bits (tested). Adam, the default, runs as one
- * WebAssembly SIMD loop per weight wherever the engine has SIMD, on either backend (≈ 0.25 ms per step for the reference
- * net on wasm, where it works on the backend's heap, against 2.7 ms for tf.train's kernels; ≈ 0.7 ms on cpu). Otherwise, on wasm, tf.train's optimizers run as SIMD kernels and
- * beat a JavaScript loop; on cpu, whose kernels are JavaScript anyway, one fused loop per weight is over ten times
- * faster than tf.train's chain of ops.
+ * Applies an optimizer to a model's weights, one kernel-library update per weight (on the weights and gradients where
+ * the backend holds them), and keeps its state: the slot tensors, the step count and Adam's beta powers. The results
+ * are bit-identical to tf.train's optimizers; the state saves and restores exactly, in tfjs's `getWeights` order.
  */
-export function createOptimizer(config: ResolvedOptimizerConfig, learningRate: number): TrainingOptimizer {
-  if (config.name === 'adam' && simdAdamAvailable()) return new FusedOptimizer(config, learningRate);
-  return tf.getBackend() === 'wasm'
-    ? new TensorOptimizer(config, learningRate)
-    : new FusedOptimizer(config, learningRate);
-}
+export class Optimizer {
+  readonly config: ResolvedOptimizerConfig;
+  private readonly update: UpdateRule;
+  private rate: number;
+  private iterations = 0;
+  /** Adam's running powers of beta1 and beta2, as tfjs keeps them (float32, multiplied once per step). */
+  private betaPowers: [number, number];
+  /** `slots[variable][k]`: kept tensors, made on a variable's first update as tfjs does. */
+  private slots: tf.Tensor[][] = [];
 
-/** Throws unless `state` was saved by an optimizer with this configuration. */
-export function checkStateConfig(state: OptimizerState, config: ResolvedOptimizerConfig): void {
-  if (JSON.stringify(state.config) !== JSON.stringify(config)) {
-    throw new TrainOptionsError(
-      'optimizer',
-      `the checkpoint was trained with ${JSON.stringify(state.config)}, not ${JSON.stringify(config)}`,
+  constructor(config: ResolvedOptimizerConfig, learningRate: number) {
+    this.config = config;
+    this.update = updateRuleOf(config);
+    this.rate = learningRate;
+    this.betaPowers = config.name === 'adam' ? [Math.fround(config.beta1), Math.fround(config.beta2)] : [1, 1];
+  }
+
+  /** The learning rate the next update uses. */
+  get learningRate(): number {
+    return this.rate;
+  }
+
+  setLearningRate(learningRate: number): void {
+    this.rate = learningRate;
+  }
+
+  /** Updates the variables named in `variableNames` (always in that order: slots are kept by position). */
+  applyGradients(gradients: tf.NamedTensorMap, variableNames: readonly string[]): void {
+    const variables = variableNames.map((name) => {
+      const variable = tf.engine().registeredVariables[name];
+      if (variable === undefined) throw new Error(`no variable named ${name}`);
+      return variable;
+    });
+    const tensors = variableNames.map((name) => {
+      const tensor = gradients[name];
+      if (tensor === undefined) throw new Error(`the model returned no gradient for variable ${name}`);
+      return tensor;
+    });
+    this.apply(variables, tensors);
+  }
+
+  /** Updates `variables` from gradient values given in the same order (the data-parallel step has them as arrays). */
+  applyGradientValues(gradients: readonly Float32Array[], variables: readonly tf.Variable[]): void {
+    const tensors = variables.map((variable, index) => tf.tensor(gradients[index]!, variable.shape, 'float32'));
+    try {
+      this.apply(variables, tensors);
+    } finally {
+      tf.dispose(tensors);
+    }
+  }
+
+  private apply(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[]): void {
+    const scalars = this.update.scalars({ learningRate: this.rate, betaPowers: this.betaPowers });
+    for (const [index, variable] of variables.entries()) {
+      const gradient = gradients[index]!;
+      if (gradient.size !== variable.size) {
+        throw new Error(`gradient of ${variable.name} has ${gradient.size} values, expected ${variable.size}`);
+      }
+      const slots = this.slots[index] ?? Array.from({ length: this.update.slots }, () => tf.zeros(variable.shape));
+      for (const slot of slots) {
+        if (slot.size !== variable.size) {
+          throw new Error(`optimizer slot ${index} holds ${slot.size} values, expected ${variable.size}`);
+        }
+      }
+      const [weights, ...newSlots] = optimizerUpdate(this.update.rule, variable, gradient, slots, scalars);
+      // The weights become a new tensor rather than changing in place: tfjs-backend-wasm's XNNPACK operators keep a
+      // packed copy of a weight tensor until it is disposed.
+      variable.assign(weights!);
+      tf.dispose([weights!, ...slots]);
+      this.slots[index] = newSlots.map((slot) => tf.keep(slot));
+    }
+    if (this.config.name === 'adam') {
+      this.betaPowers = [
+        Math.fround(this.betaPowers[0] * Math.fround(this.config.beta1)),
+        Math.fround(this.betaPowers[1] * Math.fround(this.config.beta2)),
+      ];
+    }
+    this.iterations += 1;
+  }
+
+  /** Copies the optimizer's state into plain arrays. */
+  async saveState(): Promise<OptimizerState> {
+    const slots = Array.from({ length: this.update.slots }, (_, k) =>
+      this.slots.map((perVariable) => ({
+        shape: [...perVariable[k]!.shape],
+        values: Float32Array.from(perVariable[k]!.dataSync() as Float32Array),
+      })),
+    ).flat();
+    const state: OptimizerState = { config: this.config, iterations: this.iterations, slots };
+    if (this.config.name === 'adam') state.adamBetaPowers = [...this.betaPowers];
+    return state;
+  }
+
+  /** Restores a state saved by `saveState` into this (fresh, never stepped) optimizer. */
+  async loadState(state: OptimizerState): Promise<void> {
+    checkStateConfig(state, this.config);
+    const groups = this.update.slots;
+    if (groups === 0 ? state.slots.length !== 0 : state.slots.length % groups !== 0) {
+      throw new TrainOptionsError(
+        'optimizer',
+        `the checkpoint has ${state.slots.length} optimizer slots, which ${this.config.name} cannot split into ${groups} groups`,
+      );
+    }
+    const perGroup = groups === 0 ? 0 : state.slots.length / groups;
+    this.dispose();
+    this.slots = Array.from({ length: perGroup }, (_, index) =>
+      Array.from({ length: groups }, (_, k) => {
+        const { values, shape } = state.slots[k * perGroup + index]!;
+        return tf.keep(tf.tensor(Float32Array.from(values), shape, 'float32'));
+      }),
     );
+    this.iterations = state.iterations;
+    if (this.config.name === 'adam') {
+      // Old states without the powers: tfjs's own rule (pow(beta, iterations + 1)) is the best estimate.
+      this.betaPowers = state.adamBetaPowers
+        ? [state.adamBetaPowers[0], state.adamBetaPowers[1]]
+        : [
+            Math.fround(Math.fround(this.config.beta1) ** (state.iterations + 1)),
+            Math.fround(Math.fround(this.config.beta2) ** (state.iterations + 1)),
+          ];
+    }
+  }
+
+  /** Frees the slot tensors. */
+  dispose(): void {
+    tf.dispose(this.slots.flat());
+    this.slots = [];
   }
 }

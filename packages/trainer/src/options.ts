@@ -9,7 +9,7 @@ import {
   type OptimizerName,
   type ResolvedOptimizerConfig,
   resolveOptimizer,
-} from './optimizer.js';
+} from './optimizer-config.js';
 import { type LearningRateSchedule, resolveSchedule, type ScheduleName } from './schedule.js';
 
 /** Which value early stopping watches; `val*` need a validation set. */

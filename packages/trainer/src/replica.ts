@@ -1,8 +1,7 @@
 import type { CnnModel } from '@mnist-cnn/cnn-model';
 import * as tf from '@tensorflow/tfjs-core';
-import type { TrainingOptimizer } from './optimizer.js';
+import type { Optimizer } from './optimizer.js';
 import type { StepOutcome } from './step.js';
-import { copyValues } from './tensor-values.js';
 
 /**
  * Where each weight sits in a shard's exchange region, in the model's `getWeights` order: gradients for trainable
@@ -89,7 +88,7 @@ export class Replica {
 
   constructor(
     private readonly model: CnnModel,
-    private readonly optimizer: TrainingOptimizer,
+    private readonly optimizer: Optimizer,
     private readonly slots: WeightSlot[],
     private readonly exchange: Exchange,
     private readonly shard: number,
@@ -134,7 +133,7 @@ export class Replica {
           const variable = this.variables[index]!;
           const source = slot.trainable ? gradients[variable.name] : variable;
           if (source === undefined) throw new Error(`the model returned no gradient for ${slot.name}`);
-          copyValues(source, region, slot.offset);
+          region.set(source.dataSync() as Float32Array, slot.offset);
         }
         region[length - 2] = loss.dataSync()[0]!;
         region[length - 1] = correct.dataSync()[0]!;

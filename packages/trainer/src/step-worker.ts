@@ -4,7 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { createModel } from '@mnist-cnn/cnn-model';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from './node-backend.js';
-import { createOptimizer } from './optimizer.js';
+import { Optimizer } from './optimizer.js';
 import { arrivalsAfter, type Exchange, openExchange, Replica, shardSizes } from './replica.js';
 import { inputSlot, type StepRequest, type WorkerReply, type WorkerSetup } from './worker-protocol.js';
 
@@ -27,10 +27,10 @@ function waitForShards(exchange: Exchange, step: number): void {
 
 async function start(): Promise<void> {
   if (setup.prodMode) tf.enableProdMode();
-  await initBackend(setup.backend, { ...(setup.simd ? {} : { simd: false }), fastKernels: setup.fastKernels });
+  await initBackend(setup.backend, setup.simd ? {} : { simd: false });
   const model = createModel(setup.spec, { seed: 0 });
   model.setWeights(setup.weights);
-  const optimizer = createOptimizer(setup.optimizer.config, setup.optimizer.learningRate);
+  const optimizer = new Optimizer(setup.optimizer.config, setup.optimizer.learningRate);
   // A fresh run's optimizer has no state yet; a resumed one's must match the main thread's exactly.
   if (setup.optimizer.state.iterations > 0) await optimizer.loadState(setup.optimizer.state);
   const exchange = openExchange(setup.exchange, setup.shards);

@@ -1,6 +1,6 @@
 import type { CnnModel } from '@mnist-cnn/cnn-model';
 import * as tf from '@tensorflow/tfjs-core';
-import type { TrainingOptimizer } from './optimizer.js';
+import type { Optimizer } from './optimizer.js';
 
 /** One mini-batch, ready for the model: normalized NHWC pixels, int32 labels and the seed for its dropout masks. */
 export interface StepBatch {
@@ -43,12 +43,12 @@ export type StepRunner = (
  */
 export type StepFactory = (
   model: CnnModel,
-  optimizer: TrainingOptimizer,
+  optimizer: Optimizer,
   run: { batchSize: number; workers: number },
 ) => Promise<{ step: StepRunner; close: () => Promise<void> }>;
 
 /** The single-threaded step: forward, backward and update on the current tfjs backend. */
-export function createLocalStep(model: CnnModel, optimizer: TrainingOptimizer): StepRunner {
+export function createLocalStep(model: CnnModel, optimizer: Optimizer): StepRunner {
   const [height, width, channels] = model.spec.inputShape;
   const variableNames = model.trainableVariables.map((variable) => variable.name);
   return (batch, learningRate) => {

@@ -15,7 +15,7 @@ import { predictSplit } from './evaluate.js';
 import type { TrainEvent } from './events.js';
 import { argmaxRows, crossEntropySum } from './metrics.js';
 import { buildModel, checkSplitFitsModel, classCountOf, specOf } from './model.js';
-import { createOptimizer, type TrainingOptimizer } from './optimizer.js';
+import { Optimizer } from './optimizer.js';
 import { type ResolvedTrainOptions, resolveTrainOptions, type TrainOptions } from './options.js';
 import { checkResumable, checkSameModel, fingerprintOf, readResumeCheckpoint } from './resume.js';
 import { createRng, createRngFromState, deriveSeed } from './rng.js';
@@ -117,7 +117,7 @@ export async function trainWithSteps(options: TrainOptions, createSteps: StepFac
   // Without an initBackend call tfjs picks its preferred backend lazily; wasm can only start asynchronously.
   await tf.ready();
   const { model, created } = buildModel(options.model, resolved.seed);
-  const optimizer = createOptimizer(resolved.optimizer, resolved.learningRate);
+  const optimizer = new Optimizer(resolved.optimizer, resolved.learningRate);
   try {
     if (checkpoint) {
       model.setWeights(checkpoint.model.weights);
@@ -152,7 +152,7 @@ interface LoopContext {
   options: TrainOptions;
   resolved: ResolvedTrainOptions;
   model: CnnModel;
-  optimizer: TrainingOptimizer;
+  optimizer: Optimizer;
   plan: ReturnType<typeof planData>;
   held: Held;
   fingerprint: ReturnType<typeof fingerprintOf>;

@@ -1,5 +1,5 @@
 import type { ModelSpec } from '@mnist-cnn/cnn-model';
-import type { OptimizerState, ResolvedOptimizerConfig } from './optimizer.js';
+import type { OptimizerState, ResolvedOptimizerConfig } from './optimizer-config.js';
 import type { ExchangeBuffers, WeightSlot } from './replica.js';
 
 /** What a training worker receives as `workerData`. */
@@ -9,7 +9,6 @@ export interface WorkerSetup {
   shards: number;
   backend: 'wasm' | 'cpu';
   simd: boolean;
-  fastKernels: boolean;
   /** The main thread's tfjs production mode (`enableProdMode`, which also silences tfjs's console notices). */
   prodMode: boolean;
   spec: ModelSpec;

@@ -128,7 +128,7 @@ function wasmSimdEnabled(): boolean {
 /**
  * A step factory that splits every batch into `workers` shards. The main thread runs shard 0 on its own backend and
  * model; `workers − 1` threads run the others, each with its own backend (the kind the main thread runs, with the same
- * fast kernels), model replica and optimizer, all started from the main thread's weights and optimizer state. Every
+ * kernel table), model replica and optimizer, all started from the main thread's weights and optimizer state. Every
  * replica combines all shards' gradients (weighted by shard size, in shard order) and applies them itself, so only
  * gradients cross threads, through one SharedArrayBuffer. Batch-norm moving statistics are averaged the same way.
  */
@@ -156,7 +156,6 @@ export function workerSteps(options: WorkerStepOptions = {}): StepFactory {
       shards: workers,
       backend,
       simd: backend === 'wasm' ? wasmSimdEnabled() : false,
-      fastKernels: tf.getKernelsForBackend(backend).some((kernel) => kernel.kernelName.startsWith('MnistCnn')),
       prodMode: tf.env().getBool('PROD'),
       spec: model.spec,
       slots,

@@ -31,7 +31,7 @@ console.log(
     trainCount: mnist.train.count,
     testCount: mnist.test.count,
     backend: info.backend,
-    fastKernels: info.fastKernels,
+    kernels: info.kernels,
     parameterCount: model.parameterCount(),
     steps: result.steps,
     stopReason: result.stopReason,

@@ -5,7 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchNormLayer } from '../batch-norm.js';
 import { Conv2dLayer } from '../conv2d.js';
 import { DenseLayer } from '../dense.js';
-import { registerFastKernels, unregisterFastKernels } from '../fast-kernels.js';
+import {
+  registerKernels as registerFastKernels,
+  unregisterKernels as unregisterFastKernels,
+} from '../kernels/tables.js';
 import type { Layer } from '../layer.js';
 import { MaxPool2dLayer } from '../max-pool2d.js';
 import { type LayerSpec, planModel } from '../spec.js';
@@ -158,7 +161,7 @@ for (const fast of [false, true]) {
   describe(`layer gradients match tfjs-core stock gradients (cpu${fast ? ', fast kernels' : ''})`, () => {
     beforeAll(async () => {
       await useBackend('cpu');
-      if (fast) expect(registerFastKernels('cpu')).toHaveLength(4); // conv, its gradient, max pool, its gradient;
+      if (fast) expect(registerFastKernels('cpu')).toHaveLength(5); // conv, its gradient, max pool, its gradient, the optimizer update;
     });
     afterAll(() => unregisterFastKernels('cpu'));
 

@@ -1,7 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { fastKernelNames, registerFastKernels, unregisterFastKernels } from '../fast-kernels.js';
+import { kernelNames as fastKernelNames } from '../kernels/names.js';
+import {
+  registerKernels as registerFastKernels,
+  unregisterKernels as unregisterFastKernels,
+} from '../kernels/tables.js';
 import { createModel } from '../model.js';
 import { getPreset } from '../presets.js';
 import type { ModelSpec } from '../spec.js';
@@ -213,6 +217,7 @@ describe('fast kernels', () => {
       fastKernelNames.rotateFilter,
       fastKernelNames.addPatches,
       fastKernelNames.shortPatchFilterGradient,
+      fastKernelNames.optimizerUpdate,
     ];
     expect(registerFastKernels('wasm')).toEqual(wasmKernels);
     expect(registerFastKernels()).toEqual(wasmKernels);
@@ -225,6 +230,7 @@ describe('fast kernels', () => {
       fastKernelNames.conv2dBackprop,
       fastKernelNames.maxPool,
       fastKernelNames.maxPoolBackprop,
+      fastKernelNames.optimizerUpdate,
     ]);
     unregisterFastKernels();
   });
@@ -245,6 +251,7 @@ describe('fast kernels', () => {
         'MnistCnnRotateFilter',
         'MnistCnnAddPatches',
         'MnistCnnShortPatchFilterGradient',
+        'MnistCnnOptimizerUpdate',
       ]);
       const fastWasm = gradientsOf(spec, n);
       unregisterFastKernels('wasm');

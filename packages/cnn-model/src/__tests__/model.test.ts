@@ -1,7 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelSpecError } from '../errors.js';
-import { registerFastKernels, unregisterFastKernels } from '../fast-kernels.js';
+import {
+  registerKernels as registerFastKernels,
+  unregisterKernels as unregisterFastKernels,
+} from '../kernels/tables.js';
 import { createModel } from '../model.js';
 import { getPreset, presets } from '../presets.js';
 import type { ModelSpec } from '../spec.js';

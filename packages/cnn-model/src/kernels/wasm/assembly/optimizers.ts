@@ -1,0 +1,147 @@
+// The optimizer update rules, each one pass over a weight. Every rule takes the same arguments: the element count,
+// the weights, the gradient, up to three slots, where the new weights and slots go, then its own float32 constants.
+// Each performs tfjs-core's float32 operations in tfjs's order, without fused multiply-adds, so the results are
+// bit-identical to tf.train's optimizers on the cpu and wasm backends. A new optimizer is one more function here,
+// with the same first ten arguments.
+import { read, stepFrom, write } from './vectors';
+
+export function adam(
+  n: i32,
+  w: usize,
+  g: usize,
+  m: usize,
+  v: usize,
+  _unused: usize,
+  outW: usize,
+  outM: usize,
+  outV: usize,
+  _unusedOut: usize,
+  beta1: f32,
+  oneMinusBeta1: f32,
+  beta2: f32,
+  oneMinusBeta2: f32,
+  correction1: f32,
+  correction2: f32,
+  epsilon: f32,
+  negativeRate: f32,
+): void {
+  const end = (<usize>n) << 2;
+  for (let i: usize = 0; i < end; i += stepFrom(i, end)) {
+    const whole = i + 16 <= end;
+    const gradient = read(g + i, whole);
+    // m ← m·β1 + g·(1 − β1);  v ← v·β2 + g²·(1 − β2)
+    const first = f32x4.add(
+      f32x4.mul(read(m + i, whole), f32x4.splat(beta1)),
+      f32x4.mul(gradient, f32x4.splat(oneMinusBeta1)),
+    );
+    const second = f32x4.add(
+      f32x4.mul(read(v + i, whole), f32x4.splat(beta2)),
+      f32x4.mul(f32x4.mul(gradient, gradient), f32x4.splat(oneMinusBeta2)),
+    );
+    // w ← (m / (1 − β1ᵗ)) / (√(v / (1 − β2ᵗ)) + ε) · (−rate) + w
+    const denominator = f32x4.add(f32x4.sqrt(f32x4.div(second, f32x4.splat(correction2))), f32x4.splat(epsilon));
+    const change = f32x4.mul(
+      f32x4.div(f32x4.div(first, f32x4.splat(correction1)), denominator),
+      f32x4.splat(negativeRate),
+    );
+    write(outM + i, first, whole);
+    write(outV + i, second, whole);
+    write(outW + i, f32x4.add(change, read(w + i, whole)), whole);
+  }
+}
+
+export function sgd(
+  n: i32,
+  w: usize,
+  g: usize,
+  _s0: usize,
+  _s1: usize,
+  _s2: usize,
+  outW: usize,
+  _o0: usize,
+  _o1: usize,
+  _o2: usize,
+  negativeRate: f32,
+): void {
+  const end = (<usize>n) << 2;
+  for (let i: usize = 0; i < end; i += stepFrom(i, end)) {
+    const whole = i + 16 <= end;
+    write(outW + i, f32x4.add(f32x4.mul(f32x4.splat(negativeRate), read(g + i, whole)), read(w + i, whole)), whole);
+  }
+}
+
+/** Heavy-ball momentum: a ← μ·a + g; w ← (−rate)·a + w. Nesterov: w ← (−rate)·(g + a·μ) + w. */
+export function momentum(
+  n: i32,
+  w: usize,
+  g: usize,
+  accumulation: usize,
+  _s1: usize,
+  _s2: usize,
+  outW: usize,
+  outAccumulation: usize,
+  _o1: usize,
+  _o2: usize,
+  negativeRate: f32,
+  mu: f32,
+  nesterov: f32,
+): void {
+  const end = (<usize>n) << 2;
+  for (let i: usize = 0; i < end; i += stepFrom(i, end)) {
+    const whole = i + 16 <= end;
+    const gradient = read(g + i, whole);
+    const a = f32x4.add(f32x4.mul(f32x4.splat(mu), read(accumulation + i, whole)), gradient);
+    const step = nesterov !== 0 ? f32x4.add(gradient, f32x4.mul(a, f32x4.splat(mu))) : a;
+    write(outAccumulation + i, a, whole);
+    write(outW + i, f32x4.add(f32x4.mul(f32x4.splat(negativeRate), step), read(w + i, whole)), whole);
+  }
+}
+
+/**
+ * RMSProp: s ← s·ρ + g²·(1 − ρ); centered also ḡ ← ḡ·ρ + g·(1 − ρ) and s − (ḡ² + ε) under the root instead of s + ε;
+ * p ← p·μ + g·rate / √…; w ← w − p. `meanGrads` is read only when `centered` is not 0.
+ */
+export function rmsprop(
+  n: i32,
+  w: usize,
+  g: usize,
+  meanSquares: usize,
+  moments: usize,
+  meanGrads: usize,
+  outW: usize,
+  outMeanSquares: usize,
+  outMoments: usize,
+  outMeanGrads: usize,
+  decay: f32,
+  oneMinusDecay: f32,
+  mu: f32,
+  epsilon: f32,
+  rate: f32,
+  centered: f32,
+): void {
+  const end = (<usize>n) << 2;
+  for (let i: usize = 0; i < end; i += stepFrom(i, end)) {
+    const whole = i + 16 <= end;
+    const gradient = read(g + i, whole);
+    const squares = f32x4.add(
+      f32x4.mul(read(meanSquares + i, whole), f32x4.splat(decay)),
+      f32x4.mul(f32x4.mul(gradient, gradient), f32x4.splat(oneMinusDecay)),
+    );
+    let radicand = f32x4.add(squares, f32x4.splat(epsilon));
+    if (centered !== 0) {
+      const mean = f32x4.add(
+        f32x4.mul(read(meanGrads + i, whole), f32x4.splat(decay)),
+        f32x4.mul(gradient, f32x4.splat(oneMinusDecay)),
+      );
+      write(outMeanGrads + i, mean, whole);
+      radicand = f32x4.sub(squares, f32x4.add(f32x4.mul(mean, mean), f32x4.splat(epsilon)));
+    }
+    const moment = f32x4.add(
+      f32x4.mul(read(moments + i, whole), f32x4.splat(mu)),
+      f32x4.div(f32x4.mul(gradient, f32x4.splat(rate)), f32x4.sqrt(radicand)),
+    );
+    write(outMeanSquares + i, squares, whole);
+    write(outMoments + i, moment, whole);
+    write(outW + i, f32x4.sub(read(w + i, whole), moment), whole);
+  }
+}

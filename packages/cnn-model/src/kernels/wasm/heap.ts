@@ -1,0 +1,44 @@
+import type { TensorInfo } from '@tensorflow/tfjs-core';
+
+// The one place that reaches into tfjs-backend-wasm's BackendWasm, whose heap tfjs-core does not expose. cnn-model never
+// imports the backend: it recognizes the instance tfjs hands a kernel. heap.test.ts starts the real backend and fails
+// with the message below if a tfjs update moves any of these members.
+
+/** The members of BackendWasm the kernels use. */
+interface BackendWasm {
+  wasm: { asm: { memory: WebAssembly.Memory } };
+  getMemoryOffset(dataId: object): number;
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+}
+
+/** A kernel's view of tfjs-backend-wasm's heap. */
+export interface WasmHeap {
+  /** The backend's memory, which the kernel module imports. */
+  memory: WebAssembly.Memory;
+  /** A tensor's byte offset in the memory. */
+  offsetOf(info: TensorInfo): number;
+  /** A new float32 tensor of the backend; allocating may grow the memory, so take offsets after allocating. */
+  allocate(shape: number[]): TensorInfo;
+}
+
+/** The heap of `backend`, which must be tfjs-backend-wasm's BackendWasm as of tfjs 4.22. */
+export function wasmHeap(backend: unknown): WasmHeap {
+  const b = backend as Partial<BackendWasm> | null;
+  const missing = [
+    !(b?.wasm?.asm?.memory instanceof WebAssembly.Memory) && 'wasm.asm.memory (a WebAssembly.Memory)',
+    typeof b?.getMemoryOffset !== 'function' && 'getMemoryOffset()',
+    typeof b?.makeOutput !== 'function' && 'makeOutput()',
+  ].filter(Boolean);
+  if (missing.length > 0) {
+    throw new Error(
+      `cnn-model's wasm kernels need tfjs-backend-wasm's BackendWasm.${missing.join(', ')}, which this backend lacks: ` +
+        'tfjs-backend-wasm changed, and cnn-model/src/kernels/wasm/heap.ts must follow',
+    );
+  }
+  const wasm = b as BackendWasm;
+  return {
+    memory: wasm.wasm.asm.memory,
+    offsetOf: (info) => wasm.getMemoryOffset(info.dataId),
+    allocate: (shape) => wasm.makeOutput(shape, 'float32'),
+  };
+}
