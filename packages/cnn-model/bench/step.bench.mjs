@@ -6,7 +6,12 @@
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { createModel, getPreset, registerFastKernels, unregisterFastKernels } from '@mnist-cnn/cnn-model';
+import {
+  createModel,
+  getPreset,
+  registerKernels as registerFastKernels,
+  unregisterKernels as unregisterFastKernels,
+} from '@mnist-cnn/cnn-model';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
