@@ -4,6 +4,7 @@
 // Vite bundle in Chromium use them. Set KEEP_SMOKE_PROJECT=1 to keep the temp project for a look afterwards.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -136,6 +137,20 @@ test('the installed mnist-cnn binary trains, then predicts the label of PNG digi
 
   const usage = run(binary, ['train', '--epochs', '0']);
   assert.equal(usage.status, 2, 'a usage error exits 2');
+});
+
+test('the library trains with the tuned recipe when given only a model and data, exactly as mnist-cnn train does', () => {
+  const limit = 3200;
+  const library = lastJsonLine(mustSucceed(run('node', ['defaults.mjs', String(limit)])));
+  console.log(`# library defaults: ${JSON.stringify(library)}`);
+  assert.equal(library.batches, limit / 16, 'batches of 16, the reference recipe');
+  assert.ok(library.accuracy >= 0.85, `test accuracy ${library.accuracy} on 1,000 images ≥ 0.85`);
+  const binary = join(project, 'node_modules', '.bin', 'mnist-cnn');
+  mustSucceed(run(binary, ['train', '--limit', String(limit), '--backend', 'wasm', '--out', 'cli-defaults', '--json']));
+  const saved = JSON.parse(readFileSync(join(project, 'cli-defaults', 'model.json'), 'utf8'));
+  const weightsFile = join(project, 'cli-defaults', saved.weightsManifest[0].paths[0]);
+  const cliWeights = createHash('sha256').update(readFileSync(weightsFile)).digest('hex');
+  assert.equal(library.weightsSha256, cliWeights, 'the same weights, byte for byte');
 });
 
 // Node 20.19+ and 22.12+ can require() ES modules; older ones could not. Either way the exports map sends require() to

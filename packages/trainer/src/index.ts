@@ -56,7 +56,16 @@ export {
   resolveTrainOptions,
   type TrainOptions,
 } from './options.js';
-export { getRecipe, type Recipe, type RecipeName, recipes } from './recipes.js';
+export {
+  type GivenSettings,
+  getRecipe,
+  type Recipe,
+  type RecipeName,
+  type RecipeSettings,
+  recipeFor,
+  recipes,
+  withRecipeDefaults,
+} from './recipes.js';
 export { createRng, createRngFromState, deriveSeed, type Rng, type RngState, shuffleInPlace } from './rng.js';
 export {
   type LearningRateSchedule,

@@ -33,6 +33,7 @@ export {
   encodeCheckpoint,
   epochOrder,
   evaluate,
+  type GivenSettings,
   getRecipe,
   type ImageBlockShape,
   type InitBackendOptions,
@@ -49,11 +50,13 @@ export {
   predictImages,
   type Recipe,
   type RecipeName,
+  type RecipeSettings,
   type ResolvedOptimizerConfig,
   type ResolvedTrainOptions,
   type Rng,
   type RngState,
   type RunFingerprint,
+  recipeFor,
   recipes,
   resolveAugment,
   resolveOptimizer,
@@ -74,6 +77,7 @@ export {
   type TrainResult,
   type TrainRun,
   WorkerError,
+  withRecipeDefaults,
 } from './index.js';
 export { initBackend, installedWasmDirectory } from './node-backend.js';
 export { checkpointFileName, directoryCheckpointStore } from './node-checkpoint.js';

@@ -10,6 +10,7 @@ import {
   type ResolvedOptimizerConfig,
   resolveOptimizer,
 } from './optimizer-config.js';
+import { withRecipeDefaults } from './recipes.js';
 import { type LearningRateSchedule, resolveSchedule, type ScheduleName } from './schedule.js';
 
 /** Which value early stopping watches; `val*` need a validation set. */
@@ -44,17 +45,20 @@ export interface TrainOptions {
   limit?: number;
   /** Default 1. */
   epochs?: number;
-  /** Default 64. */
+  /** Default: the recipe's (`recipes`, the model's preset or else `reference`: 16). */
   batchSize?: number;
-  /** Base learning rate (default 0.001); schedules scale it. */
+  /** Base learning rate, scaled by the schedule. Default: the recipe's (reference: 0.0015). */
   learningRate?: number;
-  /** Default `adam`. */
+  /** Default: the recipe's (reference: `adam`). */
   optimizer?: OptimizerName | OptimizerConfig;
-  /** Default `constant`. */
+  /** Default: the recipe's (reference: `cosine`). */
   schedule?: ScheduleName | LearningRateSchedule;
   /** Seeds weight initialization (when the trainer builds the model), shuffling, augmentation and dropout. Default 42. */
   seed?: number;
-  /** Random shifts and rotations of the training images. Default off. */
+  /**
+   * Random shifts and rotations of the training images. Default: the recipe's (reference: ±2 px and ±10°); `true` uses
+   * the recipe's settings, `false` turns it off.
+   */
   augment?: boolean | AugmentOptions;
   /** Default off; `true` uses the defaults of EarlyStoppingOptions. */
   earlyStopping?: boolean | EarlyStoppingOptions;
@@ -121,8 +125,9 @@ export function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions
   checkSplit('train', options.train);
   if (options.validation !== undefined) checkSplit('validation', options.validation);
   const epochs = positiveInteger('epochs', options.epochs ?? 1, 100_000);
-  const batchSize = positiveInteger('batchSize', options.batchSize ?? 64, 65_536);
-  const learningRate = options.learningRate ?? 0.001;
+  const settings = withRecipeDefaults(options);
+  const batchSize = positiveInteger('batchSize', settings.batchSize, 65_536);
+  const learningRate = settings.learningRate;
   if (typeof learningRate !== 'number' || !Number.isFinite(learningRate) || learningRate <= 0 || learningRate > 10) {
     throw new TrainOptionsError('learningRate', `expected a finite number in (0, 10], got ${String(learningRate)}`);
   }
@@ -159,12 +164,12 @@ export function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions
     epochs,
     batchSize,
     learningRate,
-    optimizer: resolveOptimizer(options.optimizer),
-    schedule: resolveSchedule(options.schedule),
+    optimizer: resolveOptimizer(settings.optimizer),
+    schedule: resolveSchedule(settings.schedule),
     seed,
     validationSplit,
     limit,
-    augment: resolveAugment(options.augment),
+    augment: resolveAugment(settings.augment),
     earlyStopping: resolveEarlyStopping(options.earlyStopping, options.validation !== undefined || validationSplit > 0),
     workers,
   };

@@ -1,3 +1,4 @@
+import type { ModelChoice } from './model.js';
 import type { TrainOptions } from './options.js';
 
 /** Names of the built-in training recipes. */
@@ -36,4 +37,42 @@ export const recipes: Readonly<Record<RecipeName, Recipe>> = Object.freeze({
 /** The recipe for a preset name, or undefined for names without one. */
 export function getRecipe(name: string): Recipe | undefined {
   return Object.hasOwn(recipes, name) ? recipes[name as RecipeName] : undefined;
+}
+
+/** The settings a recipe supplies, as `train` uses them after filling in what was left unset. */
+export type RecipeSettings = Required<Pick<TrainOptions, 'batchSize' | 'learningRate' | 'optimizer' | 'schedule'>> & {
+  augment: NonNullable<TrainOptions['augment']>;
+};
+
+/** Training settings as given: any may be unset (or undefined) and is then taken from the recipe. */
+export type GivenSettings = { model: ModelChoice } & {
+  [K in keyof RecipeSettings]?: TrainOptions[K] | undefined;
+};
+
+function presetNameOf(model: ModelChoice): string | undefined {
+  if (typeof model === 'string') return model;
+  if (typeof model !== 'object' || model === null) return undefined;
+  return 'spec' in model ? model.spec.name : model.name;
+}
+
+/** The recipe behind a model: its preset's when it is one (by name or spec name), else `reference`'s. */
+export function recipeFor(model: ModelChoice): Recipe {
+  return getRecipe(presetNameOf(model) ?? '') ?? recipes.reference;
+}
+
+/**
+ * Fills unset settings from the model's recipe, so `train({ model, train })` trains the way `mnist-cnn train` does and
+ * its accuracy figures were measured. `augment: true` means the recipe's shifts and rotations (the trainer's defaults
+ * when it has none); `false` turns augmentation off.
+ */
+export function withRecipeDefaults(given: GivenSettings): RecipeSettings {
+  const recipe = recipeFor(given.model);
+  const recipeAugment = recipe.augment ?? false;
+  return {
+    batchSize: given.batchSize ?? recipe.batchSize,
+    learningRate: given.learningRate ?? recipe.learningRate,
+    optimizer: given.optimizer ?? recipe.optimizer,
+    schedule: given.schedule ?? recipe.schedule,
+    augment: given.augment === true ? recipeAugment || true : (given.augment ?? recipeAugment),
+  };
 }

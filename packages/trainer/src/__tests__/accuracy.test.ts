@@ -17,6 +17,8 @@ describe.each(['cpu', 'wasm'] as const)('learning real MNIST (%s)', (backend) =>
       epochs: 3,
       batchSize: 32,
       learningRate: 0.01,
+      schedule: 'constant',
+      augment: false,
       seed: 7,
       onEvent: (event) => void events.push(event),
     });
@@ -71,6 +73,8 @@ describe.each(['cpu', 'wasm'] as const)('the reference preset (%s)', (backend) =
       epochs: 1,
       batchSize: 32,
       learningRate: 0.002,
+      schedule: 'constant',
+      augment: false,
       seed: 1,
     });
     try {
