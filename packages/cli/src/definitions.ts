@@ -126,6 +126,14 @@ export const trainDefinition = {
       defaultNote: "the preset's recipe (reference: adam)",
       description: 'Optimizer.',
     },
+    momentum: {
+      kind: 'number',
+      valueName: 'm',
+      min: 0,
+      max: 1,
+      exclusiveMax: true,
+      description: 'Momentum of --optimizer sgd or rmsprop (default 0: none).',
+    },
     schedule: {
       kind: 'choice',
       choices: ['constant', 'step', 'exponential', 'cosine', 'one-cycle'],

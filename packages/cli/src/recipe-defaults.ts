@@ -1,4 +1,5 @@
 import { withRecipeDefaults as fillFromRecipe, type RecipeName, type RecipeSettings } from '@mnist-cnn/trainer';
+import { UsageError } from './errors.js';
 
 export type { RecipeSettings };
 
@@ -8,6 +9,7 @@ interface GivenFlags {
   batchSize?: number | undefined;
   lr?: number | undefined;
   optimizer?: 'adam' | 'sgd' | 'rmsprop' | undefined;
+  momentum?: number | undefined;
   schedule?: 'constant' | 'step' | 'exponential' | 'cosine' | 'one-cycle' | undefined;
   augment?: boolean | undefined;
 }
@@ -17,7 +19,7 @@ interface GivenFlags {
  * so `mnist-cnn train` with no flags trains the way the accuracy figures were measured.
  */
 export function withRecipeDefaults(given: GivenFlags): RecipeSettings {
-  return fillFromRecipe({
+  const settings = fillFromRecipe({
     model: given.preset,
     batchSize: given.batchSize,
     learningRate: given.lr,
@@ -25,4 +27,10 @@ export function withRecipeDefaults(given: GivenFlags): RecipeSettings {
     schedule: given.schedule,
     augment: given.augment,
   });
+  if (given.momentum === undefined) return settings;
+  const name = typeof settings.optimizer === 'string' ? settings.optimizer : settings.optimizer.name;
+  if (name !== 'sgd' && name !== 'rmsprop') {
+    throw new UsageError(`--momentum applies to --optimizer sgd or rmsprop, not ${name}`, 'add --optimizer sgd');
+  }
+  return { ...settings, optimizer: { name, momentum: given.momentum } };
 }

@@ -32,6 +32,7 @@ export async function runTrain(values: TrainValues, context: CommandContext): Pr
       'a resumed run goes on writing its checkpoint and model to --out',
     );
   }
+  const settings = withRecipeDefaults(values);
   const store = saves ? directoryCheckpointStore(values.out) : undefined;
   const checkpointPath = join(values.out, checkpointFileName);
   if (values.resume && !(await exists(checkpointPath))) {
@@ -42,7 +43,6 @@ export async function runTrain(values: TrainValues, context: CommandContext): Pr
   const backend = await startBackend(values.backend);
   const dataset = await loadCliDataset(values, renderer);
   const history: EpochHistoryEntry[] = [];
-  const settings = withRecipeDefaults(values);
   const workers = workerCount(values.workers, settings.batchSize);
   // A dry run trains on one batch and measures one test batch, as PyTorch's MNIST example does with --dry-run.
   const limit = values.dryRun ? Math.min(values.limit ?? settings.batchSize, settings.batchSize) : values.limit;

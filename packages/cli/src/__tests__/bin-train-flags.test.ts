@@ -33,6 +33,14 @@ describe('mnist-cnn train --dry-run (built binary)', () => {
     expect(result.stdout).toMatch(escRegExp(String.raw`test accuracy: ESC\[1mESC\[32m\d+\.\d\d%`));
   });
 
+  it('trains with --optimizer sgd --momentum, and refuses --momentum for Adam as a usage error', async () => {
+    const sgd = await runBin(['train', '--dry-run', '--optimizer', 'sgd', '--momentum', '0.9', '--json']);
+    expect(sgd.code).toBe(0);
+    const adam = await runBin(['train', '--dry-run', '--momentum', '0.9']);
+    expect(adam.code).toBe(2);
+    expect(adam.stderr).toMatch(/^mnist-cnn: error: --momentum applies to --optimizer sgd or rmsprop, not adam$/m);
+  });
+
   it('refuses --resume, which would write to --out', async () => {
     const result = await runBin(['train', '--dry-run', '--resume']);
     expect(result.code).toBe(2);

@@ -32,4 +32,14 @@ describe('train settings default to the preset recipe', () => {
       learningRate: recipes.best.learningRate,
     });
   });
+
+  it('gives --optimizer sgd or rmsprop its --momentum, and refuses --momentum for adam', () => {
+    expect(trainSettings(['--optimizer', 'sgd', '--momentum', '0.9']).optimizer).toEqual({
+      name: 'sgd',
+      momentum: 0.9,
+    });
+    expect(() => trainSettings(['--momentum', '0.9'])).toThrow(
+      '--momentum applies to --optimizer sgd or rmsprop, not adam',
+    );
+  });
 });
