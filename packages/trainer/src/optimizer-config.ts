@@ -3,20 +3,30 @@ import { TrainOptionsError } from './errors.js';
 // The optimizers `train` offers: their names, hyper-parameters, defaults and checks. A new optimizer starts here, then
 // gets its update rule (update-rules.ts) and, in cnn-model's kernel library, the rule's compiled loop.
 
-/** Optimizer names accepted by `train`; `momentum` is SGD with momentum 0.9. */
-export type OptimizerName = 'adam' | 'sgd' | 'momentum' | 'rmsprop';
+/** Optimizer names accepted by `train`; `momentum` is SGD with momentum 0.9; `adamw` is Adam with weight decay 0.01. */
+export type OptimizerName = 'adam' | 'adamw' | 'sgd' | 'momentum' | 'rmsprop';
 
 /** An optimizer and its hyper-parameters; the learning rate comes from the run's `learningRate` and schedule. */
 export type OptimizerConfig =
   | { name: 'adam'; beta1?: number; beta2?: number; epsilon?: number }
-  /** Plain SGD when `momentum` is 0 (the default); heavy-ball or Nesterov momentum otherwise. */
-  | { name: 'sgd'; momentum?: number; nesterov?: boolean }
+  /**
+   * Adam with decoupled weight decay (Loshchilov & Hutter): each step first shrinks the weights by
+   * learningRate × `weightDecay` (default 0.01, as in PyTorch), then takes Adam's step.
+   */
+  | { name: 'adamw'; beta1?: number; beta2?: number; epsilon?: number; weightDecay?: number }
+  /**
+   * Plain SGD when `momentum` is 0 (the default); heavy-ball or Nesterov momentum otherwise. `weightDecay` (default 0)
+   * adds weightDecay × weight to each gradient (L2 regularization, as PyTorch's SGD does).
+   */
+  | { name: 'sgd'; momentum?: number; nesterov?: boolean; weightDecay?: number }
   | { name: 'rmsprop'; decay?: number; momentum?: number; epsilon?: number; centered?: boolean };
 
 /** The full optimizer configuration with defaults filled in; stored in checkpoints. */
 export type ResolvedOptimizerConfig =
   | { name: 'adam'; beta1: number; beta2: number; epsilon: number }
-  | { name: 'sgd'; momentum: number; nesterov: boolean }
+  | { name: 'adamw'; beta1: number; beta2: number; epsilon: number; weightDecay: number }
+  /** `weightDecay` appears only when above 0, so configurations saved before it existed still match. */
+  | { name: 'sgd'; momentum: number; nesterov: boolean; weightDecay?: number }
   | { name: 'rmsprop'; decay: number; momentum: number; epsilon: number; centered: boolean };
 
 /** An optimizer's saved state: its step count and slot tensors in a fixed order, with Adam's bias accumulators. */
@@ -29,13 +39,22 @@ export interface OptimizerState {
   adamBetaPowers?: [number, number];
 }
 
-const optimizerNames: readonly OptimizerName[] = ['adam', 'sgd', 'momentum', 'rmsprop'];
+const optimizerNames: readonly OptimizerName[] = ['adam', 'adamw', 'sgd', 'momentum', 'rmsprop'];
 
 function inRange(option: string, value: number, low: number, high: number, includeLow = true): number {
   if (!Number.isFinite(value) || value > high || value < low || (!includeLow && value === low)) {
     throw new TrainOptionsError(option, `expected a number in ${includeLow ? '[' : '('}${low}, ${high}], got ${value}`);
   }
   return value;
+}
+
+/** Adam's (and AdamW's) betas and epsilon, defaults filled in and checked. */
+function adamSettings(config: { beta1?: number; beta2?: number; epsilon?: number }) {
+  return {
+    beta1: inRange('optimizer.beta1', config.beta1 ?? 0.9, 0, 0.9999999),
+    beta2: inRange('optimizer.beta2', config.beta2 ?? 0.999, 0, 0.9999999),
+    epsilon: inRange('optimizer.epsilon', config.epsilon ?? 1e-7, 0, 1, false),
+  };
 }
 
 /** Fills in defaults and validates hyper-parameters; throws TrainOptionsError for unknown names or bad values. */
@@ -50,18 +69,22 @@ export function resolveOptimizer(optimizer: OptimizerName | OptimizerConfig | un
         : optimizer;
   switch (config?.name) {
     case 'adam':
+      return { name: 'adam', ...adamSettings(config) };
+    case 'adamw':
       return {
-        name: 'adam',
-        beta1: inRange('optimizer.beta1', config.beta1 ?? 0.9, 0, 0.9999999),
-        beta2: inRange('optimizer.beta2', config.beta2 ?? 0.999, 0, 0.9999999),
-        epsilon: inRange('optimizer.epsilon', config.epsilon ?? 1e-7, 0, 1, false),
+        name: 'adamw',
+        ...adamSettings(config),
+        weightDecay: inRange('optimizer.weightDecay', config.weightDecay ?? 0.01, 0, 1),
       };
-    case 'sgd':
+    case 'sgd': {
+      const weightDecay = inRange('optimizer.weightDecay', config.weightDecay ?? 0, 0, 1);
       return {
         name: 'sgd',
         momentum: inRange('optimizer.momentum', config.momentum ?? 0, 0, 0.9999999),
         nesterov: Boolean(config.nesterov),
+        ...(weightDecay > 0 ? { weightDecay } : {}),
       };
+    }
     case 'rmsprop':
       return {
         name: 'rmsprop',

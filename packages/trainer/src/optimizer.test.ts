@@ -51,7 +51,7 @@ async function runSteps(config: OptimizerConfig, prefix: string, steps: number, 
 function tfjsOptimizer(config: OptimizerConfig, learningRate: number) {
   const resolved = resolveOptimizer(config);
   const optimizer =
-    resolved.name === 'adam'
+    resolved.name === 'adam' || resolved.name === 'adamw'
       ? tf.train.adam(learningRate, resolved.beta1, resolved.beta2, resolved.epsilon)
       : resolved.name === 'rmsprop'
         ? tf.train.rmsprop(learningRate, resolved.decay, resolved.momentum, resolved.epsilon, resolved.centered)

@@ -2,7 +2,7 @@ import { optimizerUpdate } from '@mnist-cnn/cnn-model';
 import * as tf from '@tensorflow/tfjs-core';
 import { TrainOptionsError } from './errors.js';
 import { checkStateConfig, type OptimizerState, type ResolvedOptimizerConfig } from './optimizer-config.js';
-import { type UpdateRule, updateRuleOf } from './update-rules.js';
+import { type UpdateRule, updateRuleOf, withWeightDecay } from './update-rules.js';
 
 /**
  * Applies an optimizer to a model's weights, one kernel-library update per weight (on the weights and gradients where
@@ -23,7 +23,7 @@ export class Optimizer {
     this.config = config;
     this.update = updateRuleOf(config);
     this.rate = learningRate;
-    this.betaPowers = config.name === 'adam' ? [Math.fround(config.beta1), Math.fround(config.beta2)] : [1, 1];
+    this.betaPowers = 'beta1' in config ? [Math.fround(config.beta1), Math.fround(config.beta2)] : [1, 1];
   }
 
   /** The learning rate the next update uses. */
@@ -73,14 +73,22 @@ export class Optimizer {
           throw new Error(`optimizer slot ${index} holds ${slot.size} values, expected ${variable.size}`);
         }
       }
-      const [weights, ...newSlots] = optimizerUpdate(this.update.rule, variable, gradient, slots, scalars);
+      const decayed = withWeightDecay(this.update, variable, gradient, this.rate);
+      const [weights, ...newSlots] = optimizerUpdate(
+        this.update.rule,
+        decayed.weights,
+        decayed.gradient,
+        slots,
+        scalars,
+      );
+      tf.dispose(decayed.created);
       // The weights become a new tensor rather than changing in place: tfjs-backend-wasm's XNNPACK operators keep a
       // packed copy of a weight tensor until it is disposed.
       variable.assign(weights!);
       tf.dispose([weights!, ...slots]);
       this.slots[index] = newSlots.map((slot) => tf.keep(slot));
     }
-    if (this.config.name === 'adam') {
+    if ('beta1' in this.config) {
       this.betaPowers = [
         Math.fround(this.betaPowers[0] * Math.fround(this.config.beta1)),
         Math.fround(this.betaPowers[1] * Math.fround(this.config.beta2)),
@@ -98,7 +106,7 @@ export class Optimizer {
       })),
     ).flat();
     const state: OptimizerState = { config: this.config, iterations: this.iterations, slots };
-    if (this.config.name === 'adam') state.adamBetaPowers = [...this.betaPowers];
+    if ('beta1' in this.config) state.adamBetaPowers = [...this.betaPowers];
     return state;
   }
 
@@ -121,7 +129,7 @@ export class Optimizer {
       }),
     );
     this.iterations = state.iterations;
-    if (this.config.name === 'adam') {
+    if ('beta1' in this.config) {
       // Old states without the powers: tfjs's own rule (pow(beta, iterations + 1)) is the best estimate.
       this.betaPowers = state.adamBetaPowers
         ? [state.adamBetaPowers[0], state.adamBetaPowers[1]]
