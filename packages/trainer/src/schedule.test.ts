@@ -47,4 +47,21 @@ describe('learning-rate schedules', () => {
     expect(() => resolveSchedule({ type: 'step', factor: 1.5 })).toThrow(/schedule.factor/);
     expect(() => resolveSchedule({ type: 'exponential', decayPerEpoch: Number.NaN })).toThrow(TrainOptionsError);
   });
+
+  it('cuts the rate by its factor after `patience` epochs without improvement, on plateau', () => {
+    const schedule = resolveSchedule({ type: 'plateau', factor: 0.1, patience: 2 });
+    const after = (losses: number[]) =>
+      learningRateAt(schedule, 1, { ...at(0), history: losses.map((loss) => ({ loss })) });
+    expect(after([])).toBe(1);
+    expect(after([1, 0.9, 0.95])).toBe(1);
+    expect(after([1, 0.9, 0.95, 0.96])).toBeCloseTo(0.1, 12);
+    expect(after([1, 0.9, 0.95, 0.96, 0.8, 0.97, 0.98])).toBeCloseTo(0.01, 12);
+    // The validation loss decides when there is one.
+    const withValidation = [1, 0.9, 0.8, 0.7].map((loss, i) => ({ loss, valLoss: [1, 1.1, 1.2, 1.3][i] }));
+    expect(learningRateAt(schedule, 1, { ...at(0), history: withValidation })).toBeCloseTo(0.1, 12);
+    const floored = resolveSchedule({ type: 'plateau', patience: 1, minLearningRate: 0.05 });
+    expect(learningRateAt(floored, 1, { ...at(0), history: [1, 1, 1, 1].map((loss) => ({ loss })) })).toBe(0.05);
+    expect(() => resolveSchedule({ type: 'plateau', patience: 0 })).toThrow(/schedule.patience/);
+    expect(() => resolveSchedule({ type: 'plateau', factor: 1 })).toThrow(/schedule.factor/);
+  });
 });

@@ -1,7 +1,7 @@
 import { TrainOptionsError } from './errors.js';
 
 /** Names of the learning-rate schedules; each has defaults, so a name alone is a valid schedule. */
-export type ScheduleName = 'constant' | 'step' | 'exponential' | 'cosine' | 'one-cycle';
+export type ScheduleName = 'constant' | 'step' | 'exponential' | 'cosine' | 'one-cycle' | 'plateau';
 
 /** A learning-rate schedule. Every variant scales the run's base `learningRate`. */
 export type LearningRateSchedule =
@@ -16,7 +16,14 @@ export type LearningRateSchedule =
    * Rise from base/`divFactor` to the base rate over the first `warmupFraction` of the run, then fall along a cosine to
    * base/`finalDivFactor` (defaults 0.3, 25, 1e4), the one-cycle policy of Smith & Topin.
    */
-  | { type: 'one-cycle'; warmupFraction?: number; divFactor?: number; finalDivFactor?: number };
+  | { type: 'one-cycle'; warmupFraction?: number; divFactor?: number; finalDivFactor?: number }
+  /**
+   * Reduce on plateau, as Keras' ReduceLROnPlateau and PyTorch's ReduceLROnPlateau do: multiply by `factor` (default
+   * 0.1) each time the loss — the validation loss when there is validation data, else the training loss — has not
+   * improved by more than `minDelta` (default 1e-4) for `patience` epochs (default 2); never below `minLearningRate`
+   * (default 0).
+   */
+  | { type: 'plateau'; factor?: number; patience?: number; minDelta?: number; minLearningRate?: number };
 
 /** Where a run stands, in optimizer steps. */
 export interface SchedulePosition {
@@ -26,9 +33,11 @@ export interface SchedulePosition {
   stepsPerEpoch: number;
   /** Steps in the whole run. */
   totalSteps: number;
+  /** The finished epochs' losses, oldest first; the plateau schedule decides from them. */
+  history?: readonly { loss: number; valLoss?: number | undefined }[];
 }
 
-const scheduleNames: readonly ScheduleName[] = ['constant', 'step', 'exponential', 'cosine', 'one-cycle'];
+const scheduleNames: readonly ScheduleName[] = ['constant', 'step', 'exponential', 'cosine', 'one-cycle', 'plateau'];
 
 /** Turns a schedule name or object into a validated schedule object; throws TrainOptionsError on bad values. */
 export function resolveSchedule(schedule: ScheduleName | LearningRateSchedule | undefined): LearningRateSchedule {
@@ -75,6 +84,23 @@ export function resolveSchedule(schedule: ScheduleName | LearningRateSchedule | 
       positive('divFactor', resolved.divFactor);
       positive('finalDivFactor', resolved.finalDivFactor);
       break;
+    case 'plateau':
+      fraction('factor', resolved.factor, false);
+      if (resolved.patience !== undefined && !(Number.isInteger(resolved.patience) && resolved.patience >= 1)) {
+        throw new TrainOptionsError(
+          'schedule.patience',
+          `expected a whole number of epochs >= 1, got ${resolved.patience}`,
+        );
+      }
+      for (const [name, value] of [
+        ['minDelta', resolved.minDelta],
+        ['minLearningRate', resolved.minLearningRate],
+      ] as const) {
+        if (value !== undefined && !(Number.isFinite(value) && value >= 0)) {
+          throw new TrainOptionsError(`schedule.${name}`, `expected a number >= 0, got ${value}`);
+        }
+      }
+      break;
   }
   return resolved;
 }
@@ -111,5 +137,32 @@ export function learningRateAt(schedule: LearningRateSchedule, baseRate: number,
       if (step < peakStep) return cosineBetween(initial, baseRate, step / peakStep);
       return cosineBetween(baseRate, final, (step - peakStep) / Math.max(1, totalSteps - 1 - peakStep));
     }
+    case 'plateau':
+      return Math.max(schedule.minLearningRate ?? 0, baseRate * plateauScale(schedule, position.history ?? []));
   }
+}
+
+/**
+ * How far the plateau schedule has cut the rate after `history`, replayed from the start so that a resumed run, whose
+ * checkpoint holds the history, continues with the same rate.
+ */
+function plateauScale(
+  schedule: Extract<LearningRateSchedule, { type: 'plateau' }>,
+  history: NonNullable<SchedulePosition['history']>,
+): number {
+  const patience = schedule.patience ?? 2;
+  let best = Number.POSITIVE_INFINITY;
+  let epochsWithoutImprovement = 0;
+  let scale = 1;
+  for (const epoch of history) {
+    const value = epoch.valLoss ?? epoch.loss;
+    if (value < best - (schedule.minDelta ?? 1e-4)) {
+      best = value;
+      epochsWithoutImprovement = 0;
+    } else if (++epochsWithoutImprovement >= patience) {
+      scale *= schedule.factor ?? 0.1;
+      epochsWithoutImprovement = 0;
+    }
+  }
+  return scale;
 }

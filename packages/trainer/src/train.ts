@@ -268,6 +268,7 @@ async function runLoop(context: LoopContext): Promise<TrainResult> {
           step,
           stepsPerEpoch: batches,
           totalSteps,
+          history,
         }),
       };
     };
