@@ -122,9 +122,9 @@ export const trainDefinition = {
     },
     optimizer: {
       kind: 'choice',
-      choices: ['adam', 'sgd', 'rmsprop'],
+      choices: ['adam', 'adamw', 'sgd', 'rmsprop'],
       defaultNote: "the preset's recipe (reference: adam)",
-      description: 'Optimizer.',
+      description: 'Optimizer; adamw is Adam with decoupled weight decay.',
     },
     momentum: {
       kind: 'number',
@@ -134,11 +134,21 @@ export const trainDefinition = {
       exclusiveMax: true,
       description: 'Momentum of --optimizer sgd or rmsprop (default 0: none).',
     },
+    weightDecay: {
+      kind: 'number',
+      valueName: 'rate',
+      min: 0,
+      max: 1,
+      description:
+        'Weight decay: L2 on the gradient for --optimizer sgd (default 0), decoupled for adamw (default 0.01).',
+    },
     schedule: {
       kind: 'choice',
-      choices: ['constant', 'step', 'exponential', 'cosine', 'one-cycle'],
+      choices: ['constant', 'step', 'exponential', 'cosine', 'one-cycle', 'plateau'],
+      valueName: 'name',
       defaultNote: "the preset's recipe (reference: cosine)",
-      description: 'Learning-rate schedule over the run.',
+      description:
+        'Learning-rate schedule over the run; plateau cuts the rate tenfold after 2 epochs without a lower loss (the validation loss with --validation-split).',
     },
     seed: {
       kind: 'integer',

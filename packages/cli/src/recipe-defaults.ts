@@ -8,9 +8,10 @@ interface GivenFlags {
   preset: RecipeName;
   batchSize?: number | undefined;
   lr?: number | undefined;
-  optimizer?: 'adam' | 'sgd' | 'rmsprop' | undefined;
+  optimizer?: 'adam' | 'adamw' | 'sgd' | 'rmsprop' | undefined;
   momentum?: number | undefined;
-  schedule?: 'constant' | 'step' | 'exponential' | 'cosine' | 'one-cycle' | undefined;
+  weightDecay?: number | undefined;
+  schedule?: 'constant' | 'step' | 'exponential' | 'cosine' | 'one-cycle' | 'plateau' | undefined;
   augment?: boolean | undefined;
 }
 
@@ -27,10 +28,24 @@ export function withRecipeDefaults(given: GivenFlags): RecipeSettings {
     schedule: given.schedule,
     augment: given.augment,
   });
-  if (given.momentum === undefined) return settings;
+  if (given.momentum === undefined && given.weightDecay === undefined) return settings;
   const name = typeof settings.optimizer === 'string' ? settings.optimizer : settings.optimizer.name;
-  if (name !== 'sgd' && name !== 'rmsprop') {
+  if (given.momentum !== undefined && name !== 'sgd' && name !== 'rmsprop') {
     throw new UsageError(`--momentum applies to --optimizer sgd or rmsprop, not ${name}`, 'add --optimizer sgd');
   }
-  return { ...settings, optimizer: { name, momentum: given.momentum } };
+  if (given.weightDecay !== undefined && name !== 'sgd' && name !== 'adamw') {
+    throw new UsageError(`--weight-decay applies to --optimizer sgd or adamw, not ${name}`, 'add --optimizer adamw');
+  }
+  const momentum = given.momentum === undefined ? {} : { momentum: given.momentum };
+  const weightDecay = given.weightDecay === undefined ? {} : { weightDecay: given.weightDecay };
+  switch (name) {
+    case 'sgd':
+      return { ...settings, optimizer: { name, ...momentum, ...weightDecay } };
+    case 'rmsprop':
+      return { ...settings, optimizer: { name, ...momentum } };
+    case 'adamw':
+      return { ...settings, optimizer: { name, ...weightDecay } };
+    default:
+      return settings;
+  }
 }

@@ -41,6 +41,24 @@ describe('mnist-cnn train --dry-run (built binary)', () => {
     expect(adam.stderr).toMatch(/^mnist-cnn: error: --momentum applies to --optimizer sgd or rmsprop, not adam$/m);
   });
 
+  it('trains with --optimizer adamw --weight-decay --schedule plateau, and refuses --weight-decay for Adam', async () => {
+    const adamw = await runBin([
+      'train',
+      '--dry-run',
+      '--optimizer',
+      'adamw',
+      '--weight-decay',
+      '0.05',
+      '--schedule',
+      'plateau',
+      '--json',
+    ]);
+    expect(adamw.code).toBe(0);
+    const adam = await runBin(['train', '--dry-run', '--weight-decay', '0.05']);
+    expect(adam.code).toBe(2);
+    expect(adam.stderr).toMatch(/^mnist-cnn: error: --weight-decay applies to --optimizer sgd or adamw, not adam$/m);
+  });
+
   it('refuses --resume, which would write to --out', async () => {
     const result = await runBin(['train', '--dry-run', '--resume']);
     expect(result.code).toBe(2);

@@ -42,4 +42,20 @@ describe('train settings default to the preset recipe', () => {
       '--momentum applies to --optimizer sgd or rmsprop, not adam',
     );
   });
+
+  it('gives --optimizer sgd or adamw its --weight-decay, and refuses it for adam', () => {
+    expect(trainSettings(['--optimizer', 'adamw', '--weight-decay', '0.05']).optimizer).toEqual({
+      name: 'adamw',
+      weightDecay: 0.05,
+    });
+    expect(trainSettings(['--optimizer', 'sgd', '--momentum', '0.9', '--weight-decay', '5e-4']).optimizer).toEqual({
+      name: 'sgd',
+      momentum: 0.9,
+      weightDecay: 5e-4,
+    });
+    expect(trainSettings(['--optimizer', 'adamw']).optimizer).toBe('adamw');
+    expect(() => trainSettings(['--weight-decay', '0.1'])).toThrow(
+      '--weight-decay applies to --optimizer sgd or adamw',
+    );
+  });
 });
