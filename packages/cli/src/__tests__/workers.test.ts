@@ -48,6 +48,6 @@ describe('mnist-cnn train --workers (built binary)', () => {
   it('rejects --workers 0 as a usage error', async () => {
     const result = await runBin(['train', '--workers', '0']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^mnist-cnn: error: invalid value '0' for --workers/);
+    expect(result.stderr).toMatch(/^mnist-cnn: error: --workers must be >= 1, got 0/);
   });
 });
