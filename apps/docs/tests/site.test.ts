@@ -105,6 +105,27 @@ describe('the built docs site in Chromium', () => {
     await page.close();
   });
 
+  it.each([
+    'mnist-data/node/functions/loadDataset',
+    'mnist-data/index/functions/fetchDataset',
+    'cnn-model/index/functions/createModel',
+    'cnn-model/node/functions/saveModel',
+    'cnn-model/node/functions/loadModel',
+    'trainer/node/functions/initBackend',
+    'trainer/node/functions/train',
+    'trainer/index/functions/evaluate',
+    'trainer/index/functions/predictImages',
+  ])('the API page of %s shows its signature and an example', async (entry) => {
+    const page = await browser.newPage();
+    await page.goto(`${origin}/reference/api/@mnist-cnn/${entry}.html`);
+    const headings = await page.locator('main h2, main h3, main h4').allTextContents();
+    expect(headings.map((text) => text.replace(/[\s\u200b]+/g, ' ').trim())).toEqual(
+      expect.arrayContaining(['Parameters', 'Example']),
+    );
+    expect(await page.locator('main pre code').count()).toBeGreaterThan(0);
+    await page.close();
+  });
+
   it('the CLI reference lists every command generated from the option definitions', async () => {
     const page = await browser.newPage();
     await page.goto(`${origin}/reference/cli.html`);

@@ -202,7 +202,20 @@ export class CnnModel {
   }
 }
 
-/** Builds a model from a spec with seeded He/Glorot initialization (same seed → same weights on every backend). */
+/**
+ * Builds a model from a spec with seeded He/Glorot initialization (same seed → same weights on every backend).
+ *
+ * @example
+ * ```ts
+ * import { createModel, getPreset } from '@mnist-cnn/cnn-model';
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ *
+ * await tf.setBackend('cpu'); // the package uses whichever backend you set up
+ * const model = createModel(getPreset('reference'), { seed: 42 });
+ * console.log(model.summary()); // layers, output shapes, 225,034 parameters
+ * ```
+ */
 export function createModel(spec: ModelSpec, options: { seed?: number } = {}): CnnModel {
   const plans = planModel(spec);
   return new CnnModel(spec, plans, options.seed ?? 0);

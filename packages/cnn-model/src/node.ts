@@ -27,7 +27,19 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   }
 }
 
-/** Writes `model.json` and `weights.bin` into a directory (created if needed), each via a temp file and rename. */
+/**
+ * Writes `model.json` and `weights.bin` into a directory (created if needed), each via a temp file and rename.
+ *
+ * @example
+ * ```ts
+ * import { createModel, getPreset } from '@mnist-cnn/cnn-model';
+ * import { loadModel, saveModel } from '@mnist-cnn/cnn-model/node';
+ *
+ * const model = createModel(getPreset('reference'), { seed: 1 }); // after setting up a tfjs backend
+ * await saveModel(model, './my-model'); // ./my-model/model.json and ./my-model/weights.bin
+ * const same = await loadModel('./my-model');
+ * ```
+ */
 export async function saveModel(
   model: CnnModel,
   directory: string,
@@ -52,7 +64,19 @@ async function readOrFail(file: string): Promise<Buffer> {
   }
 }
 
-/** Loads a model saved by {@link saveModel} from a directory; throws {@link ModelFormatError} for bad files. */
+/**
+ * Loads a model saved by {@link saveModel} from a directory; throws {@link ModelFormatError} for bad files.
+ *
+ * @example
+ * ```ts
+ * import { loadModel } from '@mnist-cnn/cnn-model/node';
+ * import * as tf from '@tensorflow/tfjs-core';
+ *
+ * const model = await loadModel('./mnist-model'); // after setting up a tfjs backend
+ * const images = tf.zeros<tf.Rank.R4>([1, 28, 28, 1]); // normalised NHWC images
+ * model.predict(images).print(); // [1, 10] class probabilities
+ * ```
+ */
 export async function loadModel(directory: string): Promise<CnnModel> {
   const text = (await readOrFail(path.join(directory, 'model.json'))).toString('utf8');
   readModelJson(text);

@@ -152,7 +152,21 @@ export function decodeWeights(
   return result;
 }
 
-/** Rebuilds the exact model from model.json (object or text) and weights.bin bytes; validates before allocating. */
+/**
+ * Rebuilds the exact model from model.json (object or text) and weights.bin bytes; validates before allocating.
+ *
+ * @example
+ * ```ts
+ * import { deserializeModel } from '@mnist-cnn/cnn-model';
+ *
+ * // In a browser, after setting up a tfjs backend:
+ * const [json, weights] = await Promise.all([
+ *   fetch('/model/model.json').then((response) => response.json()),
+ *   fetch('/model/weights.bin').then((response) => response.arrayBuffer()),
+ * ]);
+ * const model = deserializeModel(json, weights);
+ * ```
+ */
 export function deserializeModel(modelJson: unknown, weightData: ArrayBuffer | Uint8Array): CnnModel {
   const { spec, manifest } = readModelJson(modelJson);
   const weights = decodeWeights(spec, manifest, weightData);

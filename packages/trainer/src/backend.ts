@@ -105,6 +105,15 @@ function describe(error: unknown): string {
 /**
  * Selects and initializes the tfjs backend (wasm, cpu or auto), registers cnn-model's kernel table for it, and reports
  * which backend runs, whether SIMD is used and which kernels were added.
+ *
+ * @example
+ * ```ts
+ * import { initBackend } from '@mnist-cnn/trainer';
+ *
+ * // In a browser; the site serves tfjs-backend-wasm's .wasm files under /wasm/.
+ * const info = await initBackend('auto', { wasmPaths: '/wasm/' });
+ * console.log(info.backend, info.simd, info.reason ?? ''); // wasm true, or cpu and why
+ * ```
  */
 export async function initBackend(
   backend: BackendChoice = 'auto',

@@ -60,7 +60,20 @@ export function predictSplit(
   return probabilities;
 }
 
-/** Accuracy, loss, per-class precision/recall/F1, confusion matrix and misclassified indices of a model on a split. */
+/**
+ * Accuracy, loss, per-class precision/recall/F1, confusion matrix and misclassified indices of a model on a split.
+ *
+ * @example
+ * ```ts
+ * import { loadModel } from '@mnist-cnn/cnn-model/node';
+ * import { loadDataset } from '@mnist-cnn/mnist-data/node';
+ * import { evaluate, initBackend } from '@mnist-cnn/trainer/node';
+ *
+ * await initBackend('auto');
+ * const result = evaluate(await loadModel('./mnist-model'), (await loadDataset()).test);
+ * console.log(result.accuracy, result.perClass[9]?.f1, result.confusionMatrix[4]?.[9], result.misclassified.length);
+ * ```
+ */
 export function evaluate(model: CnnModel, split: DatasetSplit, options: PredictOptions = {}): EvaluationResult {
   checkSplitFitsModel(split, model.spec, 'evaluation');
   const count = Math.min(split.count, options.limit ?? split.count);
@@ -83,7 +96,23 @@ export function evaluate(model: CnnModel, split: DatasetSplit, options: PredictO
   };
 }
 
-/** Class probabilities (count × classes, row-major) for `count` raw uint8 images laid out back to back. */
+/**
+ * Class probabilities (count × classes, row-major) for `count` raw uint8 images laid out back to back.
+ *
+ * @example
+ * ```ts
+ * import { loadModel } from '@mnist-cnn/cnn-model/node';
+ * import { imageAt } from '@mnist-cnn/mnist-data';
+ * import { loadDataset } from '@mnist-cnn/mnist-data/node';
+ * import { initBackend, predictImages } from '@mnist-cnn/trainer/node';
+ *
+ * await initBackend('auto');
+ * const model = await loadModel('./mnist-model');
+ * const digit = imageAt((await loadDataset()).test, 0); // 28×28 uint8 pixels, light ink on black
+ * const probabilities = predictImages(model, digit, 1); // ten numbers that sum to 1
+ * console.log(probabilities.indexOf(Math.max(...probabilities))); // 7
+ * ```
+ */
 export function predictImages(
   model: CnnModel,
   pixels: Uint8Array,

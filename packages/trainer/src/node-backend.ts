@@ -16,7 +16,17 @@ export function installedWasmDirectory(): string {
   return dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
 }
 
-/** Like the browser `initBackend`, but loads the WASM binaries from the installed package unless told otherwise. */
+/**
+ * Like the browser `initBackend`, but loads the WASM binaries from the installed package unless told otherwise.
+ *
+ * @example
+ * ```ts
+ * import { initBackend } from '@mnist-cnn/trainer/node';
+ *
+ * const info = await initBackend('auto');
+ * console.log(info); // { backend: 'wasm', simd: true, binary: 'tfjs-backend-wasm-simd.wasm', … }
+ * ```
+ */
 export async function initBackend(
   backend: BackendChoice = 'auto',
   options: InitBackendOptions = {},

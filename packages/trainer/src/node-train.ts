@@ -10,6 +10,24 @@ export interface NodeTrainOptions extends TrainOptions, WorkerStepOptions {}
 /**
  * Like the browser `train`, plus `workers`: with more than one, each batch is split over that many worker threads,
  * each with its own backend instance, and their gradients are averaged into one update. Workers end with the run.
+ *
+ * @example
+ * ```ts
+ * import { loadDataset } from '@mnist-cnn/mnist-data/node';
+ * import { directoryCheckpointStore, initBackend, train } from '@mnist-cnn/trainer/node';
+ *
+ * await initBackend('auto');
+ * const mnist = await loadDataset();
+ * const result = await train({
+ *   model: 'reference', // settings left out come from the preset's tuned recipe
+ *   train: mnist.train,
+ *   epochs: 3,
+ *   workers: 2, // this thread and one worker thread share each batch
+ *   checkpoint: directoryCheckpointStore('./run'),
+ *   resume: true, // continue from ./run if a checkpoint is there
+ * });
+ * console.log(result.stopReason, result.imagesPerSecond);
+ * ```
  */
 export function train(options: NodeTrainOptions): Promise<TrainResult> {
   const threads = workerSteps(options?.workerScript === undefined ? {} : { workerScript: options.workerScript });

@@ -77,7 +77,27 @@ function validationMetrics(model: CnnModel, held: Held): { valLoss: number; valA
   };
 }
 
-/** Trains a model on a split with mini-batches, emitting events and writing checkpoints; resumable and deterministic. */
+/**
+ * Trains a model on a split with mini-batches, emitting events and writing checkpoints; resumable and deterministic.
+ *
+ * @example
+ * ```ts
+ * import { fetchDataset } from '@mnist-cnn/mnist-data';
+ * import { initBackend, train } from '@mnist-cnn/trainer';
+ *
+ * await initBackend('wasm', { wasmPaths: '/wasm/' }); // where the page serves tfjs-backend-wasm's .wasm files
+ * const mnist = await fetchDataset('/data/mnist/');
+ * const { model, history } = await train({
+ *   model: 'reference',
+ *   train: mnist.train,
+ *   epochs: 1,
+ *   onEvent: (event) => {
+ *     if (event.type === 'batch' && event.batch % 100 === 0) console.log(event.loss);
+ *   },
+ * });
+ * console.log(history[0]?.accuracy);
+ * ```
+ */
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const workers = options?.workers;
   if (workers !== undefined && workers !== 1) {
