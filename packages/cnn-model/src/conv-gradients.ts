@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { hasFastKernel, rotatedFilter, runFastKernel } from './fast-kernels.js';
-import { kernelNames as fastKernelNames } from './kernels/names.js';
-import { shortPatchLimit } from './wasm-conv-gradients.js';
+import { shortPatchLimit } from './kernels/conv-gradients.js';
+import { kernelNames, kernelOr } from './kernels/names.js';
 
 /**
  * Convolution gradients written as forward convolutions, because forward Conv2D is fast on every backend
@@ -70,21 +69,29 @@ export function conv2dFilterGradient(
   const needW = (ow - 1) * strides[1] + kernel[1];
   const input = () => padOrCrop(x, pads.top, needH - h - pads.top, pads.left, needW - w - pads.left);
   const patchSize = kernel[0] * kernel[1] * inChannels;
-  if (
-    patchSize <= shortPatchLimit &&
-    outChannels % 4 === 0 &&
-    hasFastKernel(fastKernelNames.shortPatchFilterGradient)
-  ) {
-    const [filter, bias] = runFastKernel(
-      fastKernelNames.shortPatchFilterGradient,
-      { x: input(), dy },
-      { kernel, strides },
-    ) as [tf.Tensor4D, tf.Tensor1D];
-    if (!withBias) bias.dispose();
-    return { filter, bias: withBias ? bias : null };
-  }
-  if (patchSize <= outChannels) return filterGradientFromPatches(x, dy, kernel, strides, pads, withBias);
-  let swappedInput = tf.transpose(input(), [3, 1, 2, 0]) as tf.Tensor4D;
+  const stock = () => swappedFilterGradient(input(), dy, strides, withBias);
+  if (patchSize > shortPatchLimit || outChannels % 4 !== 0) return stock();
+  return kernelOr(
+    kernelNames.filterGradient,
+    (run) => {
+      const [filter, bias] = run({ x: input(), dy }, { kernel, strides }) as [tf.Tensor4D, tf.Tensor1D];
+      if (!withBias) bias.dispose();
+      return { filter, bias: withBias ? bias : null };
+    },
+    stock,
+  );
+}
+
+/** The filter gradient as a forward convolution with batch and channels swapped. */
+function swappedFilterGradient(
+  input: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  strides: [number, number],
+  withBias: boolean,
+): { filter: tf.Tensor4D; bias: tf.Tensor1D | null } {
+  const inChannels = input.shape[3];
+  const outChannels = dy.shape[3];
+  let swappedInput = tf.transpose(input, [3, 1, 2, 0]) as tf.Tensor4D;
   // tf.ones, not a slice of the input: Slice on wasm copies its whole input out of the heap first (≈ 4 ms here).
   if (withBias)
     swappedInput = tf.concat(
@@ -113,24 +120,42 @@ export function conv2dInputGradient(
   pads: Pads,
 ): tf.Tensor4D {
   const [kh, kw, inChannels, outChannels] = filter.shape;
-  if (inChannels % 4 === 0 && hasFastKernel(fastKernelNames.addPatches)) {
-    // Each output pixel's patch gradient is its dy row times the filter (as [outC, kh·kw·inC]); the patches are then
-    // added into the padded image, and the padding cropped off. XNNPACK runs that product faster than the convolution
-    // below, which works through a border of zeros.
-    const [n, oh, ow] = dy.shape;
-    const filterRows = tf.transpose(tf.reshape(filter, [kh * kw * inChannels, outChannels]));
-    const columns = tf.matMul(tf.reshape(dy, [n * oh * ow, outChannels]), filterRows);
-    const shape = [n, inputSize[0] + pads.top + pads.bottom, inputSize[1] + pads.left + pads.right, inChannels];
-    const image = runFastKernel(fastKernelNames.addPatches, { columns }, { kernel: [kh, kw], strides, shape });
-    return padOrCrop(image as tf.Tensor4D, -pads.top, -pads.bottom, -pads.left, -pads.right);
-  }
+  const stock = () => inputGradientByConvolution(dy, filter, inputSize, strides, pads);
+  if (inChannels % 4 !== 0) return stock();
+  return kernelOr(
+    kernelNames.addPatches,
+    (run) => {
+      // Each output pixel's patch gradient is its dy row times the filter (as [outC, kh·kw·inC]); the patches are then
+      // added into the padded image, and the padding cropped off. XNNPACK runs that product faster than the
+      // convolution through a border of zeros.
+      const [n, oh, ow] = dy.shape;
+      const filterRows = tf.transpose(tf.reshape(filter, [kh * kw * inChannels, outChannels]));
+      const columns = tf.matMul(tf.reshape(dy, [n * oh * ow, outChannels]), filterRows);
+      const shape = [n, inputSize[0] + pads.top + pads.bottom, inputSize[1] + pads.left + pads.right, inChannels];
+      const image = run({ columns }, { kernel: [kh, kw], strides, shape }) as tf.Tensor4D;
+      return padOrCrop(image, -pads.top, -pads.bottom, -pads.left, -pads.right);
+    },
+    stock,
+  );
+}
+
+/** The input gradient as a forward convolution with the rotated filter. */
+function inputGradientByConvolution(
+  dy: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  inputSize: [number, number],
+  strides: [number, number],
+  pads: Pads,
+): tf.Tensor4D {
+  const [kh, kw] = filter.shape;
   const spread = dilateSpatial(dy, strides[0], strides[1]);
   const [, sh, sw] = spread.shape;
   const top = kh - 1 - pads.top;
   const left = kw - 1 - pads.left;
   const bottom = inputSize[0] + kh - 1 - sh - top;
   const right = inputSize[1] + kw - 1 - sw - left;
-  const flipped = rotatedFilter(filter);
+  // The filter rotated by 180° with its channel axes swapped.
+  const flipped = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
   if (top >= 0 && bottom >= 0 && left >= 0 && right >= 0) {
     const explicit: [[number, number], [number, number], [number, number], [number, number]] = [
       [0, 0],
@@ -141,46 +166,4 @@ export function conv2dInputGradient(
     return tf.conv2d(spread, flipped, 1, explicit);
   }
   return tf.conv2d(padOrCrop(spread, top, bottom, left, right), flipped, 1, 'valid');
-}
-
-/**
- * dL/dW via im2col for layers with few input channels (e.g. the first layer): the patches come from a forward
- * convolution with an identity kernel (same strides and padding), then one GEMM with the output gradient. On wasm this
- * beats the swapped convolution, whose huge kernel and tiny output suit XNNPACK poorly. For the bias gradient the
- * identity convolution emits one more patch column of ones (a zero filter column with bias 1).
- */
-function filterGradientFromPatches(
-  x: tf.Tensor4D,
-  dy: tf.Tensor4D,
-  kernel: [number, number],
-  strides: [number, number],
-  pads: Pads,
-  withBias: boolean,
-): { filter: tf.Tensor4D; bias: tf.Tensor1D | null } {
-  const inChannels = x.shape[3];
-  const patchSize = kernel[0] * kernel[1] * inChannels;
-  const columns = patchSize + (withBias ? 1 : 0);
-  const identity = tf.reshape(tf.eye(patchSize, columns), [kernel[0], kernel[1], inChannels, columns]) as tf.Tensor4D;
-  const explicit: [[number, number], [number, number], [number, number], [number, number]] = [
-    [0, 0],
-    [pads.top, pads.bottom],
-    [pads.left, pads.right],
-    [0, 0],
-  ];
-  const onesColumn = withBias
-    ? tf.tensor1d(Array.from({ length: columns }, (_, i) => (i === patchSize ? 1 : 0)))
-    : undefined;
-  const patches = tf.fused.conv2d({ x, filter: identity, strides, pad: explicit, bias: onesColumn });
-  const rows = dy.shape[0] * dy.shape[1] * dy.shape[2];
-  const outChannels = dy.shape[3];
-  // (dyᵀ · patches)ᵀ rather than patchesᵀ · dy: XNNPACK packs its right operand as a new weight matrix on every call,
-  // and the patches ([rows, columns]) are a third the size of dy ([rows, outChannels]) for the first layer.
-  const grad = tf.transpose(
-    tf.matMul(tf.transpose(tf.reshape(dy, [rows, outChannels])), tf.reshape(patches, [rows, columns]) as tf.Tensor2D),
-  );
-  const filterRows = withBias ? tf.slice(grad, 0, patchSize) : grad;
-  return {
-    filter: tf.reshape(filterRows, [kernel[0], kernel[1], inChannels, outChannels]),
-    bias: withBias ? tf.reshape(tf.slice(grad, patchSize, 1), [outChannels]) : null,
-  };
 }

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dFilterGradient, conv2dInputGradient, type Pads } from './conv-gradients.js';
-import { hasFastKernel, reluGradient, runFastKernel } from './fast-kernels.js';
-import { kernelNames as fastKernelNames } from './kernels/names.js';
+import { kernelNames, kernelOr } from './kernels/names.js';
 import type { ForwardMode, Layer } from './layer.js';
+import { reluGradient } from './relu.js';
 import { type Conv2dLayerSpec, convAxis, type LayerPlan, pair } from './spec.js';
 
 /** Conv2D with fused bias + activation forward and forward-convolution gradients. */
@@ -32,34 +32,32 @@ export class Conv2dLayer implements Layer {
     const x = input as tf.Tensor4D;
     const [filter, bias] = this.variables as [tf.Variable<tf.Rank.R4>, tf.Variable<tf.Rank.R1>?];
     const { top, bottom, left, right } = this.pads;
-    const attrs = { strides: this.strides, pads: [top, bottom, left, right], relu: this.activation === 'relu' };
-    const y = hasFastKernel(fastKernelNames.conv2d)
-      ? (runFastKernel(fastKernelNames.conv2d, bias ? { x, filter, bias } : { x, filter }, attrs) as tf.Tensor4D)
-      : tf.fused.conv2d({ x, filter, strides: this.strides, pad: this.padding, bias, activation: this.activation });
+    const relu = this.activation === 'relu';
+    const attrs = { strides: this.strides, pads: [top, bottom, left, right], relu };
+    const y = kernelOr(
+      kernelNames.conv2d,
+      (run) => run(bias ? { x, filter, bias } : { x, filter }, attrs) as tf.Tensor4D,
+      () => tf.fused.conv2d({ x, filter, strides: this.strides, pad: this.padding, bias, activation: this.activation }),
+    );
     const backward = (dy: tf.Tensor, needInputGradient: boolean) => {
-      if (hasFastKernel(fastKernelNames.conv2dBackprop)) {
-        const inputs: tf.NamedTensorMap = attrs.relu ? { x, filter, dy, y } : { x, filter, dy };
-        const outputs = runFastKernel(fastKernelNames.conv2dBackprop, inputs, {
-          ...attrs,
-          bias: bias !== undefined,
-          inputGradient: needInputGradient,
-        }) as tf.Tensor[];
-        const dx = needInputGradient ? outputs.pop()! : null;
-        return { dx, grads: outputs };
-      }
-      const dz = (this.activation === 'relu' ? reluGradient(dy, y) : dy) as tf.Tensor4D;
-      const { filter: dFilter, bias: dBias } = conv2dFilterGradient(
-        x,
-        dz,
-        this.kernel,
-        this.strides,
-        this.pads,
-        !!bias,
+      const outputs = kernelOr(
+        kernelNames.conv2dBackprop,
+        (run) =>
+          run(relu ? { x, filter, dy, y } : { x, filter, dy }, {
+            ...attrs,
+            bias: bias !== undefined,
+            inputGradient: needInputGradient,
+          }) as tf.Tensor[],
+        () => {
+          const dz = (relu ? reluGradient(dy, y) : dy) as tf.Tensor4D;
+          const gradients = conv2dFilterGradient(x, dz, this.kernel, this.strides, this.pads, !!bias);
+          const size: [number, number] = [x.shape[1], x.shape[2]];
+          const dx = needInputGradient ? [conv2dInputGradient(dz, filter, size, this.strides, this.pads)] : [];
+          return [gradients.filter, ...(gradients.bias ? [gradients.bias] : []), ...dx];
+        },
       );
-      const grads: tf.Tensor[] = dBias ? [dFilter, dBias] : [dFilter];
-      const size: [number, number] = [x.shape[1], x.shape[2]];
-      const dx = needInputGradient ? conv2dInputGradient(dz, filter, size, this.strides, this.pads) : null;
-      return { dx, grads };
+      const dx = needInputGradient ? outputs.pop()! : null;
+      return { dx, grads: outputs };
     };
     return { y, backward };
   }

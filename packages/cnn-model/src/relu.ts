@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { reluGradient } from './fast-kernels.js';
 import type { ForwardMode, Layer } from './layer.js';
 import type { LayerPlan } from './spec.js';
 
@@ -16,4 +15,9 @@ export class ReluLayer implements Layer {
     const y = tf.relu(x);
     return { y, backward: (dy: tf.Tensor) => ({ dx: reluGradient(dy, y), grads: [] }) };
   }
+}
+
+/** dL/dz for z → relu → y: dy where y > 0, else 0. */
+export function reluGradient(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
+  return tf.mul(dy, tf.step(y));
 }

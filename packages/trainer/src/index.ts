@@ -31,6 +31,7 @@ export {
   WorkerError,
 } from './errors.js';
 export { type EvaluationResult, evaluate, type PredictOptions, predictImages } from './evaluate.js';
+export { type TrainRun, trainEvents } from './event-stream.js';
 export type {
   BatchEvent,
   CheckpointEvent,
@@ -75,4 +76,3 @@ export {
   type SchedulePosition,
 } from './schedule.js';
 export { type StopReason, type TrainResult, train } from './train.js';
-export { type TrainRun, trainEvents } from './train-events.js';

@@ -82,4 +82,4 @@ export {
 export { initBackend, installedWasmDirectory } from './node-backend.js';
 export { checkpointFileName, directoryCheckpointStore } from './node-checkpoint.js';
 export { type NodeTrainOptions, train, trainEvents } from './node-train.js';
-export { shardSeed, shardSizes, type WorkerStepOptions } from './worker-step.js';
+export { shardSeed, shardSizes, type WorkerStepOptions } from './threaded-step.js';

@@ -161,7 +161,7 @@ for (const fast of [false, true]) {
   describe(`layer gradients match tfjs-core stock gradients (cpu${fast ? ', fast kernels' : ''})`, () => {
     beforeAll(async () => {
       await useBackend('cpu');
-      if (fast) expect(registerFastKernels('cpu')).toHaveLength(5); // conv, its gradient, max pool, its gradient, the optimizer update;
+      if (fast) expect(registerFastKernels('cpu')).toHaveLength(6); // conv and dense with their gradients, the max-pool gradient, the optimizer update;
     });
     afterAll(() => unregisterFastKernels('cpu'));
 
@@ -239,13 +239,13 @@ const wasmConvCases: { label: string; spec: LayerSpec; shape: number[]; kernel: 
     label: 'short patch: 1 channel, 3x3 stride 2 valid, even 8x10 (unused edge), 8 filters',
     spec: { type: 'conv2d', filters: 8, kernelSize: 3, strides: 2, activation: 'relu' },
     shape: [2, 8, 10, 1],
-    kernel: 'MnistCnnShortPatchFilterGradient',
+    kernel: 'MnistCnnFilterGradient',
   },
   {
     label: 'short patch: 2 channels, 2x3 same, 4 filters, no bias',
     spec: { type: 'conv2d', filters: 4, kernelSize: [2, 3], padding: 'same', useBias: false },
     shape: [3, 6, 7, 2],
-    kernel: 'MnistCnnShortPatchFilterGradient',
+    kernel: 'MnistCnnFilterGradient',
   },
 ];
 
@@ -280,8 +280,7 @@ describe('fast max-pool gradient with tied maxima', () => {
   });
 
   // With 2x2 windows, 7 rows leave an edge no window covers (the upsampling mask) and 8 are tiled exactly (the
-  // broadcast mask). On wasm, channels in fours take the SIMD loops (2x2 unrolled, 3x3 general), 3 channels the
-  // JavaScript fallback.
+  // broadcast mask). The compiled loop takes channels four at a time, and the rest one at a time (3, 7 channels).
   for (const [backend, rows, channels, pool] of [
     ['cpu', 7, 3, 2],
     ['cpu', 8, 3, 2],
@@ -290,6 +289,8 @@ describe('fast max-pool gradient with tied maxima', () => {
     ['wasm', 7, 8, 2],
     ['wasm', 9, 4, 3],
     ['wasm', 10, 8, [3, 2]],
+    ['wasm', 8, 7, 2],
+    ['cpu', 9, 4, 3],
   ] as const) {
     it(`shares each window's gradient equally between ties, like the op-based mask (${backend}, ${rows}x6x${channels}, pool ${pool})`, async () => {
       await useBackend(backend);

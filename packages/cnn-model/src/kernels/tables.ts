@@ -1,29 +1,42 @@
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
-import { layerKernelsFor } from '../fast-kernels.js';
+import { wasmAddPatches, wasmFilterGradient } from './conv-gradients.js';
+import { cpuConvKernels } from './cpu/conv.js';
+import { cpuMaxPoolGradient, wasmMaxPoolGradient } from './max-pool.js';
 import { kernelNames } from './names.js';
 import { cpuOptimizerUpdate, wasmOptimizerUpdate } from './optimizer-update.js';
 import { kernelModule } from './wasm/module.js';
 
-/** Each backend's kernel table: our kernels for it, by name. A backend without a table runs the stock ops only. */
-function tableFor(backendName: string): Record<string, KernelFunc> {
-  switch (backendName) {
-    case 'cpu':
-      return { ...layerKernelsFor('cpu', tf.findBackend('cpu')), [kernelNames.optimizerUpdate]: cpuOptimizerUpdate };
-    case 'wasm':
-      return { ...layerKernelsFor('wasm', tf.findBackend('wasm')), [kernelNames.optimizerUpdate]: wasmOptimizerUpdate };
-    default:
-      return {};
-  }
-}
+/**
+ * Each backend's kernel table: our kernels for it, by name. A kernel stays only while the step benchmark
+ * (`pnpm --filter @mnist-cnn/cnn-model bench`) shows it saving at least 3% of a training step against the stock ops.
+ * On wasm, XNNPACK's convolutions and matrix products stay; on cpu, whose stock kernels are generic JavaScript loops,
+ * the convolutions and dense layers are ours too.
+ */
+const tables: Record<string, Record<string, KernelFunc>> = {
+  cpu: {
+    [kernelNames.conv2d]: cpuConvKernels.conv2d,
+    [kernelNames.conv2dBackprop]: cpuConvKernels.conv2dBackprop,
+    [kernelNames.dense]: cpuConvKernels.dense,
+    [kernelNames.denseBackprop]: cpuConvKernels.denseBackprop,
+    [kernelNames.maxPoolBackprop]: cpuMaxPoolGradient,
+    [kernelNames.optimizerUpdate]: cpuOptimizerUpdate,
+  },
+  wasm: {
+    [kernelNames.maxPoolBackprop]: wasmMaxPoolGradient,
+    [kernelNames.addPatches]: wasmAddPatches,
+    [kernelNames.filterGradient]: wasmFilterGradient,
+    [kernelNames.optimizerUpdate]: wasmOptimizerUpdate,
+  },
+};
 
 /**
- * Registers the kernel table of `backendName` (default: the active backend, which must be initialized) and returns the
- * names registered; [] for a backend without a table. Idempotent. Throws where the engine lacks WebAssembly SIMD, which
- * the compiled kernels need.
+ * Registers the kernel table of `backendName` (default: the active backend) and returns the names registered; [] for
+ * a backend without a table. Idempotent. Throws where the engine lacks WebAssembly SIMD, which the compiled kernels
+ * need.
  */
 export function registerKernels(backendName: string = tf.getBackend()): string[] {
-  const table = tableFor(backendName);
+  const table = tables[backendName] ?? {};
   const names = Object.keys(table);
   if (names.length > 0) kernelModule();
   for (const name of names) {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { trainEvents } from '../event-stream.js';
 import type { TrainEvent } from '../events.js';
 import { initBackend } from '../node-backend.js';
 import { createLocalStep, type StepBatch, type StepFactory, type StepRunner } from '../step.js';
 import { localSteps, train, trainWithSteps } from '../train.js';
-import { trainEvents } from '../train-events.js';
 import { compactSpec, trainSubset } from './fixtures.js';
 
 async function lossSequence(seed: number) {

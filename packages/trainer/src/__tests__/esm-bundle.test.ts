@@ -15,7 +15,7 @@ describe('the Node entry inside a single-file ESM bundle', () => {
     await inWorkDir(bundleAndRun);
   });
 
-  it('trains with 2 workers when the worker script is bundled beside it as step-worker.js', async () => {
+  it('trains with 2 workers when the worker script is bundled beside it as worker-thread.js', async () => {
     await inWorkDir(bundleWithWorkerAndTrain);
   });
 });
@@ -65,8 +65,8 @@ async function bundleWithWorkerAndTrain(workDir: string): Promise<void> {
   await build({ ...common, entryPoints: [entry], outfile: join(workDir, 'bundle.mjs') });
   await build({
     ...common,
-    entryPoints: [join(packageDir, 'src', 'step-worker.ts')],
-    outfile: join(workDir, 'step-worker.js'),
+    entryPoints: [join(packageDir, 'src', 'worker-thread.ts')],
+    outfile: join(workDir, 'worker-thread.js'),
   });
   await writeFile(join(workDir, 'package.json'), '{ "type": "module" }');
   const { stdout } = await run(process.execPath, [join(workDir, 'bundle.mjs')], { cwd: workDir, timeout: 90_000 });

@@ -11,8 +11,8 @@ import { initBackend } from '../node-backend.js';
 import { type NodeTrainOptions, train } from '../node-train.js';
 import type { TrainOptions } from '../options.js';
 import { weightedSum } from '../replica.js';
+import { shardSeed, shardSizes } from '../threaded-step.js';
 import { train as browserTrain } from '../train.js';
-import { shardSeed, shardSizes } from '../worker-step.js';
 import { compactSpec, trainSubset } from './fixtures.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -5,8 +5,10 @@ export type CompiledKernel = (...args: number[]) => void;
 
 let compiled: WebAssembly.Module | undefined;
 
-function decode(base64: string): Uint8Array<ArrayBuffer> {
-  return Uint8Array.from(atob(base64), (char) => char.charCodeAt(0));
+/** The two builds of the library, as bytes. */
+export function kernelBuilds(): { relaxedSimd: Uint8Array<ArrayBuffer>; simd: Uint8Array<ArrayBuffer> } {
+  const decode = (base64: string) => Uint8Array.from(atob(base64), (char) => char.charCodeAt(0));
+  return { relaxedSimd: decode(relaxedSimdModule), simd: decode(simdModule) };
 }
 
 /**
@@ -16,17 +18,12 @@ function decode(base64: string): Uint8Array<ArrayBuffer> {
 export function kernelModule(): WebAssembly.Module {
   if (compiled) return compiled;
   if (typeof WebAssembly !== 'object') throw new Error("cnn-model's kernels need WebAssembly");
-  const relaxed = decode(relaxedSimdModule);
-  const bytes = WebAssembly.validate(relaxed) ? relaxed : decode(simdModule);
+  const { relaxedSimd, simd } = kernelBuilds();
+  const bytes = WebAssembly.validate(relaxedSimd) ? relaxedSimd : simd;
   if (!WebAssembly.validate(bytes))
     throw new Error("cnn-model's kernels need WebAssembly SIMD, which this engine lacks");
   compiled = new WebAssembly.Module(bytes);
   return compiled;
-}
-
-/** Whether the relaxed-SIMD build runs here. */
-export function runsRelaxedSimd(): boolean {
-  return WebAssembly.validate(decode(relaxedSimdModule));
 }
 
 const instances = new WeakMap<WebAssembly.Memory, Record<string, CompiledKernel>>();

@@ -21,7 +21,7 @@ export { shardSizes } from './replica.js';
 /** Options of the worker-thread step. */
 export interface WorkerStepOptions {
   /**
-   * The worker script: by default `step-worker.js` beside this module in the built package. Single-file bundles that
+   * The worker script: by default `worker-thread.js` beside this module in the built package. Single-file bundles that
    * do not ship that file beside themselves pass the path of a copy (or of their own bundle of it).
    */
   workerScript?: string | URL;
@@ -30,8 +30,8 @@ export interface WorkerStepOptions {
 function defaultWorkerScript(): URL {
   // From the sources (tests run them through vitest), the worker comes from the package's build.
   return import.meta.url.endsWith('.ts')
-    ? new URL('../dist/step-worker.js', import.meta.url)
-    : new URL('./step-worker.js', import.meta.url);
+    ? new URL('../dist/worker-thread.js', import.meta.url)
+    : new URL('./worker-thread.js', import.meta.url);
 }
 
 /**

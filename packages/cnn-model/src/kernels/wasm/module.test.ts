@@ -1,0 +1,37 @@
+import { setFlagsFromString } from 'node:v8';
+import { describe, expect, it } from 'vitest';
+import { kernelBuilds, kernelModule } from './module.js';
+
+// Node 20 validates the relaxed-SIMD build only with --experimental-wasm-relaxed-simd (Node 22+ by default), so it
+// runs the plain build; with the flag set before compiling, both builds load here and must agree.
+function runAdam(bytes: Uint8Array<ArrayBuffer>): Float32Array {
+  const memory = new WebAssembly.Memory({ initial: 1 });
+  const { adam } = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as {
+    adam: (...args: number[]) => void;
+  };
+  const floats = new Float32Array(memory.buffer);
+  const n = 7; // a whole vector and a tail of three
+  for (let i = 0; i < n; i++)
+    [floats[i], floats[8 + i], floats[16 + i], floats[24 + i]] = [i * 0.3 - 1, 0.1 * i, 0.01, 0.02];
+  adam(n, 0, 32, 64, 96, 0, 128, 160, 192, 0, 0.9, 0.1, 0.999, 0.001, 0.1, 0.001, 1e-7, -0.01);
+  return floats.slice(32, 32 + 3 * 8);
+}
+
+describe('the compiled kernel library', () => {
+  it('loads the plain-SIMD build where relaxed SIMD is off, and exports every kernel family', () => {
+    const { simd } = kernelBuilds();
+    expect(WebAssembly.validate(simd)).toBe(true);
+    const exports = WebAssembly.Module.exports(kernelModule()).map((entry) => entry.name);
+    expect(exports).toEqual(expect.arrayContaining(['adam', 'sgd', 'momentum', 'rmsprop', 'maxPoolGradient']));
+    expect(exports).toEqual(expect.arrayContaining(['addPatchRows', 'filterGradient']));
+  });
+
+  it('runs the relaxed-SIMD build once the engine allows it, with the same results as the plain one', () => {
+    setFlagsFromString('--experimental-wasm-relaxed-simd');
+    const { relaxedSimd, simd } = kernelBuilds();
+    expect(WebAssembly.validate(relaxedSimd)).toBe(true);
+    const [relaxed, plain] = [runAdam(relaxedSimd), runAdam(simd)];
+    expect(Array.from(relaxed)).toEqual(Array.from(plain));
+    expect(plain.some((value) => value !== 0)).toBe(true);
+  });
+});
