@@ -7,7 +7,8 @@ import { createStyle } from './style.js';
 function fromLibraryError(error: Error & { code?: unknown }): CliError | undefined {
   const code = typeof error.code === 'string' ? error.code : undefined;
   if (code === undefined) return undefined;
-  const message = firstLine(error.message);
+  // The whole message: reportError shows its detail lines (where a dataset was looked for, for example).
+  const message = error.message.trim();
   if (error.name === 'ModelFormatError') {
     return code === 'FILE_NOT_FOUND'
       ? new CliError('MODEL_NOT_FOUND', message, {
@@ -93,11 +94,16 @@ export function toCliError(error: unknown): CliError {
   return new CliError('UNEXPECTED', String(error), { hint: 'run again with --verbose for details' });
 }
 
+/** Lines of detail printed under the error line, with or without --verbose (a not-found error's places, say). */
+const detailLineLimit = 10;
+
 /** Prints `mnist-cnn: error: …` and a hint on stderr (the stack and causes too with `verbose`); returns the exit code. */
 export function reportError(error: unknown, io: CliIo, verbose: boolean): number {
   const cliError = toCliError(error);
   const style = createStyle(colorEnabled(io.stderr, io.env));
-  io.stderr.write(`${programName}: ${style.red('error:')} ${firstLine(cliError.message)}\n`);
+  const [head = '', ...details] = cliError.message.trim().split('\n');
+  io.stderr.write(`${programName}: ${style.red('error:')} ${head}\n`);
+  for (const line of details.slice(0, detailLineLimit)) io.stderr.write(`${line}\n`);
   if (cliError.hint) io.stderr.write(`${style.dim('hint:')} ${cliError.hint}\n`);
   if (verbose) {
     let current: unknown = cliError;

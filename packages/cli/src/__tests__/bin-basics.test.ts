@@ -114,10 +114,16 @@ describe('mnist-cnn info and show (built binary)', () => {
 });
 
 describe('mnist-cnn runtime errors (built binary)', () => {
-  it('exits 1 when the dataset is nowhere to be found', async () => {
+  it('exits 1 when the dataset is nowhere to be found, listing where it looked without --verbose', async () => {
     const result = await runBin(['info', '--dataset', 'kmnist']);
     expect(result.code).toBe(1);
-    expectOneLineError(result, /dataset "kmnist" not found/);
+    const lines = result.stderr.trimEnd().split('\n');
+    expect(lines[0]).toBe('mnist-cnn: error: dataset "kmnist" not found. Looked in:');
+    expect(result.stderr).toMatch(/^ {2}- cache: \S+kmnist \(no dataset files\)$/m);
+    expect(result.stderr).toMatch(/^ {2}- download: https:\S+ \(not enabled\)$/m);
+    expect(lines.at(-1)).toMatch(/^hint: /);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(result.stdout).toBe('');
   });
 
   it('exits 1 for a corrupt IDX file and shows the stack only with --verbose', async () => {

@@ -117,7 +117,9 @@ describe('mnist-cnn --data (built binary)', () => {
     writeFileSync(join(dir, 'train-images-idx3-ubyte'), 'not much');
     const result = await runBin(['info', '--data', dir]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`mnist-cnn: error: --data ${dir} holds no mnist dataset`);
+    expect(result.stderr).toContain(`mnist-cnn: error: --data ${dir} holds no mnist dataset; looked in:`);
+    expect(result.stderr).toContain(`\n  ${join(dir, 'mnist')}: no dataset files\n`);
+    expect(result.stderr).toMatch(/train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte\n/);
     const file = await runBin(['info', '--data', join(dir, 'train-images-idx3-ubyte')]);
     expect(file.code).toBe(1);
     expect(file.stderr).toContain('is not a directory');
