@@ -5,6 +5,7 @@ import { copyFile, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promise
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { renderBenchmarkCharts } from './charts.mjs';
 import { writePredictionGrid, writeSampleReport } from './pictures.mjs';
 
 const docsRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -108,7 +109,18 @@ async function writeMnistSubset() {
   }
 }
 
+async function writeBenchmarkCharts() {
+  const { svgs, markdown } = await renderBenchmarkCharts(
+    join(docsRoot, 'benchmarks.json'),
+    (key) => `/generated/charts/${key}.svg`,
+  );
+  for (const [key, svg] of Object.entries(svgs))
+    await writeAtomically(join(docsRoot, 'public', 'generated', 'charts', `${key}.svg`), `${svg}\n`);
+  await writeAtomically(join(docsRoot, '.vitepress', 'generated', 'benchmark-charts.md'), markdown);
+}
+
 const wasmCount = await copyWasmBinaries();
+await writeBenchmarkCharts();
 const demoModel = join(docsRoot, 'public', 'models', 'demo');
 const grid = await writePredictionGrid({
   modelDir: demoModel,

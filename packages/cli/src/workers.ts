@@ -1,11 +1,10 @@
 import { availableParallelism } from 'node:os';
 
 /**
- * Below this many images per worker, the per-step synchronisation eats what the extra core gains. Measured on 2 cores,
- * wasm: batch 32 on 2 workers (16 each) trains 1.47× as fast as on 1 (workers bench, best rounds). Batch 16 (8 each)
- * gained 1.31–1.35× in that bench once Adam ran on the wasm heap (1.05–1.17× before), but full runs of the default
- * recipe swung between 1.0× and 1.27× from one run to the next (44–47 s or 36–37 s, against 46–47 s on 1 worker), and
- * shards of 8 move its seeded result (98.99% → 98.88%), so the floor stays at 16.
+ * Below this many images per worker, the per-step synchronisation eats what the extra core gains: a smaller shard
+ * gives each thread too little work between exchanges, its speed-up varies from run to run, and the smaller shards
+ * also change the default recipe's seeded result. The measurements behind the choice are on the docs site's benchmarks
+ * page (data-parallel training).
  */
 const minimumImagesPerWorker = 16;
 

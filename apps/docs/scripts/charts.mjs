@@ -1,0 +1,91 @@
+// The benchmarks page's charts, drawn at build time from benchmarks.json (the figures the benchmark scripts record):
+// one horizontal grouped-bar SVG per section, and a Markdown fragment with each chart, its table, its date and the
+// command that measured it, which benchmarks.md includes.
+import { readFile } from 'node:fs/promises';
+
+const palette = ['#3451b2', '#e3793b', '#2f9e6b', '#8e5bd6'];
+
+function escapeXml(text) {
+  return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function formatValue(value) {
+  return value >= 100 ? Math.round(value).toLocaleString('en-US') : String(value);
+}
+
+/** A horizontal bar chart: one group per row, one bar per column, each bar labelled with its value. */
+export function barChart(section) {
+  const barHeight = 18;
+  const groupGap = 14;
+  const labelWidth = 230;
+  const plotWidth = 420;
+  const legendHeight = section.columns.length > 1 ? 26 : 0;
+  const top = 34 + legendHeight;
+  const max = Math.max(...section.rows.flatMap((row) => row.values));
+  const groupHeight = section.columns.length * barHeight + groupGap;
+  const height = top + section.rows.length * groupHeight + 30;
+  const width = labelWidth + plotWidth + 70;
+  const parts = [
+    `<text x="0" y="18" class="title">${escapeXml(section.title)}</text>`,
+    ...section.columns.map((column, i) => {
+      const x = labelWidth + i * 130;
+      return `<rect x="${x}" y="30" width="12" height="12" fill="${palette[i]}"/><text x="${x + 18}" y="41">${escapeXml(column)}</text>`;
+    }),
+  ];
+  section.rows.forEach((row, r) => {
+    const y = top + r * groupHeight;
+    parts.push(
+      `<text x="${labelWidth - 8}" y="${y + (section.columns.length * barHeight) / 2 + 4}" text-anchor="end">${escapeXml(row.name)}</text>`,
+    );
+    row.values.forEach((value, c) => {
+      const barWidth = Math.max(1, (value / max) * plotWidth);
+      const barY = y + c * barHeight;
+      parts.push(
+        `<rect x="${labelWidth}" y="${barY}" width="${barWidth.toFixed(1)}" height="${barHeight - 3}" fill="${palette[c]}" data-row="${escapeXml(row.name)}" data-value="${value}"/>`,
+        `<text x="${(labelWidth + barWidth + 5).toFixed(1)}" y="${barY + barHeight - 6}">${formatValue(value)}</text>`,
+      );
+    });
+  });
+  parts.push(
+    `<text x="${labelWidth}" y="${height - 8}" class="unit">${escapeXml(section.unit)}</text>`,
+    `<line x1="${labelWidth}" y1="${top - 4}" x2="${labelWidth}" y2="${height - 26}" stroke="#999"/>`,
+  );
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img">`,
+    `<title>${escapeXml(section.title)}</title>`,
+    '<style>text{font:12px system-ui,sans-serif;fill:#3c3c43}.title{font-weight:600;font-size:14px}.unit{fill:#67676c}</style>',
+    `<rect width="${width}" height="${height}" fill="#fff"/>`,
+    ...parts,
+    '</svg>',
+  ].join('\n');
+}
+
+function table(section) {
+  const header = `| | ${section.columns.join(' | ')} |`;
+  const rule = `| --- | ${section.columns.map(() => '---:').join(' | ')} |`;
+  const rows = section.rows.map((row) => `| ${row.name} | ${row.values.map(formatValue).join(' | ')} |`);
+  return [header, rule, ...rows].join('\n');
+}
+
+/** Reads the figures and returns the SVG of each section and the Markdown fragment that shows them. */
+export async function renderBenchmarkCharts(figuresPath, chartUrl) {
+  const figures = JSON.parse(await readFile(figuresPath, 'utf8'));
+  const svgs = {};
+  const markdown = [];
+  for (const key of ['training', 'timeToAccuracy', 'kernels']) {
+    const section = figures[key];
+    if (!section) throw new Error(`${figuresPath} has no "${key}" section`);
+    svgs[key] = barChart(section);
+    markdown.push(
+      `### ${section.title}`,
+      '',
+      `![${section.title}](${chartUrl(key)})`,
+      '',
+      table(section),
+      '',
+      `${section.unit}. Measured ${section.date} on a ${figures.machine} with \`${section.command}\`.`,
+      '',
+    );
+  }
+  return { svgs, markdown: markdown.join('\n') };
+}
