@@ -32,6 +32,7 @@ export default defineConfig({
           { text: 'Classify your own images', link: '/guide/your-own-images' },
           { text: 'Datasets and the IDX format', link: '/guide/datasets' },
           { text: 'Model files and TensorFlow.js', link: '/guide/model-files' },
+          { text: 'How training on WebAssembly works', link: '/guide/wasm-training' },
         ],
       },
       {
