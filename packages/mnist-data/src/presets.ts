@@ -131,8 +131,9 @@ export const DATASETS: Readonly<Record<DatasetName, DatasetPreset>> = Object.fre
         'Ankle boot',
       ],
       mirrors: [
-        'http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/',
+        // https first: a plain-http mirror is tried only when no https one answered (the SHA-256 still guards both).
         'https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/',
+        'http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/',
       ],
     },
     {
