@@ -5,7 +5,8 @@ export type ModelSpecErrorCode =
   | 'INVALID_LAYER'
   | 'INVALID_SHAPE'
   | 'UNKNOWN_PRESET'
-  | 'INVALID_INPUT';
+  | 'INVALID_INPUT'
+  | 'OVER_BUDGET';
 
 /** A spec (or an input given to a model) that cannot describe or feed a valid network. */
 export class ModelSpecError extends Error {
@@ -32,7 +33,8 @@ export type ModelFormatErrorCode =
   | 'NON_FINITE_WEIGHT'
   | 'FILE_NOT_FOUND'
   | 'UNSUPPORTED_MODEL'
-  | 'UNSUPPORTED_LAYER';
+  | 'UNSUPPORTED_LAYER'
+  | 'UNREADABLE_FILE';
 
 /** A model file, weight buffer or weight map that does not match what the model expects. */
 export class ModelFormatError extends Error {

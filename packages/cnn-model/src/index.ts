@@ -1,3 +1,4 @@
+export { checkActivationBudget, maxActivationFloats } from './budget.js';
 export type { ModelFormatErrorCode, ModelSpecErrorCode } from './errors.js';
 export { ModelFormatError, ModelSpecError } from './errors.js';
 export { toKerasTopology } from './keras-topology.js';
@@ -29,4 +30,4 @@ export type {
   ModelSpec,
   ReluLayerSpec,
 } from './spec.js';
-export { layerTypes } from './spec.js';
+export { layerTypes, maxParameters } from './spec.js';

@@ -1,14 +1,26 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import path from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, open, realpath, rename, rm } from 'node:fs/promises';
+import path, { dirname } from 'node:path';
 import { ModelFormatError } from './errors.js';
 import type { CnnModel } from './model.js';
-import { deserializeModel, readModelJson, serializeModel, weightsFileName } from './serialize.js';
+import { FileLimitError, readRegularFile } from './regular-file.js';
+import { deserializeModel, readModelJson, serializeModel } from './serialize.js';
+import { planModel } from './spec.js';
+
+/** Flushes a directory's entries (renames, new files) to disk, so that they survive a power cut. */
+async function syncDirectory(directory: string): Promise<void> {
+  const handle = await open(directory, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
 
 /**
- * Writes `data` to `path` atomically: a temporary file in the same directory, fsync, then rename over the target, so
- * readers see the old file or the new one, never part of one. Used for models here and for checkpoints and reports by
- * the packages above.
+ * Writes `data` to `path` atomically: a temporary file in the same directory, fsync, rename over the target, then fsync
+ * the directory, so readers see the old file or the new one, never part of one, even after a crash. Used for models
+ * here and for checkpoints and reports by the packages above.
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
@@ -25,10 +37,30 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     await rm(temporary, { force: true });
     throw error;
   }
+  await syncDirectory(dirname(path));
+}
+
+/** Largest model.json accepted; ours are a few kilobytes, and the weights live in their own file. */
+const maxModelJsonBytes = 16 * 1024 * 1024;
+
+/** The weight files a model.json on disk names, or none when it is missing or unreadable. */
+async function namedWeightFiles(modelJsonPath: string): Promise<string[]> {
+  try {
+    const json = JSON.parse(
+      new TextDecoder().decode(await readRegularFile(modelJsonPath, { maxBytes: maxModelJsonBytes })),
+    );
+    return (json.weightsManifest as { paths: unknown[] }[]).flatMap((group) =>
+      group.paths.filter((name): name is string => typeof name === 'string' && path.basename(name) === name),
+    );
+  } catch {
+    return [];
+  }
 }
 
 /**
- * Writes `model.json` and `weights.bin` into a directory (created if needed), each via a temp file and rename.
+ * Writes `model.json` and its weights into a directory (created if needed) so that a crash at any moment leaves a pair
+ * that loads, the old one or the new one: the weights go to a new file named after their content hash, then model.json,
+ * which names that file, replaces the old one atomically; only then are the old weights removed.
  *
  * @example
  * ```ts
@@ -36,7 +68,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
  * import { loadModel, saveModel } from '@mnist-cnn/cnn-model/node';
  *
  * const model = createModel(getPreset('reference'), { seed: 1 }); // after setting up a tfjs backend
- * await saveModel(model, './my-model'); // ./my-model/model.json and ./my-model/weights.bin
+ * await saveModel(model, './my-model'); // ./my-model/model.json and ./my-model/weights-<hash>.bin
  * const same = await loadModel('./my-model');
  * ```
  */
@@ -45,27 +77,64 @@ export async function saveModel(
   directory: string,
 ): Promise<{ modelJsonPath: string; weightsPath: string }> {
   const { modelJson, weightData } = await serializeModel(model);
+  const weights = new Uint8Array(weightData);
+  const weightsName = `weights-${createHash('sha256').update(weights).digest('hex').slice(0, 16)}.bin`;
+  modelJson.weightsManifest = modelJson.weightsManifest.map((group) => ({ ...group, paths: [weightsName] }));
   await mkdir(directory, { recursive: true });
-  const weightsPath = path.join(directory, weightsFileName);
+  const weightsPath = path.join(directory, weightsName);
   const modelJsonPath = path.join(directory, 'model.json');
-  // Weights first: a model.json on disk always has its weights next to it.
-  await writeFileAtomic(weightsPath, new Uint8Array(weightData));
+  const previous = await namedWeightFiles(modelJsonPath);
+  await writeFileAtomic(weightsPath, weights);
   await writeFileAtomic(modelJsonPath, `${JSON.stringify(modelJson, null, 2)}\n`);
+  for (const name of previous) if (name !== weightsName) await rm(path.join(directory, name), { force: true });
   return { modelJsonPath, weightsPath };
 }
 
-async function readOrFail(file: string): Promise<Buffer> {
+async function readOrFail(file: string, limits: { maxBytes: number }): Promise<Uint8Array> {
   try {
-    return await readFile(file);
+    return await readRegularFile(file, limits);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT')
       throw new ModelFormatError('FILE_NOT_FOUND', `${file} does not exist`);
+    if (error instanceof FileLimitError) throw new ModelFormatError('UNREADABLE_FILE', error.message);
     throw error;
   }
 }
 
+/** The weight files a manifest names: each a plain name listed once, resolving (through symlinks) inside `directory`. */
+async function weightFilePaths(directory: string, manifest: Array<{ paths?: unknown }>): Promise<string[]> {
+  const listed = manifest.flatMap((group) => (Array.isArray(group.paths) ? (group.paths as unknown[]) : []));
+  const seen = new Set<string>();
+  const home = await realpath(directory);
+  const files: string[] = [];
+  for (const entry of listed) {
+    // tfjs-node's file:// handler writes `./weights.bin`; the weights must sit next to model.json either way.
+    const name = typeof entry === 'string' && entry.startsWith('./') ? entry.slice(2) : entry;
+    if (typeof name !== 'string' || name === '' || path.basename(name) !== name) {
+      throw new ModelFormatError(
+        'INVALID_MODEL_JSON',
+        `weightsManifest path ${JSON.stringify(entry)} must be a file name next to model.json`,
+      );
+    }
+    if (seen.has(name))
+      throw new ModelFormatError('INVALID_MODEL_JSON', `weightsManifest lists ${name} more than once`);
+    seen.add(name);
+    const file = path.join(directory, name);
+    const target = await realpath(file).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') throw new ModelFormatError('FILE_NOT_FOUND', `${file} does not exist`);
+      throw error;
+    });
+    if (path.dirname(target) !== home) {
+      throw new ModelFormatError('INVALID_MODEL_JSON', `${file} resolves to ${target}, outside the model directory`);
+    }
+    files.push(target);
+  }
+  return files;
+}
+
 /**
- * Loads a model saved by {@link saveModel} from a directory; throws {@link ModelFormatError} for bad files.
+ * Loads a model saved by {@link saveModel} from a directory; throws {@link ModelFormatError} for bad files. Every size
+ * is checked before it is read: the weights may hold exactly the bytes the architecture needs, no more.
  *
  * @example
  * ```ts
@@ -78,25 +147,29 @@ async function readOrFail(file: string): Promise<Buffer> {
  * ```
  */
 export async function loadModel(directory: string): Promise<CnnModel> {
-  const text = (await readOrFail(path.join(directory, 'model.json'))).toString('utf8');
-  readModelJson(text);
+  const text = new TextDecoder().decode(
+    await readOrFail(path.join(directory, 'model.json'), { maxBytes: maxModelJsonBytes }),
+  );
+  const { spec } = readModelJson(text);
   const json = JSON.parse(text) as { weightsManifest: Array<{ paths?: unknown }> };
-  const chunks: Buffer[] = [];
-  for (const group of json.weightsManifest) {
-    const paths = Array.isArray(group.paths) ? group.paths : [];
-    for (const listed of paths) {
-      // tfjs-node's file:// handler writes `./weights.bin`; the weights must sit next to model.json either way.
-      const name = typeof listed === 'string' && listed.startsWith('./') ? listed.slice(2) : listed;
-      if (typeof name !== 'string' || path.basename(name) !== name) {
-        throw new ModelFormatError(
-          'INVALID_MODEL_JSON',
-          `weightsManifest path ${JSON.stringify(listed)} must be a file name next to model.json`,
-        );
-      }
-      chunks.push(await readOrFail(path.join(directory, name)));
-    }
+  const needed = planModel(spec)
+    .flatMap((layer) => layer.weights)
+    .reduce((sum, weight) => sum + weight.shape.reduce((a, b) => a * b, 1) * 4, 0);
+  const data = new Uint8Array(needed);
+  let filled = 0;
+  for (const file of await weightFilePaths(directory, json.weightsManifest)) {
+    const chunk = await readOrFail(file, { maxBytes: needed - filled });
+    data.set(chunk, filled);
+    filled += chunk.length;
   }
-  return deserializeModel(json, new Uint8Array(Buffer.concat(chunks)));
+  if (filled !== needed) {
+    throw new ModelFormatError(
+      'WEIGHT_BYTE_LENGTH',
+      `the weight files hold ${filled} bytes, the model needs ${needed}`,
+    );
+  }
+  return deserializeModel(json, data);
 }
 
 export type { CnnModel } from './model.js';
+export { FileLimitError, type FileLimitErrorCode, type ReadLimits, readRegularFile } from './regular-file.js';

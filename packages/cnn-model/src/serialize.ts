@@ -36,6 +36,8 @@ export async function serializeModel(model: CnnModel): Promise<{ modelJson: Mode
   let offset = 0;
   for (const w of specs) {
     const values = weights[w.name]!;
+    // A model that learned NaN would load nowhere; refusing here leaves the last good files on disk.
+    checkFinite(w.name, values);
     data.set(values, offset);
     offset += values.length;
   }

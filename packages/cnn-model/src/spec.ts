@@ -195,6 +195,22 @@ function planLayer(spec: LayerSpec, name: string, input: number[], where: string
   }
 }
 
+/** Most weights (trainable and moving statistics) a model may have: 128 MB of float32, far above any MNIST network. */
+export const maxParameters = 32 * 1024 * 1024;
+
+const weightCount = (layer: LayerPlan) => layer.weights.reduce((sum, w) => sum + w.shape.reduce((a, b) => a * b, 1), 0);
+
+/** Refuses a spec whose weights alone would take more than {@link maxParameters} floats, before any is allocated. */
+function checkParameterBudget(plans: readonly LayerPlan[]): void {
+  const parameters = plans.reduce((sum, layer) => sum + weightCount(layer), 0);
+  if (parameters <= maxParameters) return;
+  const largest = plans.reduce((a, b) => (weightCount(b) > weightCount(a) ? b : a));
+  throw new ModelSpecError(
+    'OVER_BUDGET',
+    `the model has ${parameters} parameters, more than the ${maxParameters} accepted (largest layer: ${largest.name})`,
+  );
+}
+
 /** Validates a spec and resolves every layer's name, shapes and weights; throws {@link ModelSpecError}. */
 export function planModel(spec: ModelSpec): LayerPlan[] {
   if (typeof spec !== 'object' || spec === null) throw new ModelSpecError('INVALID_SPEC', 'spec must be an object');
@@ -248,5 +264,6 @@ export function planModel(spec: ModelSpec): LayerPlan[] {
       );
     }
   }
+  checkParameterBudget(plans);
   return plans;
 }
