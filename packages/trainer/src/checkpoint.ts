@@ -1,4 +1,5 @@
 import type { ModelSpec } from '@mnist-cnn/cnn-model';
+import { checkpointFieldProblem } from './checkpoint-validation.js';
 import { CheckpointError } from './errors.js';
 import type { OptimizerState, ResolvedOptimizerConfig } from './optimizer-config.js';
 import type { RngState } from './rng.js';
@@ -54,6 +55,16 @@ export interface EarlyStoppingState {
   epochsWithoutImprovement: number;
 }
 
+/** Which data a run trained on: a label from the caller and the SHA-256 of the training images and labels read. */
+export interface DatasetFingerprint {
+  /** For example `mnist`. */
+  name: string;
+  /** Where it was read from, for messages (a path, a package). */
+  source: string;
+  imagesSha256: string;
+  labelsSha256: string;
+}
+
 /** Everything needed to continue a run exactly: model, optimizer, position, RNG state and history. */
 export interface Checkpoint {
   reason: CheckpointReason;
@@ -66,6 +77,8 @@ export interface Checkpoint {
   /** Every weight as it was after the best epoch so far; kept while early stopping is on, for `restoreBestWeights`. */
   bestWeights?: Record<string, Float32Array>;
   run: RunFingerprint;
+  /** The training data; absent in checkpoints written before it was recorded. */
+  dataset?: DatasetFingerprint;
   backend: string;
   createdAt: string;
 }
@@ -137,6 +150,7 @@ export function decodeCheckpoint(bytes: Uint8Array, source?: string): Checkpoint
     fail('checksum mismatch (the file is truncated or damaged)');
   }
   const headerLength = view.getUint32(12, true);
+  if (16 + headerLength > bytes.length - 4) fail(`the header length ${headerLength} runs past the end`);
   let header: Omit<Checkpoint, 'model' | 'optimizer' | 'bestWeights'> & {
     model: { spec: ModelSpec; weights: { name: string; length: number }[] };
     optimizer: Omit<OptimizerState, 'slots'> & { slots: { shape: number[] }[] };
@@ -147,21 +161,32 @@ export function decodeCheckpoint(bytes: Uint8Array, source?: string): Checkpoint
   } catch (error) {
     return fail(`header is not JSON (${(error as Error).message})`);
   }
-  let offset = align4(16 + headerLength);
+  const weightLayout = sectionLayout(header?.model?.weights, 'model weights');
+  const slotShapes: unknown = header?.optimizer?.slots;
+  if (!Array.isArray(slotShapes) || !slotShapes.every((slot) => isShape(slot?.shape))) {
+    fail('the optimizer slots are not a list of shapes');
+  }
+  const slotLengths = (slotShapes as { shape: number[] }[]).map(({ shape }) => shape.reduce((p, d) => p * d, 1));
+  const bestLayout = header.bestWeights === undefined ? undefined : sectionLayout(header.bestWeights, 'best weights');
+  const floats = [...weightLayout, ...(bestLayout ?? [])].reduce((sum, s) => sum + s.length, 0);
+  const bodyStart = align4(16 + headerLength);
+  // Every section's size is known from the header: the file must be exactly that long before anything is allocated.
+  const expectedLength = bodyStart + (floats + slotLengths.reduce((a, b) => a + b, 0)) * 4 + 4;
+  if (expectedLength !== bytes.length)
+    fail(`the header describes ${expectedLength} bytes, the file has ${bytes.length}`);
+  let offset = bodyStart;
   const take = (length: number): Float32Array => {
-    if (!Number.isInteger(length) || length < 0) fail(`a section length of ${length} is not a count`);
-    if (offset + length * 4 > bytes.length - 4) fail('a binary section runs past the end');
     const section = new Float32Array(bytes.slice(offset, offset + length * 4).buffer);
     offset += length * 4;
     return section;
   };
   const weights: Record<string, Float32Array> = {};
-  for (const { name, length } of header.model.weights) weights[name] = take(length);
-  const slots = header.optimizer.slots.map(({ shape }) => ({
+  for (const { name, length } of weightLayout) weights[name] = take(length);
+  const slots = (slotShapes as { shape: number[] }[]).map(({ shape }, index) => ({
     shape,
-    values: take(shape.reduce((product, dim) => product * dim, 1)),
+    values: take(slotLengths[index]!),
   }));
-  const { bestWeights: bestLayout, ...fields } = header;
+  const { bestWeights: _layout, ...fields } = header;
   const checkpoint: Checkpoint = {
     ...fields,
     model: { spec: header.model.spec, weights },
@@ -171,7 +196,20 @@ export function decodeCheckpoint(bytes: Uint8Array, source?: string): Checkpoint
     checkpoint.bestWeights = {};
     for (const { name, length } of bestLayout) checkpoint.bestWeights[name] = take(length);
   }
+  const problem = checkpointFieldProblem(checkpoint);
+  if (problem !== undefined) fail(problem);
   return checkpoint;
+
+  function sectionLayout(layout: unknown, what: string): { name: string; length: number }[] {
+    const ok =
+      Array.isArray(layout) &&
+      layout.every((s) => typeof s?.name === 'string' && Number.isSafeInteger(s.length) && s.length >= 0);
+    return ok ? (layout as { name: string; length: number }[]) : fail(`the ${what} are not a list of named sections`);
+  }
+}
+
+function isShape(shape: unknown): shape is number[] {
+  return Array.isArray(shape) && shape.every((d) => Number.isSafeInteger(d) && d >= 0);
 }
 
 /** Where checkpoints go. The Node entry stores them in a directory; `memoryCheckpointStore` keeps them in memory. */

@@ -3,6 +3,7 @@ export type TrainerErrorCode =
   | 'TRAIN_INVALID_OPTION'
   | 'TRAIN_DATA_MISMATCH'
   | 'TRAIN_NON_FINITE_LOSS'
+  | 'TRAIN_NON_FINITE_STATE'
   | 'BACKEND_UNAVAILABLE'
   | 'CHECKPOINT_CORRUPT'
   | 'CHECKPOINT_MISMATCH'
@@ -48,6 +49,16 @@ export class NonFiniteLossError extends TrainerError {
     this.epoch = epoch;
     this.batch = batch;
     this.loss = loss;
+  }
+}
+
+/** A weight or optimizer slot became NaN or infinite; nothing is saved, so the last good files stay in place. */
+export class NonFiniteStateError extends TrainerError {
+  constructor(problem: string, kept: string | undefined) {
+    super(
+      'TRAIN_NON_FINITE_STATE',
+      `training produced a non-finite value (${problem}); nothing was saved${kept ? `, the last good checkpoint is kept at ${kept}` : ''}; try a lower learningRate`,
+    );
   }
 }
 

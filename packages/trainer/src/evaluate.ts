@@ -1,4 +1,4 @@
-import type { CnnModel } from '@mnist-cnn/cnn-model';
+import { type CnnModel, checkActivationBudget } from '@mnist-cnn/cnn-model';
 import { type DatasetSplit, writeNormalizedBatch } from '@mnist-cnn/mnist-data';
 import * as tf from '@tensorflow/tfjs-core';
 import { TrainOptionsError } from './errors.js';
@@ -47,6 +47,7 @@ export function predictSplit(
   const classes = classCountOf(spec);
   const [height, width, channels] = spec.inputShape;
   const size = checkBatchSize(batchSize);
+  checkActivationBudget(spec, Math.min(size, indices.length));
   const probabilities = new Float32Array(indices.length * classes);
   const buffer = new Float32Array(Math.min(size, indices.length) * height * width * channels);
   for (let start = 0; start < indices.length; start += size) {

@@ -37,6 +37,8 @@ export interface TrainOptions {
   model: ModelChoice;
   /** The training split (for example `dataset.train` from `@mnist-cnn/mnist-data`). */
   train: DatasetSplit;
+  /** Names the training data in checkpoints (with its SHA-256), so that a resume on other data is refused. */
+  dataset?: { name: string; source: string };
   /** Explicit validation images. Mutually exclusive with `validationSplit`. */
   validation?: DatasetSplit;
   /** Fraction in [0, 1) of the (limited) training images held out for validation, taken from the end. Default 0. */

@@ -1,5 +1,6 @@
 import type { ModelSpec } from '@mnist-cnn/cnn-model';
-import type { Checkpoint, CheckpointStore, RunFingerprint } from './checkpoint.js';
+import type { DatasetSplit } from '@mnist-cnn/mnist-data';
+import type { Checkpoint, CheckpointStore, DatasetFingerprint, RunFingerprint } from './checkpoint.js';
 import { decodeCheckpoint } from './checkpoint.js';
 import { CheckpointError } from './errors.js';
 import type { ResolvedTrainOptions } from './options.js';
@@ -64,4 +65,47 @@ export function checkSameModel(saved: ModelSpec, current: ModelSpec, source: str
       { source },
     );
   }
+}
+
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Fingerprints the training split as read: its images and labels hashed, labelled with the caller's name and source. */
+export async function datasetFingerprintOf(
+  split: DatasetSplit,
+  label: { name: string; source: string } | undefined,
+): Promise<DatasetFingerprint> {
+  const [imagesSha256, labelsSha256] = await Promise.all([sha256Hex(split.images), sha256Hex(split.labels)]);
+  return {
+    name: label?.name ?? 'unnamed',
+    source: label?.source ?? 'the train split passed in',
+    imagesSha256,
+    labelsSha256,
+  };
+}
+
+/** Throws CheckpointError, saying what differs, when the checkpoint was trained on other data than this run's. */
+export function checkSameDataset(
+  saved: DatasetFingerprint | undefined,
+  current: DatasetFingerprint,
+  source: string | undefined,
+): void {
+  if (saved === undefined) return;
+  const differences = [
+    ...(saved.name === current.name ? [] : [`dataset was ${saved.name}, now ${current.name}`]),
+    ...(saved.imagesSha256 === current.imagesSha256
+      ? []
+      : [`training images SHA-256 was ${saved.imagesSha256.slice(0, 12)}…, now ${current.imagesSha256.slice(0, 12)}…`]),
+    ...(saved.labelsSha256 === current.labelsSha256
+      ? []
+      : [`training labels SHA-256 was ${saved.labelsSha256.slice(0, 12)}…, now ${current.labelsSha256.slice(0, 12)}…`]),
+  ];
+  if (differences.length === 0) return;
+  throw new CheckpointError(
+    'CHECKPOINT_MISMATCH',
+    `the checkpoint was trained on other data (${differences.join('; ')}; read from ${saved.source}, now from ${current.source}); resume with the original data or start afresh`,
+    { source },
+  );
 }

@@ -1,23 +1,32 @@
-import type { CnnModel } from '@mnist-cnn/cnn-model';
+import { type CnnModel, checkActivationBudget } from '@mnist-cnn/cnn-model';
 import type { DatasetSplit } from '@mnist-cnn/mnist-data';
 import * as tf from '@tensorflow/tfjs-core';
 import { BatchAssembler, batchCount, epochOrder, planData } from './batches.js';
 import {
   type Checkpoint,
   type CheckpointReason,
+  type DatasetFingerprint,
   type EarlyStoppingState,
   type EpochSummary,
   encodeCheckpoint,
   type TrainingProgress,
 } from './checkpoint.js';
-import { NonFiniteLossError, TrainOptionsError } from './errors.js';
+import { nonFiniteProblem } from './checkpoint-validation.js';
+import { NonFiniteLossError, NonFiniteStateError, TrainOptionsError } from './errors.js';
 import { predictSplit } from './evaluate.js';
 import type { TrainEvent } from './events.js';
 import { argmaxRows, crossEntropySum } from './metrics.js';
 import { buildModel, checkSplitFitsModel, classCountOf, specOf } from './model.js';
 import { Optimizer } from './optimizer.js';
 import { type ResolvedTrainOptions, resolveTrainOptions, type TrainOptions } from './options.js';
-import { checkResumable, checkSameModel, fingerprintOf, readResumeCheckpoint } from './resume.js';
+import {
+  checkResumable,
+  checkSameDataset,
+  checkSameModel,
+  datasetFingerprintOf,
+  fingerprintOf,
+  readResumeCheckpoint,
+} from './resume.js';
 import { createRng, createRngFromState, deriveSeed } from './rng.js';
 import { learningRateAt } from './schedule.js';
 import { createLocalStep, type StepFactory, type StepRunner, type UpcomingStep } from './step.js';
@@ -121,6 +130,7 @@ export async function trainWithSteps(options: TrainOptions, createSteps: StepFac
   const startedAt = performance.now();
   const resolved = resolveTrainOptions(options);
   const spec = specOf(options.model);
+  checkActivationBudget(spec, resolved.batchSize);
   checkSplitFitsModel(options.train, spec, 'training');
   if (options.validation) checkSplitFitsModel(options.validation, spec, 'validation');
   const plan = planData(options.train, resolved.limit, resolved.validationSplit);
@@ -129,9 +139,12 @@ export async function trainWithSteps(options: TrainOptions, createSteps: StepFac
     : { split: options.train, indices: plan.validationIndices };
   const fingerprint = fingerprintOf(resolved, plan.trainIndices.length, held.indices.length);
   const checkpoint = await readResumeCheckpoint(options.resume, options.checkpoint);
+  const dataset =
+    options.checkpoint || checkpoint ? await datasetFingerprintOf(options.train, options.dataset) : undefined;
   if (checkpoint) {
     checkResumable(checkpoint.run, fingerprint, options.checkpoint?.location);
     checkSameModel(checkpoint.model.spec, spec, options.checkpoint?.location);
+    checkSameDataset(checkpoint.dataset, dataset!, options.checkpoint?.location);
   }
 
   // Without an initBackend call tfjs picks its preferred backend lazily; wasm can only start asynchronously.
@@ -153,6 +166,7 @@ export async function trainWithSteps(options: TrainOptions, createSteps: StepFac
         plan,
         held,
         fingerprint,
+        dataset,
         checkpoint,
         startedAt,
         step: steps.step,
@@ -176,13 +190,14 @@ interface LoopContext {
   plan: ReturnType<typeof planData>;
   held: Held;
   fingerprint: ReturnType<typeof fingerprintOf>;
+  dataset: DatasetFingerprint | undefined;
   checkpoint: Checkpoint | undefined;
   startedAt: number;
   step: StepRunner;
 }
 
 async function runLoop(context: LoopContext): Promise<TrainResult> {
-  const { options, resolved, model, optimizer, plan, held, fingerprint, checkpoint, step } = context;
+  const { options, resolved, model, optimizer, plan, held, fingerprint, dataset, checkpoint, step } = context;
   const { epochs, batchSize, seed } = resolved;
   const trainCount = plan.trainIndices.length;
   const batches = batchCount(trainCount, batchSize);
@@ -218,15 +233,22 @@ async function runLoop(context: LoopContext): Promise<TrainResult> {
 
   const saveCheckpoint = async (reason: CheckpointReason, at: TrainingProgress, eventEpoch: number) => {
     if (!options.checkpoint) return;
+    const state = { model: { spec: model.spec, weights: model.getWeights() }, optimizer: await optimizer.saveState() };
+    const nonFinite = nonFiniteProblem(state);
+    if (nonFinite !== undefined)
+      throw new NonFiniteStateError(
+        nonFinite,
+        checkpointPath ?? (checkpoint ? options.checkpoint.location : undefined),
+      );
     const bytes = encodeCheckpoint({
       reason,
-      model: { spec: model.spec, weights: model.getWeights() },
-      optimizer: await optimizer.saveState(),
+      ...state,
       progress: at,
       history,
       earlyStopping,
       ...(bestWeights ? { bestWeights } : {}),
       run: fingerprint,
+      ...(dataset ? { dataset } : {}),
       backend: tf.getBackend(),
       createdAt: new Date().toISOString(),
     });
