@@ -17,7 +17,7 @@ export async function runBench(
   const { renderer } = context;
   const backend = await startBackend(values.backend);
   const dataset = await loadCliDataset(values, renderer);
-  const workers = workerCount(values.workers, values.batchSize);
+  const workers = workerCount(values.workers, values.batchSize, (message) => renderer.warn(message));
   // Untimed batches first, so kernel compilation, heap growth and a new thread's slow first steps do not count.
   const warmupBatches = values.warmup;
   const batches = values.steps + warmupBatches;

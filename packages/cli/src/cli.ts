@@ -15,7 +15,10 @@ import type { OptionValues } from './option-types.js';
 import { parseCommandLine } from './parse-args.js';
 import { chooseOutputMode, createRenderer, type OutputMode, type Renderer } from './renderer.js';
 
-/** Lets `train` take over Ctrl-C: while `graceful` is true, the first SIGINT aborts `signal` instead of exiting. */
+/**
+ * Lets `train` take over Ctrl-C, SIGTERM and SIGHUP: while `graceful` is true, the first of them aborts `signal` (its
+ * reason the signal's name) instead of exiting.
+ */
 export interface InterruptControl {
   readonly signal: AbortSignal;
   graceful: boolean;

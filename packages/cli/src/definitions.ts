@@ -25,7 +25,8 @@ const workersOption = {
     min: 1,
     max: 256,
     defaultNote: 'the number of CPU cores, keeping at least 16 images per worker',
-    description: 'Worker threads that each compute gradients on a share of every batch (data-parallel training).',
+    description:
+      'Worker threads that each compute gradients on a share of every batch (data-parallel training); at most 4× the CPU cores.',
   },
 } as const satisfies OptionTable;
 
@@ -42,6 +43,11 @@ const dataOptions = {
     description: 'Which dataset to load.',
   },
   download: { kind: 'boolean', description: 'Download the dataset from its mirrors when no local copy is found.' },
+  mirror: {
+    kind: 'string',
+    valueName: 'url',
+    description: 'Download from this base URL instead of the preset mirrors (also MNIST_MIRROR).',
+  },
 } as const satisfies OptionTable;
 
 const jsonOption = {

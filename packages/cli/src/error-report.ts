@@ -2,6 +2,7 @@ import { programName } from './definitions.js';
 import { CliError, ExitCode, isSystemError, UsageError } from './errors.js';
 import { type CliIo, colorEnabled } from './io.js';
 import { createStyle } from './style.js';
+import { printable } from './terminal-text.js';
 
 /** Error codes of the libraries, mapped to what the user did wrong and how to fix it. */
 function fromLibraryError(error: Error & { code?: unknown }): CliError | undefined {
@@ -24,6 +25,12 @@ function fromLibraryError(error: Error & { code?: unknown }): CliError | undefin
     return code === 'UNKNOWN_PRESET'
       ? new UsageError(message, 'presets: reference, best')
       : new CliError('MODEL_CORRUPT', message, { cause: error });
+  }
+  if (code === 'NOT_A_REGULAR_FILE') {
+    return new CliError('DATA_CORRUPT', message, {
+      hint: 'point --data at a directory of regular IDX files',
+      cause: error,
+    });
   }
   if (code === 'DATASET_NOT_FOUND') {
     return new CliError('DATA_NOT_FOUND', message, {
@@ -101,7 +108,7 @@ const detailLineLimit = 10;
 export function reportError(error: unknown, io: CliIo, verbose: boolean): number {
   const cliError = toCliError(error);
   const style = createStyle(colorEnabled(io.stderr, io.env));
-  const [head = '', ...details] = cliError.message.trim().split('\n');
+  const [head = '', ...details] = cliError.message.trim().split('\n').map(printable);
   io.stderr.write(`${programName}: ${style.red('error:')} ${head}\n`);
   for (const line of details.slice(0, detailLineLimit)) io.stderr.write(`${line}\n`);
   if (cliError.hint) io.stderr.write(`${style.dim('hint:')} ${cliError.hint}\n`);

@@ -3,8 +3,17 @@ export const ExitCode = {
   ok: 0,
   runtime: 1,
   usage: 2,
+  hangup: 129,
   interrupted: 130,
+  terminated: 143,
 } as const;
+
+/** The exit status for a run stopped by `signal`: 128 + the signal's number, as shells report it. */
+export function signalExitCode(signal: unknown): number {
+  if (signal === 'SIGTERM') return ExitCode.terminated;
+  if (signal === 'SIGHUP') return ExitCode.hangup;
+  return ExitCode.interrupted;
+}
 
 /** Stable codes of the errors the CLI reports. */
 export type CliErrorCode =

@@ -2,6 +2,7 @@ import type { DatasetSplit } from '@mnist-cnn/mnist-data';
 import type { EvaluationResult } from '@mnist-cnn/trainer';
 import { formatCount, formatPercent, formatTable } from './format.js';
 import type { MisclassifiedDigit, ReportInput } from './report.js';
+import { printable } from './terminal-text.js';
 
 /** How many misclassified digits the report draws. */
 export const reportedMisclassifiedLimit = 60;
@@ -11,14 +12,14 @@ export function evaluationTables(result: EvaluationResult, classNames: readonly 
   const metrics = formatTable([
     ['class', 'precision', 'recall', 'F1', 'support'],
     ...result.perClass.map((m, label) => [
-      classNames[label] ?? String(label),
+      printable(classNames[label] ?? String(label)),
       formatPercent(m.precision),
       formatPercent(m.recall),
       formatPercent(m.f1),
       formatCount(m.support),
     ]),
   ]);
-  const labels = classNames.map((name, label) => (name.length <= 3 ? name : String(label)));
+  const labels = classNames.map((name, label) => (name.length <= 3 && printable(name) === name ? name : String(label)));
   const matrix = formatTable([
     ['true\\pred', ...labels],
     ...result.confusionMatrix.map((row, label) => [labels[label] ?? String(label), ...row.map(String)]),

@@ -33,11 +33,53 @@ export function sniffImageFormat(bytes: Uint8Array): ImageFormat | undefined {
 }
 
 /** Largest picture accepted, in pixels: keeps a hostile header from allocating gigabytes. */
-const maxPixels = 50_000_000;
+export const maxPixels = 50_000_000;
+
+const jpegFrameMarkers = new Set([0xc0, 0xc1, 0xc2, 0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xca, 0xcb, 0xcd, 0xce, 0xcf]);
+
+/** Width and height from a JPEG's first start-of-frame segment, walking the segments before it. */
+function jpegSize(bytes: Uint8Array): { width: number; height: number } | undefined {
+  let offset = 2;
+  while (offset + 9 < bytes.length) {
+    if (bytes[offset] !== 0xff) return undefined;
+    const marker = bytes[offset + 1]!;
+    if (marker === 0xff) {
+      offset++;
+      continue;
+    }
+    if (jpegFrameMarkers.has(marker)) {
+      return {
+        height: (bytes[offset + 5]! << 8) | bytes[offset + 6]!,
+        width: (bytes[offset + 7]! << 8) | bytes[offset + 8]!,
+      };
+    }
+    offset += 2 + ((bytes[offset + 2]! << 8) | bytes[offset + 3]!);
+  }
+  return undefined;
+}
+
+/** The dimensions a PNG (IHDR) or JPEG (start of frame) header declares, read before anything is decoded. */
+export function declaredImageSize(
+  bytes: Uint8Array,
+  format: ImageFormat,
+): { width: number; height: number } | undefined {
+  if (format === 'png' && bytes.length >= 24) {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return { width: view.getUint32(16), height: view.getUint32(20) };
+  }
+  return format === 'jpeg' ? jpegSize(bytes) : undefined;
+}
 
 /** Decodes a PNG, JPEG or PGM file's bytes into luminance and alpha; throws `ImageDecodeError`. */
 export function decodeImage(bytes: Uint8Array, file: string): LuminanceImage {
   const format = sniffImageFormat(bytes);
+  const size = format === undefined ? undefined : declaredImageSize(bytes, format);
+  if (size !== undefined && size.width * size.height > maxPixels) {
+    throw new ImageDecodeError(
+      file,
+      `its header declares ${size.width}×${size.height} pixels, more than the ${maxPixels / 1e6} megapixels accepted`,
+    );
+  }
   try {
     if (format === 'png') {
       const png = pngjs.PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
@@ -53,7 +95,7 @@ export function decodeImage(bytes: Uint8Array, file: string): LuminanceImage {
       return fromRgba(image.width, image.height, image.data);
     }
     if (format === 'pgm') {
-      const pgm = parsePgm(bytes);
+      const pgm = parsePgm(bytes, maxPixels);
       const luminance = new Float32Array(pgm.samples.length);
       for (let i = 0; i < luminance.length; i++) luminance[i] = pgm.samples[i]! / pgm.maxValue;
       return { width: pgm.width, height: pgm.height, luminance, alpha: new Float32Array(luminance.length).fill(1) };

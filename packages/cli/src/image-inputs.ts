@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { FileLimitError, readRegularFile } from '@mnist-cnn/cnn-model/node';
 import { mnistSize, toMnistDigit } from '@mnist-cnn/mnist-data';
-import { gunzipIfNeededNode, parseIdx } from '@mnist-cnn/mnist-data/node';
+import { readIdxFile } from '@mnist-cnn/mnist-data/node';
 import { CliError } from './errors.js';
 import { decodeImage, ImageDecodeError, sniffImageFormat } from './image-decode.js';
 
@@ -14,30 +14,39 @@ export interface ImageInput {
   readonly pixels: Uint8Array;
 }
 
+/** Largest image file read: a 50-megapixel PNG or a gzipped IDX file fits; a sparse or endless file does not. */
+const maxImageFileBytes = 128 * 1024 * 1024;
+
 /** Reads a PNG, JPEG, PGM or IDX file into MNIST-style 28×28 images; throws `CliError` IMAGE_UNREADABLE. */
 export async function readImageInputs(file: string, limit: number | undefined): Promise<ImageInput[]> {
   let bytes: Uint8Array;
   try {
-    bytes = new Uint8Array(await readFile(file));
+    bytes = await readRegularFile(file, { maxBytes: maxImageFileBytes });
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'ENOENT'
+        ? 'no such file'
+        : error instanceof FileLimitError
+          ? error.message.replace(`${file} `, '')
+          : (error as Error).message;
     throw new CliError('IMAGE_UNREADABLE', `cannot read ${file}: ${reason}`, { hint: 'check the path', cause: error });
   }
   try {
-    if (sniffImageFormat(bytes) === 'idx') return await idxInputs(file, bytes, limit);
+    // IDX files are read again as a stream, which inflates gzip only up to the size their header declares.
+    if (sniffImageFormat(bytes) === 'idx') return await idxInputs(file, limit);
     return [{ name: file, file, index: undefined, pixels: toMnistDigit(decodeImage(bytes, file)) }];
   } catch (error) {
     if (error instanceof CliError) throw error;
     const message = error instanceof ImageDecodeError ? error.message : `${file}: ${(error as Error).message}`;
-    throw new CliError('IMAGE_UNREADABLE', message.split('\n')[0]!, {
+    throw new CliError('IMAGE_UNREADABLE', message, {
       hint: 'predict reads PNG, JPEG, PGM (P2/P5) and IDX image files',
       cause: error,
     });
   }
 }
 
-async function idxInputs(file: string, bytes: Uint8Array, limit: number | undefined): Promise<ImageInput[]> {
-  const tensor = parseIdx(await gunzipIfNeededNode(bytes, file), file);
+async function idxInputs(file: string, limit: number | undefined): Promise<ImageInput[]> {
+  const tensor = await readIdxFile(file);
   const shape = tensor.shape.length === 2 ? [1, ...tensor.shape] : tensor.shape;
   if (tensor.dtype !== 'uint8' || shape.length !== 3) {
     throw new CliError(

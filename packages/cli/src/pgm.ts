@@ -56,8 +56,11 @@ class TokenReader {
   }
 }
 
-/** Parses a PGM image (P2 or P5, 8- or 16-bit); throws `PgmFormatError` for anything malformed or truncated. */
-export function parsePgm(bytes: Uint8Array): GrayImage {
+/**
+ * Parses a PGM image (P2 or P5, 8- or 16-bit); throws `PgmFormatError` for anything malformed or truncated, and for a
+ * header declaring more than `maxPixels` samples, before they are allocated.
+ */
+export function parsePgm(bytes: Uint8Array, maxPixels = Number.POSITIVE_INFINITY): GrayImage {
   if (!isPgm(bytes)) throw new PgmFormatError('not a PGM file (expected P2 or P5 magic)');
   const binary = bytes[1] === 0x35;
   const reader = new TokenReader(bytes);
@@ -66,16 +69,19 @@ export function parsePgm(bytes: Uint8Array): GrayImage {
   const height = reader.positiveInteger('height', 1 << 16);
   const maxValue = reader.positiveInteger('maximum value', 65535);
   const count = width * height;
+  if (count > maxPixels) {
+    throw new PgmFormatError(`its header declares ${width}×${height} pixels, more than the ${maxPixels} accepted`);
+  }
+  // Exactly one whitespace byte separates a binary header from the raster; an ASCII sample takes at least two bytes.
+  const start = reader.position + 1;
+  const bytesPerSample = binary ? (maxValue > 255 ? 2 : 1) : 2;
+  if (bytes.length < start + count * bytesPerSample - (binary ? 0 : 1)) {
+    throw new PgmFormatError(
+      `truncated raster: ${width}×${height} needs ${count * bytesPerSample} bytes, found ${Math.max(0, bytes.length - start)}`,
+    );
+  }
   const samples = new Uint16Array(count);
   if (binary) {
-    // Exactly one whitespace byte separates the header from the raster.
-    const start = reader.position + 1;
-    const bytesPerSample = maxValue > 255 ? 2 : 1;
-    if (bytes.length < start + count * bytesPerSample) {
-      throw new PgmFormatError(
-        `truncated raster: ${width}×${height} needs ${count * bytesPerSample} bytes, found ${Math.max(0, bytes.length - start)}`,
-      );
-    }
     for (let i = 0; i < count; i++) {
       samples[i] = bytesPerSample === 1 ? bytes[start + i]! : (bytes[start + 2 * i]! << 8) | bytes[start + 2 * i + 1]!;
     }

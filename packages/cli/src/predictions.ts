@@ -1,3 +1,5 @@
+import { printable } from './terminal-text.js';
+
 /** One image's predicted class and its most likely classes. */
 export interface Prediction {
   readonly label: number;
@@ -19,5 +21,5 @@ export function topPredictions(probabilities: Float32Array, row: number, classes
 /** `7 (98.1%)` or `Sneaker (98.1%)` when class names are words. */
 export function formatClass(label: number, classNames: readonly string[] | undefined): string {
   const name = classNames?.[label];
-  return name === undefined || name === String(label) ? String(label) : `${label} ${name}`;
+  return name === undefined || name === String(label) ? String(label) : `${label} ${printable(name)}`;
 }

@@ -1,6 +1,7 @@
 import { formatDuration, formatPercent } from './format.js';
 import { type CliIo, colorEnabled } from './io.js';
 import { createStyle, type Style } from './style.js';
+import { printableLine } from './terminal-text.js';
 
 /** How results are shown: a live terminal, plain lines (pipes, CI logs) or JSON lines. */
 export type OutputMode = 'tty' | 'plain' | 'json';
@@ -56,7 +57,7 @@ export function createRenderer(mode: OutputMode, io: CliIo): Renderer {
   };
   const writeLines = (lines: readonly string[]): void => {
     clearLive();
-    for (const line of lines) io.stdout.write(`${line}\n`);
+    for (const line of lines) io.stdout.write(`${printableLine(line)}\n`);
   };
   return {
     mode,
@@ -79,7 +80,7 @@ export function createRenderer(mode: OutputMode, io: CliIo): Renderer {
     endProgress: clearLive,
     warn: (message) => {
       clearLive();
-      io.stderr.write(`${warnStyle.yellow('warning:')} ${message}\n`);
+      io.stderr.write(`${warnStyle.yellow('warning:')} ${printableLine(message)}\n`);
     },
   };
 }

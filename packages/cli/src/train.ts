@@ -7,11 +7,12 @@ import { describeBackend, startBackend } from './backend-setup.js';
 import type { CommandContext } from './cli.js';
 import { describeSource, loadCliDataset } from './dataset-source.js';
 import { programName, type trainDefinition } from './definitions.js';
-import { CliError, ExitCode, UsageError } from './errors.js';
+import { CliError, ExitCode, signalExitCode, UsageError } from './errors.js';
 import { evaluationRecord, evaluationReport } from './evaluation-output.js';
 import { formatCount, formatDuration, formatPercent } from './format.js';
 import { saveCliModel } from './model-files.js';
 import type { OptionValues } from './option-types.js';
+import { lockOutDirectory } from './out-lock.js';
 import { withRecipeDefaults } from './recipe-defaults.js';
 import type { Renderer } from './renderer.js';
 import { type EpochHistoryEntry, writeReport } from './report.js';
@@ -19,9 +20,11 @@ import { workerCount } from './workers.js';
 
 type TrainValues = OptionValues<typeof trainDefinition.options>;
 
-/** `mnist-cnn train`: trains, evaluates on the test split, saves the model; Ctrl-C checkpoints and exits 130. */
+/**
+ * `mnist-cnn train`: trains, evaluates on the test split, saves the model; Ctrl-C (SIGTERM, SIGHUP) checkpoints and exits
+ * 130 (143, 129). One run at a time per `--out`: a lock file in it names the run that holds it.
+ */
 export async function runTrain(values: TrainValues, context: CommandContext): Promise<number> {
-  const { renderer, interrupt } = context;
   if (values.restoreBest && values.patience === undefined) {
     throw new UsageError('--restore-best needs --patience', 'add --patience <epochs> to turn on early stopping');
   }
@@ -40,16 +43,35 @@ export async function runTrain(values: TrainValues, context: CommandContext): Pr
       hint: 'run without --resume to start a new run, or pass the --out directory of the interrupted run',
     });
   }
+  // Only a run that writes to --out takes its lock (a --dry-run or --no-save run leaves the directory alone).
+  const releaseLock = saves ? await lockOutDirectory(values.out) : () => {};
+  try {
+    return await trainLocked(values, settings, context, store, checkpointPath);
+  } finally {
+    releaseLock();
+  }
+}
+
+async function trainLocked(
+  values: TrainValues,
+  settings: ReturnType<typeof withRecipeDefaults>,
+  context: CommandContext,
+  store: ReturnType<typeof directoryCheckpointStore> | undefined,
+  checkpointPath: string,
+): Promise<number> {
+  const { renderer, interrupt } = context;
+  const saves = store !== undefined;
   const backend = await startBackend(values.backend);
   const dataset = await loadCliDataset(values, renderer);
   const history: EpochHistoryEntry[] = [];
-  const workers = workerCount(values.workers, settings.batchSize);
+  const workers = workerCount(values.workers, settings.batchSize, (message) => renderer.warn(message));
   // A dry run trains on one batch and measures one test batch, as PyTorch's MNIST example does with --dry-run.
   const limit = values.dryRun ? Math.min(values.limit ?? settings.batchSize, settings.batchSize) : values.limit;
   interrupt.graceful = true;
   const result = await train({
     model: values.preset,
     train: dataset.train,
+    dataset: { name: dataset.name, source: describeSource(dataset) },
     epochs: values.dryRun ? 1 : values.epochs,
     ...settings,
     workers,
@@ -85,7 +107,7 @@ export async function runTrain(values: TrainValues, context: CommandContext): Pr
       context.io.stderr.write(
         `${programName}: interrupted; nothing saved (${values.dryRun ? '--dry-run' : '--no-save'})\n`,
       );
-      return ExitCode.interrupted;
+      return signalExitCode(interrupt.signal.reason);
     }
     const resume = resumeCommand(context.argv);
     const where = result.checkpointPath ?? checkpointPath;
@@ -95,8 +117,10 @@ export async function runTrain(values: TrainValues, context: CommandContext): Pr
       checkpoint: where,
       resumeCommand: resume,
     });
-    context.io.stderr.write(`${programName}: interrupted; checkpoint saved to ${where}\nresume with: ${resume}\n`);
-    return ExitCode.interrupted;
+    const signal = interrupt.signal.reason;
+    const how = typeof signal === 'string' && signal !== 'SIGINT' ? `stopped by ${signal}` : 'interrupted';
+    context.io.stderr.write(`${programName}: ${how}; checkpoint saved to ${where}\nresume with: ${resume}\n`);
+    return signalExitCode(signal);
   }
 
   const evaluation = evaluate(result.model, dataset.test, {

