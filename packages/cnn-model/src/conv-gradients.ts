@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { shortPatchLimit } from './kernels/conv-gradients.js';
+import { convFilterGradient, convInputGradient } from './kernels/convolution.js';
 import { kernelNames, kernelOr } from './kernels/names.js';
 
 /**
@@ -9,6 +10,8 @@ import { kernelNames, kernelOr } from './kernels/names.js';
 
 /** Spatial padding of a convolution: [before, after] rows and columns. */
 export type Pads = { top: number; bottom: number; left: number; right: number };
+
+const padList = (pads: Pads) => [pads.top, pads.bottom, pads.left, pads.right];
 
 /** Pads (positive amounts) or crops (negative amounts) the two spatial axes of an NHWC tensor. */
 export function padOrCrop(x: tf.Tensor4D, top: number, bottom: number, left: number, right: number): tf.Tensor4D {
@@ -69,6 +72,8 @@ export function conv2dFilterGradient(
   const needW = (ow - 1) * strides[1] + kernel[1];
   const input = () => padOrCrop(x, pads.top, needH - h - pads.top, pads.left, needW - w - pads.left);
   const patchSize = kernel[0] * kernel[1] * inChannels;
+  const ours = convFilterGradient(x, dy, kernel, { strides, pads: padList(pads) }, withBias);
+  if (ours) return ours;
   const stock = () => swappedFilterGradient(input(), dy, strides, withBias);
   if (patchSize > shortPatchLimit || outChannels % 4 !== 0) return stock();
   return kernelOr(
@@ -120,6 +125,9 @@ export function conv2dInputGradient(
   pads: Pads,
 ): tf.Tensor4D {
   const [kh, kw, inChannels, outChannels] = filter.shape;
+  const inputShape: [number, number, number, number] = [dy.shape[0], inputSize[0], inputSize[1], inChannels];
+  const ours = convInputGradient(dy, filter, inputShape, { strides, pads: padList(pads) });
+  if (ours) return ours;
   const stock = () => inputGradientByConvolution(dy, filter, inputSize, strides, pads);
   if (inChannels % 4 !== 0) return stock();
   return kernelOr(

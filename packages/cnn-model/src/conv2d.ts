@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dFilterGradient, conv2dInputGradient, type Pads } from './conv-gradients.js';
+import { convForward } from './kernels/convolution.js';
 import { kernelNames, kernelOr } from './kernels/names.js';
 import type { ForwardMode, Layer } from './layer.js';
 import { reluGradient } from './relu.js';
@@ -37,7 +38,9 @@ export class Conv2dLayer implements Layer {
     const y = kernelOr(
       kernelNames.conv2d,
       (run) => run(bias ? { x, filter, bias } : { x, filter }, attrs) as tf.Tensor4D,
-      () => tf.fused.conv2d({ x, filter, strides: this.strides, pad: this.padding, bias, activation: this.activation }),
+      () =>
+        convForward(x, filter, bias, attrs) ??
+        tf.fused.conv2d({ x, filter, strides: this.strides, pad: this.padding, bias, activation: this.activation }),
     );
     const backward = (dy: tf.Tensor, needInputGradient: boolean) => {
       const outputs = kernelOr(

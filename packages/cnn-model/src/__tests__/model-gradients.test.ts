@@ -216,6 +216,9 @@ describe('fast kernels', () => {
       fastKernelNames.addPatches,
       fastKernelNames.filterGradient,
       fastKernelNames.optimizerUpdate,
+      fastKernelNames.convForward,
+      fastKernelNames.convFilterGradient,
+      fastKernelNames.convInputGradient,
     ];
     expect(registerFastKernels('wasm')).toEqual(wasmKernels);
     expect(registerFastKernels()).toEqual(wasmKernels);
@@ -239,6 +242,8 @@ describe('fast kernels', () => {
     ['batch norm + dropout, batch 5', withNormAndDropout, 5],
     ['rectangular 3x2 and 2x3 kernels, batch 2', rectangular, 2],
     ['reference preset, batch 4', getPreset('reference'), 4],
+    // An odd count of output pixels: the convolution kernels' last 2-pixel tile overlaps or runs 1 pixel alone.
+    ['reference preset, batch 3', getPreset('reference'), 3],
     ['short strided patches and a conv without bias, batch 3', stridedShortPatches, 3],
   ] as const) {
     it(`${label}: fast cpu and fast wasm match plain cpu and plain wasm`, async () => {
@@ -252,7 +257,9 @@ describe('fast kernels', () => {
       registerFastKernels('cpu');
       const fast = gradientsOf(spec, n);
       unregisterFastKernels('cpu');
-      expect(fastWasm.loss).toBe(wasm.loss);
+      // Our convolution kernels sum in another order than XNNPACK (with fused multiply-adds where the engine has
+      // them), so the loss agrees to float32 rounding rather than bit for bit.
+      expect(Math.abs(fastWasm.loss - wasm.loss)).toBeLessThan(1e-5);
       for (const name of Object.keys(wasm.byWeight)) {
         expect(relativeError(fastWasm.byWeight[name]!, wasm.byWeight[name]!), name).toBeLessThan(1e-6);
       }

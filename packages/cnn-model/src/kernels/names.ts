@@ -10,6 +10,9 @@ export const kernelNames = {
   addPatches: 'MnistCnnAddPatches',
   filterGradient: 'MnistCnnFilterGradient',
   optimizerUpdate: 'MnistCnnOptimizerUpdate',
+  convForward: 'MnistCnnConvForward',
+  convFilterGradient: 'MnistCnnConvFilterGradient',
+  convInputGradient: 'MnistCnnConvInputGradient',
 } as const;
 
 export type KernelName = (typeof kernelNames)[keyof typeof kernelNames];

@@ -1,6 +1,7 @@
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 import { wasmAddPatches, wasmFilterGradient } from './conv-gradients.js';
+import { wasmConvFilterGradient, wasmConvForward, wasmConvInputGradient } from './convolution.js';
 import { cpuConvKernels } from './cpu/conv.js';
 import { cpuMaxPoolGradient, wasmMaxPoolGradient } from './max-pool.js';
 import { kernelNames } from './names.js';
@@ -27,6 +28,9 @@ const tables: Record<string, Record<string, KernelFunc>> = {
     [kernelNames.addPatches]: wasmAddPatches,
     [kernelNames.filterGradient]: wasmFilterGradient,
     [kernelNames.optimizerUpdate]: wasmOptimizerUpdate,
+    [kernelNames.convForward]: wasmConvForward,
+    [kernelNames.convFilterGradient]: wasmConvFilterGradient,
+    [kernelNames.convInputGradient]: wasmConvInputGradient,
   },
 };
 
