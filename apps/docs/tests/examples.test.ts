@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -27,7 +27,11 @@ describe('the guide examples run as written', () => {
     expect(accuracyLine, lines.join('\n')).toMatch(/on 10000 images$/);
     expect(Number.parseFloat(accuracyLine!.slice('test accuracy: '.length))).toBeGreaterThan(95);
     expect(lines.filter((line) => line.startsWith('epoch '))).toHaveLength(1);
-    expect(existsSync(join(workDir, 'mnist-model', 'model.json'))).toBe(true);
-    expect(existsSync(join(workDir, 'mnist-model', 'weights.bin'))).toBe(true);
+    const modelJson = JSON.parse(readFileSync(join(workDir, 'mnist-model', 'model.json'), 'utf8')) as {
+      weightsManifest: { paths: string[] }[];
+    };
+    const weightFiles = modelJson.weightsManifest.flatMap((group) => group.paths);
+    expect(weightFiles).toHaveLength(1);
+    expect(existsSync(join(workDir, 'mnist-model', weightFiles[0]!))).toBe(true);
   });
 });

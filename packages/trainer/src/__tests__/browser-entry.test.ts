@@ -7,8 +7,9 @@ const srcDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 async function importGraph(file: string, seen = new Map<string, string[]>()): Promise<Map<string, string[]>> {
   if (seen.has(file)) return seen;
-  const source = await readFile(join(srcDir, file), 'utf8');
-  const specifiers = [...source.matchAll(/^(?:import|export)[^'"]*from\s+'([^']+)'|^import\s+'([^']+)'/gm)].map(
+  // Comments go first: TSDoc examples hold import lines of their own, which are not edges of this graph.
+  const source = (await readFile(join(srcDir, file), 'utf8')).replace(/\/\*[\s\S]*?\*\//g, '');
+  const specifiers = [...source.matchAll(/^(?:import|export)[^'";]*from\s+'([^']+)'|^import\s+'([^']+)'/gm)].map(
     (match) => (match[1] ?? match[2])!,
   );
   seen.set(file, specifiers);
