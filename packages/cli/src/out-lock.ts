@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, unlinkSync } from 'node:fs';
 import { link, mkdir, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -16,9 +16,36 @@ interface LockHolder {
   startedAt: string;
 }
 
-function readHolder(path: string): LockHolder | undefined {
+/** The lock at `path` as one file: its inode and who it names (undefined when it names no one readable). */
+interface LockFile {
+  inode: number;
+  holder: LockHolder | undefined;
+}
+
+/** Reads the lock at `path` through one descriptor, so the inode and the holder belong to the same file. */
+function readLock(path: string): LockFile | undefined {
+  let fd: number;
   try {
-    const holder = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockHolder>;
+    // Non-blocking, so that a FIFO put in the lock's place is reported instead of waited on.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    if (isSystemError(error, 'ENOENT')) return undefined;
+    throw error;
+  }
+  try {
+    const stats = fstatSync(fd);
+    return {
+      inode: stats.ino,
+      holder: stats.isFile() && stats.size <= 4096 ? parseHolder(readFileSync(fd, 'utf8')) : undefined,
+    };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function parseHolder(text: string): LockHolder | undefined {
+  try {
+    const holder = JSON.parse(text) as Partial<LockHolder>;
     return Number.isSafeInteger(holder.pid) && typeof holder.host === 'string'
       ? { pid: holder.pid!, host: holder.host, startedAt: String(holder.startedAt) }
       : undefined;
@@ -36,10 +63,57 @@ function processAlive(pid: number): boolean {
   }
 }
 
+/** A holder on this host whose process is gone. */
+function isStale(holder: LockHolder | undefined): holder is LockHolder {
+  return holder !== undefined && holder.host === hostname() && holder.pid !== process.pid && !processAlive(holder.pid);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Takes over the stale lock with inode `inode` unless another run is doing so. Removing a lock by name races: two runs
+ * that both read it as stale would each delete it and link their own, the second deleting the first's. So the right to
+ * remove this one lock is itself a file created exclusively, named after the lock's inode: only one run can create it.
+ * A claim whose run died is passed over to the next numbered one. Returns whether `draft` is now the lock.
+ */
+async function takeOver(path: string, draft: string, inode: number): Promise<'held' | 'retry' | 'busy'> {
+  const claims: string[] = [];
+  for (;;) {
+    const claim = `${path}.takeover-${inode}-${claims.length + 1}`;
+    try {
+      await link(draft, claim);
+      claims.push(claim);
+      break;
+    } catch (error) {
+      if (!isSystemError(error, 'EEXIST')) throw error;
+    }
+    // Another run's claim: wait for it, unless that run died, then the next number decides among the rest.
+    if (!isStale(readLock(claim)?.holder)) return 'busy';
+    claims.push(claim);
+  }
+  try {
+    // Only a run holding a claim on this inode removes it, so the lock cannot change between this check and the rm.
+    const current = readLock(path);
+    if (current?.inode !== inode || !isStale(current.holder)) return 'retry';
+    await rm(path, { force: true });
+    try {
+      await link(draft, path);
+      return 'held';
+    } catch (error) {
+      if (!isSystemError(error, 'EEXIST')) throw error;
+      return 'retry';
+    }
+  } finally {
+    // The claims (ours and dead runs') go once the stale lock has: a claim on an inode no longer at `path` is inert.
+    await Promise.all(claims.map((claim) => rm(claim, { force: true })));
+  }
+}
+
 /**
  * Makes this process the only writer of `directory`: creates the lock file holding our PID and host, or refuses naming
- * the run that holds it. A lock whose process is gone (same host, PID not running) is taken over. Returns the release
- * function; the lock is also removed when the process exits, including through `process.exit` on a signal.
+ * the run that holds it. A lock whose process is gone (same host, PID not running) is taken over, by one run only when
+ * several find it at once. Returns the release function; the lock is also removed when the process exits, including
+ * through `process.exit` on a signal.
  */
 export async function lockOutDirectory(directory: string): Promise<() => void> {
   await mkdir(directory, { recursive: true });
@@ -50,6 +124,7 @@ export async function lockOutDirectory(directory: string): Promise<() => void> {
   const draft = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
   await writeFile(draft, `${JSON.stringify(mine)}\n`);
   try {
+    // Bounded: a takeover by another run takes milliseconds, so a lock still changing hands after this is refused.
     for (let attempt = 0; ; attempt++) {
       try {
         await link(draft, path);
@@ -57,9 +132,12 @@ export async function lockOutDirectory(directory: string): Promise<() => void> {
       } catch (error) {
         if (!isSystemError(error, 'EEXIST')) throw error;
       }
-      const holder = readHolder(path);
-      const stale = holder !== undefined && holder.host === mine.host && !processAlive(holder.pid);
-      if (!stale || attempt > 0) {
+      const lock = readLock(path);
+      if (lock === undefined) continue; // released in between
+      const outcome = isStale(lock.holder) ? await takeOver(path, draft, lock.inode) : 'refused';
+      if (outcome === 'held') break;
+      if (outcome === 'refused' || attempt >= 50) {
+        const holder = lock.holder;
         const who = holder
           ? `process ${holder.pid} on ${printable(holder.host)} (started ${printable(holder.startedAt)})`
           : 'another process';
@@ -67,7 +145,7 @@ export async function lockOutDirectory(directory: string): Promise<() => void> {
           hint: `wait for that run to end or choose another --out; if it is gone, delete ${path}`,
         });
       }
-      await rm(path, { force: true });
+      if (outcome === 'busy') await sleep(20);
     }
   } finally {
     await rm(draft, { force: true });
@@ -77,12 +155,10 @@ export async function lockOutDirectory(directory: string): Promise<() => void> {
     if (!held) return;
     held = false;
     process.off('exit', release);
-    if (readHolder(path)?.pid === process.pid) {
-      try {
-        unlinkSync(path);
-      } catch {
-        // already gone
-      }
+    try {
+      if (readLock(path)?.holder?.pid === process.pid) unlinkSync(path);
+    } catch {
+      // already gone, or unreadable: it is no longer ours to remove
     }
   };
   process.on('exit', release);
