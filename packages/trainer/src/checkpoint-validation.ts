@@ -42,24 +42,14 @@ export function checkpointFieldProblem(checkpoint: Checkpoint): string | undefin
 export function nonFiniteProblem(
   checkpoint: Pick<Checkpoint, 'model' | 'optimizer' | 'bestWeights'>,
 ): string | undefined {
-  const sections: [string, Float32Array][] = [
-    ...Object.entries(checkpoint.model.weights).map(([name, values]): [string, Float32Array] => [
-      `weight ${name}`,
-      values,
-    ]),
-    ...checkpoint.optimizer.slots.map((slot, index): [string, Float32Array] => [
-      `optimizer slot ${index}`,
-      slot.values,
-    ]),
-    ...Object.entries(checkpoint.bestWeights ?? {}).map(([name, values]): [string, Float32Array] => [
-      `best weight ${name}`,
-      values,
-    ]),
+  const sections = [
+    ...Object.entries(checkpoint.model.weights).map(([name, values]) => [`weight ${name}`, values] as const),
+    ...checkpoint.optimizer.slots.map((slot, index) => [`optimizer slot ${index}`, slot.values] as const),
+    ...Object.entries(checkpoint.bestWeights ?? {}).map(([name, values]) => [`best weight ${name}`, values] as const),
   ];
   for (const [name, values] of sections) {
-    for (let i = 0; i < values.length; i++) {
-      if (!Number.isFinite(values[i]!)) return `${name} holds ${values[i]} at index ${i}`;
-    }
+    const index = values.findIndex((value) => !Number.isFinite(value));
+    if (index >= 0) return `${name} holds ${values[index]} at index ${index}`;
   }
   return undefined;
 }

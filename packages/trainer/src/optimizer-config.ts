@@ -102,13 +102,3 @@ export function resolveOptimizer(optimizer: OptimizerName | OptimizerConfig | un
     }
   }
 }
-
-/** Throws unless `state` was saved by an optimizer with this configuration. */
-export function checkStateConfig(state: OptimizerState, config: ResolvedOptimizerConfig): void {
-  if (JSON.stringify(state.config) !== JSON.stringify(config)) {
-    throw new TrainOptionsError(
-      'optimizer',
-      `the checkpoint was trained with ${JSON.stringify(state.config)}, not ${JSON.stringify(config)}`,
-    );
-  }
-}

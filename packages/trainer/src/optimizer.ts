@@ -1,7 +1,7 @@
 import { optimizerUpdate } from '@mnist-cnn/cnn-model';
 import * as tf from '@tensorflow/tfjs-core';
 import { TrainOptionsError } from './errors.js';
-import { checkStateConfig, type OptimizerState, type ResolvedOptimizerConfig } from './optimizer-config.js';
+import type { OptimizerState, ResolvedOptimizerConfig } from './optimizer-config.js';
 import { type UpdateRule, updateRuleOf, withWeightDecay } from './update-rules.js';
 
 /**
@@ -110,9 +110,8 @@ export class Optimizer {
     return state;
   }
 
-  /** Restores a state saved by `saveState` into this (fresh, never stepped) optimizer. */
+  /** Restores a state saved by `saveState` (by an optimizer of this configuration: resume checks it) into this one. */
   async loadState(state: OptimizerState): Promise<void> {
-    checkStateConfig(state, this.config);
     const groups = this.update.slots;
     if (groups === 0 ? state.slots.length !== 0 : state.slots.length % groups !== 0) {
       throw new TrainOptionsError(

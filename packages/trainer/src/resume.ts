@@ -2,19 +2,24 @@ import type { ModelSpec } from '@mnist-cnn/cnn-model';
 import type { DatasetSplit } from '@mnist-cnn/mnist-data';
 import type { Checkpoint, CheckpointStore, DatasetFingerprint, RunFingerprint } from './checkpoint.js';
 import { decodeCheckpoint } from './checkpoint.js';
+import { checkpointFieldProblem } from './checkpoint-validation.js';
 import { CheckpointError } from './errors.js';
 import type { ResolvedTrainOptions } from './options.js';
 
-/** Reads the checkpoint a run should resume from, or undefined to start fresh. */
+/** Reads the checkpoint a run should resume from, or undefined to start fresh; one given as an object is checked too. */
 export async function readResumeCheckpoint(
   resume: boolean | Checkpoint | Uint8Array | undefined,
   store: CheckpointStore | undefined,
 ): Promise<Checkpoint | undefined> {
   if (resume === undefined || resume === false) return undefined;
   if (resume instanceof Uint8Array) return decodeCheckpoint(resume);
-  if (resume !== true) return resume;
-  const bytes = await store?.load();
-  return bytes === undefined ? undefined : decodeCheckpoint(bytes, store?.location);
+  if (resume === true) {
+    const bytes = await store?.load();
+    return bytes === undefined ? undefined : decodeCheckpoint(bytes, store?.location);
+  }
+  const problem = checkpointFieldProblem(resume);
+  if (problem !== undefined) throw new CheckpointError('CHECKPOINT_CORRUPT', `not a usable checkpoint: ${problem}`);
+  return resume;
 }
 
 /** The settings that make two runs "the same run" for resuming. */
@@ -37,36 +42,6 @@ export function fingerprintOf(
   };
 }
 
-/**
- * Throws CheckpointError when a checkpoint cannot continue this run exactly. More epochs than before are allowed when
- * the schedule does not depend on the run's length.
- */
-export function checkResumable(saved: RunFingerprint, current: RunFingerprint, source: string | undefined): void {
-  const lengthFree = ['constant', 'step', 'exponential'].includes((current.schedule as { type: string }).type);
-  const differences = (Object.keys(current) as (keyof RunFingerprint)[])
-    .filter((key) => !(key === 'epochs' && lengthFree && current.epochs >= saved.epochs))
-    .filter((key) => JSON.stringify(saved[key]) !== JSON.stringify(current[key]))
-    .map((key) => `${key} was ${JSON.stringify(saved[key])}, now ${JSON.stringify(current[key])}`);
-  if (differences.length > 0) {
-    throw new CheckpointError(
-      'CHECKPOINT_MISMATCH',
-      `the checkpoint belongs to a different run (${differences.join('; ')}); use the original settings or start afresh`,
-      { source },
-    );
-  }
-}
-
-/** Throws CheckpointError when the checkpoint's architecture differs from the model being trained. */
-export function checkSameModel(saved: ModelSpec, current: ModelSpec, source: string | undefined): void {
-  if (JSON.stringify(saved) !== JSON.stringify(current)) {
-    throw new CheckpointError(
-      'CHECKPOINT_MISMATCH',
-      `the checkpoint holds model ${saved.name}, which differs from the model being trained (${current.name})`,
-      { source },
-    );
-  }
-}
-
 async function sha256Hex(bytes: Uint8Array): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
@@ -86,26 +61,51 @@ export async function datasetFingerprintOf(
   };
 }
 
-/** Throws CheckpointError, saying what differs, when the checkpoint was trained on other data than this run's. */
-export function checkSameDataset(
-  saved: DatasetFingerprint | undefined,
-  current: DatasetFingerprint,
+const differ = (a: unknown, b: unknown) => JSON.stringify(a) !== JSON.stringify(b);
+const datasetFields = {
+  name: 'dataset',
+  imagesSha256: 'training images SHA-256',
+  labelsSha256: 'training labels SHA-256',
+};
+
+/**
+ * Throws CheckpointError, saying what differs, unless the checkpoint continues this very run: same settings, model and
+ * training data. More epochs than before are allowed when the schedule does not depend on the run's length.
+ */
+export function checkSameRun(
+  saved: Checkpoint,
+  current: { run: RunFingerprint; spec: ModelSpec; dataset: DatasetFingerprint },
   source: string | undefined,
 ): void {
-  if (saved === undefined) return;
-  const differences = [
-    ...(saved.name === current.name ? [] : [`dataset was ${saved.name}, now ${current.name}`]),
-    ...(saved.imagesSha256 === current.imagesSha256
-      ? []
-      : [`training images SHA-256 was ${saved.imagesSha256.slice(0, 12)}…, now ${current.imagesSha256.slice(0, 12)}…`]),
-    ...(saved.labelsSha256 === current.labelsSha256
-      ? []
-      : [`training labels SHA-256 was ${saved.labelsSha256.slice(0, 12)}…, now ${current.labelsSha256.slice(0, 12)}…`]),
-  ];
-  if (differences.length === 0) return;
-  throw new CheckpointError(
-    'CHECKPOINT_MISMATCH',
-    `the checkpoint was trained on other data (${differences.join('; ')}; read from ${saved.source}, now from ${current.source}); resume with the original data or start afresh`,
-    { source },
-  );
+  const mismatch = (problem: string): never => {
+    throw new CheckpointError('CHECKPOINT_MISMATCH', problem, { source });
+  };
+  const { run } = current;
+  const lengthFree = ['constant', 'step', 'exponential'].includes((run.schedule as { type: string }).type);
+  const settings = (Object.keys(run) as (keyof RunFingerprint)[])
+    .filter((key) => !(key === 'epochs' && lengthFree && run.epochs >= saved.run.epochs))
+    .filter((key) => differ(saved.run[key], run[key]))
+    .map((key) => `${key} was ${JSON.stringify(saved.run[key])}, now ${JSON.stringify(run[key])}`);
+  if (settings.length > 0) {
+    mismatch(
+      `the checkpoint belongs to a different run (${settings.join('; ')}); use the original settings or start afresh`,
+    );
+  }
+  if (differ(saved.model.spec, current.spec)) {
+    mismatch(
+      `the checkpoint holds model ${saved.model.spec.name}, which differs from the model being trained (${current.spec.name})`,
+    );
+  }
+  const [was, now] = [saved.dataset, current.dataset];
+  if (was === undefined) return;
+  // Hashes are shortened to 12 digits: enough to tell two files apart in a message.
+  const shown = (key: keyof typeof datasetFields, value: string) => (key === 'name' ? value : `${value.slice(0, 12)}…`);
+  const data = (Object.keys(datasetFields) as (keyof typeof datasetFields)[])
+    .filter((key) => was[key] !== now[key])
+    .map((key) => `${datasetFields[key]} was ${shown(key, was[key])}, now ${shown(key, now[key])}`);
+  if (data.length > 0) {
+    mismatch(
+      `the checkpoint was trained on other data (${data.join('; ')}; read from ${was.source}, now from ${now.source}); resume with the original data or start afresh`,
+    );
+  }
 }

@@ -37,70 +37,38 @@ export interface SchedulePosition {
   history?: readonly { loss: number; valLoss?: number | undefined }[];
 }
 
-const scheduleNames: readonly ScheduleName[] = ['constant', 'step', 'exponential', 'cosine', 'one-cycle', 'plateau'];
+/** A check of one schedule field: a test and what a value passing it looks like, for the message. */
+type FieldCheck = [test: (value: number) => boolean, expected: string];
+const positive: FieldCheck = [(value) => Number.isFinite(value) && value > 0, 'a positive number'];
+const fraction: FieldCheck = [(value) => Number.isFinite(value) && value > 0 && value < 1, 'a number in (0, 1)'];
+const nonNegative: FieldCheck = [(value) => Number.isFinite(value) && value >= 0, 'a number >= 0'];
+const epochCount: FieldCheck = [(value) => Number.isInteger(value) && value >= 1, 'a whole number of epochs >= 1'];
+
+/** Every schedule's optional fields and their checks; the keys are the schedule names. */
+const fieldChecks: Record<ScheduleName, Record<string, FieldCheck>> = {
+  constant: {},
+  step: { factor: fraction, everyEpochs: positive },
+  exponential: { decayPerEpoch: fraction },
+  cosine: { minLearningRate: nonNegative, warmupEpochs: nonNegative },
+  'one-cycle': { warmupFraction: fraction, divFactor: positive, finalDivFactor: positive },
+  plateau: { factor: fraction, patience: epochCount, minDelta: nonNegative, minLearningRate: nonNegative },
+};
 
 /** Turns a schedule name or object into a validated schedule object; throws TrainOptionsError on bad values. */
 export function resolveSchedule(schedule: ScheduleName | LearningRateSchedule | undefined): LearningRateSchedule {
   if (schedule === undefined) return { type: 'constant' };
   const resolved = typeof schedule === 'string' ? ({ type: schedule } as LearningRateSchedule) : schedule;
-  if (!resolved || !scheduleNames.includes(resolved.type)) {
+  const checks = Object.hasOwn(fieldChecks, resolved?.type) ? fieldChecks[resolved.type] : undefined;
+  if (checks === undefined) {
     const shown = typeof schedule === 'string' ? schedule : JSON.stringify(schedule);
-    throw new TrainOptionsError('schedule', `unknown schedule ${shown}; expected one of ${scheduleNames.join(', ')}`);
+    const names = Object.keys(fieldChecks).join(', ');
+    throw new TrainOptionsError('schedule', `unknown schedule ${shown}; expected one of ${names}`);
   }
-  const positive = (name: string, value: number | undefined) => {
-    if (value !== undefined && !(Number.isFinite(value) && value > 0)) {
-      throw new TrainOptionsError(`schedule.${name}`, `expected a positive number, got ${value}`);
+  for (const [name, [test, expected]] of Object.entries(checks)) {
+    const value = (resolved as Record<string, unknown>)[name];
+    if (value !== undefined && !test(value as number)) {
+      throw new TrainOptionsError(`schedule.${name}`, `expected ${expected}, got ${value}`);
     }
-  };
-  const fraction = (name: string, value: number | undefined, allowZero: boolean) => {
-    if (value !== undefined && !(Number.isFinite(value) && (allowZero ? value >= 0 : value > 0) && value < 1)) {
-      throw new TrainOptionsError(
-        `schedule.${name}`,
-        `expected a number in ${allowZero ? '[0' : '(0'}, 1), got ${value}`,
-      );
-    }
-  };
-  switch (resolved.type) {
-    case 'step':
-      fraction('factor', resolved.factor, false);
-      positive('everyEpochs', resolved.everyEpochs);
-      break;
-    case 'exponential':
-      fraction('decayPerEpoch', resolved.decayPerEpoch, false);
-      break;
-    case 'cosine':
-      if (resolved.minLearningRate !== undefined && !(resolved.minLearningRate >= 0)) {
-        throw new TrainOptionsError(
-          'schedule.minLearningRate',
-          `expected a number >= 0, got ${resolved.minLearningRate}`,
-        );
-      }
-      if (resolved.warmupEpochs !== undefined && !(resolved.warmupEpochs >= 0)) {
-        throw new TrainOptionsError('schedule.warmupEpochs', `expected a number >= 0, got ${resolved.warmupEpochs}`);
-      }
-      break;
-    case 'one-cycle':
-      fraction('warmupFraction', resolved.warmupFraction, false);
-      positive('divFactor', resolved.divFactor);
-      positive('finalDivFactor', resolved.finalDivFactor);
-      break;
-    case 'plateau':
-      fraction('factor', resolved.factor, false);
-      if (resolved.patience !== undefined && !(Number.isInteger(resolved.patience) && resolved.patience >= 1)) {
-        throw new TrainOptionsError(
-          'schedule.patience',
-          `expected a whole number of epochs >= 1, got ${resolved.patience}`,
-        );
-      }
-      for (const [name, value] of [
-        ['minDelta', resolved.minDelta],
-        ['minLearningRate', resolved.minLearningRate],
-      ] as const) {
-        if (value !== undefined && !(Number.isFinite(value) && value >= 0)) {
-          throw new TrainOptionsError(`schedule.${name}`, `expected a number >= 0, got ${value}`);
-        }
-      }
-      break;
   }
   return resolved;
 }

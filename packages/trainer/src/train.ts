@@ -19,14 +19,7 @@ import { argmaxRows, crossEntropySum } from './metrics.js';
 import { buildModel, checkSplitFitsModel, classCountOf, specOf } from './model.js';
 import { Optimizer } from './optimizer.js';
 import { type ResolvedTrainOptions, resolveTrainOptions, type TrainOptions } from './options.js';
-import {
-  checkResumable,
-  checkSameDataset,
-  checkSameModel,
-  datasetFingerprintOf,
-  fingerprintOf,
-  readResumeCheckpoint,
-} from './resume.js';
+import { checkSameRun, datasetFingerprintOf, fingerprintOf, readResumeCheckpoint } from './resume.js';
 import { createRng, createRngFromState, deriveSeed } from './rng.js';
 import { learningRateAt } from './schedule.js';
 import { createLocalStep, type StepFactory, type StepRunner, type UpcomingStep } from './step.js';
@@ -141,11 +134,7 @@ export async function trainWithSteps(options: TrainOptions, createSteps: StepFac
   const checkpoint = await readResumeCheckpoint(options.resume, options.checkpoint);
   const dataset =
     options.checkpoint || checkpoint ? await datasetFingerprintOf(options.train, options.dataset) : undefined;
-  if (checkpoint) {
-    checkResumable(checkpoint.run, fingerprint, options.checkpoint?.location);
-    checkSameModel(checkpoint.model.spec, spec, options.checkpoint?.location);
-    checkSameDataset(checkpoint.dataset, dataset!, options.checkpoint?.location);
-  }
+  if (checkpoint) checkSameRun(checkpoint, { run: fingerprint, spec, dataset: dataset! }, options.checkpoint?.location);
 
   // Without an initBackend call tfjs picks its preferred backend lazily; wasm can only start asynchronously.
   await tf.ready();
