@@ -2,8 +2,8 @@
 // mounted on directories.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { createServer } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
+import { serveOnLoopback } from './loopback-server.mjs';
 
 const contentTypes = {
   '.html': 'text/html; charset=utf-8',
@@ -22,7 +22,7 @@ const contentTypes = {
 /** Serves `mounts` (`{ '/wasm/': dir, '/': dir }`, longest prefix wins) at a free port; resolves to `{ url, close }`. */
 export async function serveDirectories(mounts) {
   const prefixes = Object.keys(mounts).sort((a, b) => b.length - a.length);
-  const server = createServer(async (request, response) => {
+  return serveOnLoopback(async (request, response) => {
     const path = decodeURIComponent(new URL(request.url ?? '/', 'http://127.0.0.1').pathname);
     const prefix = prefixes.find((candidate) => path.startsWith(candidate));
     const root = prefix === undefined ? undefined : normalize(mounts[prefix]);
@@ -46,7 +46,4 @@ export async function serveDirectories(mounts) {
       response.writeHead(404).end('not found');
     }
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(resolve)) };
 }

@@ -1,51 +1,21 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serveHostileMirror } from '../../../tests/support/hostile-mirror.mjs';
 import { DATASETS, DownloadError, downloadFile, loadDataset } from '../src/node.js';
 import { tempDir } from './helpers.js';
 
 const good = new Uint8Array(4000).fill(7);
 const goodSha = createHash('sha256').update(good).digest('hex');
-const requests: string[] = [];
-let server: Server;
+let mirror: Awaited<ReturnType<typeof serveHostileMirror>>;
 let base: string;
 
 beforeAll(async () => {
-  // Mirrors that misbehave the way hostile or broken servers do, on 127.0.0.1.
-  server = createServer((req, res) => {
-    const [, mirror] = (req.url ?? '').split('/');
-    requests.push(req.url ?? '');
-    if (mirror === 'endless') {
-      res.writeHead(200);
-      const chunk = new Uint8Array(64 * 1024);
-      const pump = () => {
-        while (res.write(chunk)) {}
-        res.once('drain', pump);
-      };
-      pump();
-      res.on('close', () => res.removeAllListeners('drain'));
-    } else if (mirror === 'stall') {
-      res.writeHead(200, { 'content-length': good.length });
-      res.write(good.subarray(0, 10)); // then nothing, with the connection left open
-    } else if (mirror === 'huge-length') {
-      res.writeHead(200, { 'content-length': 10 * 1024 ** 3 });
-      res.write(good.subarray(0, 10));
-    } else if (mirror === 'ok') {
-      res.writeHead(200, { 'content-length': good.length }).end(good);
-    } else {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  mirror = await serveHostileMirror(good);
+  base = mirror.url;
 });
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => mirror.close());
 
 function leftovers(dir: string): string[] {
   return readdirSync(dir).filter((name) => name.endsWith('.tmp'));
@@ -109,7 +79,7 @@ describe('mirror choice', () => {
 
   it('downloads from $MNIST_MIRROR instead of the preset mirrors', async () => {
     const dir = tempDir();
-    requests.length = 0;
+    mirror.requests.length = 0;
     const error = await loadDataset({
       dataset: 'kmnist',
       cacheDir: dir.path,
@@ -118,7 +88,7 @@ describe('mirror choice', () => {
       env: { MNIST_MIRROR: `${base}/nothing-here/` },
     }).catch((e: unknown) => e as DownloadError);
     expect(error).toBeInstanceOf(DownloadError);
-    expect(requests).toEqual([`/nothing-here/${DATASETS.kmnist.files.trainImages.gzName}`]);
+    expect(mirror.requests).toEqual([`/nothing-here/${DATASETS.kmnist.files.trainImages.gzName}`]);
     dir.cleanup();
   });
 });

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { serveOnLoopback } from '../../../tests/support/loopback-server.mjs';
 import {
   ChecksumError,
   DatasetNotFoundError,
@@ -25,11 +24,11 @@ const checksums = Object.fromEntries(
 
 /** Every request the server saw, as "/mirror/file". */
 const requests: string[] = [];
-let server: Server;
+let server: Awaited<ReturnType<typeof serveOnLoopback>>;
 let base: string;
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
+  server = await serveOnLoopback((req, res) => {
     const url = req.url ?? '';
     requests.push(url);
     const [, mirror, file] = url.split('/');
@@ -57,13 +56,9 @@ beforeAll(async () => {
       res.writeHead(500).end();
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = server.url;
 });
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => server.close());
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {

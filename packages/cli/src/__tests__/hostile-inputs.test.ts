@@ -1,7 +1,5 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
 import { createModel, getPreset, type ModelSpec } from '@mnist-cnn/cnn-model';
@@ -11,6 +9,8 @@ import { decodeCheckpoint, encodeCheckpoint } from '@mnist-cnn/trainer';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serveHostileMirror } from '../../../../tests/support/hostile-mirror.mjs';
+import { wideConvolutionSpec } from '../../../../tests/support/over-budget-model.mjs';
 import { mnistDataDir, mnistTestDigits, paintDigit, pngBytes, weightsPath } from './fixtures.js';
 import {
   dataDirWith,
@@ -115,17 +115,7 @@ describe('bombs are refused in bounded memory (rows 1, 2, 3, 6)', () => {
   });
 
   it('a small model with a 20,000-filter 1×1 convolution', async () => {
-    const wide = await savedModel('wide', {
-      name: 'wide',
-      inputShape: [28, 28, 1],
-      normalization: { mean: 0, std: 1 },
-      layers: [
-        { type: 'conv2d', filters: 20000, kernelSize: 1, activation: 'relu' },
-        { type: 'conv2d', filters: 1, kernelSize: 1 },
-        { type: 'flatten' },
-        { type: 'dense', units: 10 },
-      ],
-    });
+    const wide = await savedModel('wide', wideConvolutionSpec);
     expect(readFileSync(weightsPath(wide)).length).toBeLessThan(1024 * 1024);
     expectRefused(
       await guarded(['evaluate', '--model', wide, '--batch-size', '128']),
@@ -319,30 +309,13 @@ describe('--workers above the cores (row 12)', () => {
 });
 
 describe('downloads (row 11)', () => {
-  let server: Server;
+  let mirror: Awaited<ReturnType<typeof serveHostileMirror>>;
   let base: string;
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      res.writeHead(200);
-      if (req.url?.startsWith('/endless/')) {
-        const chunk = new Uint8Array(64 * 1024);
-        const pump = () => {
-          while (res.write(chunk)) {}
-          res.once('drain', pump);
-        };
-        pump();
-        res.on('close', () => res.removeAllListeners('drain'));
-      } else {
-        res.write(new Uint8Array(10)); // then stall
-      }
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    mirror = await serveHostileMirror(new Uint8Array(10));
+    base = mirror.url;
   });
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
+  afterAll(() => mirror.close());
 
   it('a mirror sending endless data is cut off at the expected size, leaving no temp file', async () => {
     const cache = join(work, 'cache-endless');

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { wideConvolutionSpec as wide } from '../../../../tests/support/over-budget-model.mjs';
 import { checkActivationBudget } from '../budget.js';
 import { createModel } from '../model.js';
 import { loadModel, saveModel } from '../node.js';
@@ -81,18 +82,6 @@ describe('loadModel refuses hostile model directories before reading them', () =
 });
 
 describe('model budget', () => {
-  const wide: ModelSpec = {
-    name: 'wide',
-    inputShape: [28, 28, 1],
-    normalization: { mean: 0, std: 1 },
-    layers: [
-      { type: 'conv2d', filters: 20000, kernelSize: 1, activation: 'relu' },
-      { type: 'conv2d', filters: 1, kernelSize: 1 },
-      { type: 'flatten' },
-      { type: 'dense', units: 10 },
-    ],
-  };
-
   it('names the layer whose activation is over budget and the batch size that fits', () => {
     expect(() => checkActivationBudget(wide, 256)).toThrow(
       expect.objectContaining({
