@@ -1,8 +1,10 @@
 // Step and inference timings on the BUILT package (run `pnpm build` first), and what each kernel of the backend's
-// kernel table saves against the stock path.
-// Usage: node bench/step.bench.mjs [wasm|cpu ...] [--steps N] [--batch N] [--preset reference|best]
-//   --steps  timed steps per variant (default 30 on wasm, 6 on cpu)
-//   --batch  images per step (default 64); a data-parallel shard of batch 64 on 2 workers is 32
+// kernel table saves against the stock path (the same step with that kernel unregistered).
+// Usage: node bench/step.bench.mjs [wasm|cpu ...] [--preset reference,best] [--steps N] [--batch N] [--no-record]
+//   --preset  presets to time, comma-separated (default reference)
+//   --steps   timed steps per variant (default 30 on wasm, 6 on cpu)
+//   --batch   images per step (default 64); a data-parallel shard of batch 64 on 2 workers is 32
+//   --no-record  print only; otherwise the per-kernel savings replace the `kernels` section of apps/docs/benchmarks.json
 // Variants take turns step by step (all kernels, then the table without one kernel family, …), so a shared machine's
 // drifting load falls on every variant alike; each kernel's saving is the median of its paired step-time differences.
 import { createRequire } from 'node:module';
@@ -12,6 +14,7 @@ import { createModel, getPreset, registerKernels, unregisterKernels } from '@mni
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { recordFigures } from '../../../bench/figures.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -19,7 +22,7 @@ const option = (name, fallback) => {
   return index >= 0 ? args[index + 1] : fallback;
 };
 const backends = args.filter((a) => a === 'cpu' || a === 'wasm');
-const presetName = option('preset', 'reference');
+const presetNames = option('preset', 'reference').split(',');
 const batchSize = Number(option('batch', 64));
 const require = createRequire(import.meta.url);
 setWasmPaths(`${path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'))}/`);
@@ -34,12 +37,14 @@ const load = () =>
 const families = [
   ['MnistCnnConv2D', 'MnistCnnConv2DBackprop'],
   ['MnistCnnDense', 'MnistCnnDenseBackprop'],
+  ['MnistCnnConvForward'],
+  ['MnistCnnConvFilterGradient'],
+  ['MnistCnnConvInputGradient'],
   ['MnistCnnMaxPoolBackprop'],
-  ['MnistCnnAddPatches'],
-  ['MnistCnnFilterGradient'],
 ];
 
-async function bench(backend) {
+/** Times one preset on one backend; returns each kernel family's saving as a row for the figures. */
+async function bench(backend, presetName) {
   await tf.setBackend(backend);
   tf.enableProdMode();
   const table = registerKernels(backend);
@@ -60,7 +65,7 @@ async function bench(backend) {
   };
   const variants = [
     ['all kernels', []],
-    ...families.filter((f) => f.every((k) => table.includes(k))).map((f) => [`without ${f.join(' + ')}`, f]),
+    ...families.filter((f) => f.every((k) => table.includes(k))).map((f) => [f.join(' + '), f]),
   ];
   const use = (removed) => {
     unregisterKernels(backend);
@@ -104,18 +109,39 @@ async function bench(backend) {
   console.log(
     `  inference batch 256: median ${median(inferTimes).toFixed(1)} ms → ${(256000 / median(inferTimes)).toFixed(0)} img/s`,
   );
-  console.log('  saved per step by each kernel (median paired difference, stock path minus kernel):');
+  console.log('  each kernel against the stock path (step medians; saved: median paired difference, % of a step):');
+  console.log(`    ${'kernel'.padEnd(46)} ${'stock'.padStart(9)} ${'kernel'.padStart(9)} ${'saved'.padStart(9)}`);
+  const rows = [];
   for (const [index, [label]] of variants.entries()) {
     if (index === 0) continue;
     const saved = median(times[index].map((t, i) => t - times[0][i]));
     const share = (100 * saved) / stepMs;
+    const ms = (value) => `${value.toFixed(1).padStart(6)} ms`;
     console.log(
-      `    ${label.replace('without ', '').padEnd(44)} ${saved.toFixed(2).padStart(7)} ms  ${share.toFixed(1).padStart(5)}%`,
+      `    ${label.padEnd(46)} ${ms(median(times[index]))} ${ms(stepMs)} ${ms(saved)} ${share.toFixed(1).padStart(5)}%`,
     );
+    rows.push({
+      name: `${backend} · ${presetName} · ${label.replaceAll('MnistCnn', '')}`,
+      values: [Number(share.toFixed(1))],
+    });
   }
   tf.dispose([x, labels, inferenceBatch]);
   optimizer.dispose();
   model.dispose();
+  return rows;
 }
 
-for (const backend of backends.length ? backends : ['wasm', 'cpu']) await bench(backend);
+const rows = [];
+for (const backend of backends.length ? backends : ['wasm', 'cpu']) {
+  for (const presetName of presetNames) rows.push(...(await bench(backend, presetName)));
+}
+if (!args.includes('--no-record')) {
+  await recordFigures('kernels', {
+    title: 'What each kernel of ours saves against the stock tfjs path (the same step with the kernel unregistered)',
+    unit: `% of a training step (batch ${batchSize}, forward + backward + Adam), median of paired steps`,
+    command: `node packages/cnn-model/bench/step.bench.mjs ${args.join(' ')}`.trim(),
+    columns: ['saved, % of a step'],
+    rows,
+  });
+  console.log('\nrecorded in apps/docs/benchmarks.json (section kernels)');
+}

@@ -1,17 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { shortPatchLimit } from './kernels/conv-gradients.js';
-import { convFilterGradient, convInputGradient } from './kernels/convolution.js';
+import { convolutionTakes } from './kernels/convolution.js';
 import { kernelNames, kernelOr } from './kernels/names.js';
 
 /**
- * Convolution gradients written as forward convolutions, because forward Conv2D is fast on every backend
- * (XNNPACK on wasm) while wasm has no Conv2DBackpropFilter kernel and its Conv2DBackpropInput is a slow loop.
+ * Convolution gradients. Their stock paths are written as forward convolutions, because forward Conv2D is fast on
+ * every backend (XNNPACK on wasm) while wasm has no Conv2DBackpropFilter kernel and its Conv2DBackpropInput is a slow
+ * loop.
  */
 
 /** Spatial padding of a convolution: [before, after] rows and columns. */
 export type Pads = { top: number; bottom: number; left: number; right: number };
-
-const padList = (pads: Pads) => [pads.top, pads.bottom, pads.left, pads.right];
 
 /** Pads (positive amounts) or crops (negative amounts) the two spatial axes of an NHWC tensor. */
 export function padOrCrop(x: tf.Tensor4D, top: number, bottom: number, left: number, right: number): tf.Tensor4D {
@@ -52,11 +50,8 @@ export function dilateSpatial(x: tf.Tensor4D, sh: number, sw: number): tf.Tensor
 }
 
 /**
- * dL/dW for y = conv(x, W), and with `withBias` also dL/db (the sum of dy over all but the channel axis), computed in
- * the same product so dy is packed for XNNPACK only once: a forward convolution with batch and channels swapped. The
- * input becomes [inC, H, W, N], the output gradient becomes the filter [OH, OW, N, outC], the stride becomes a
- * dilation, and the result [inC, kh, kw, outC] is transposed back to [kh, kw, inC, outC]. The bias gradient rides
- * along as one extra input "channel" of ones.
+ * dL/dW for y = conv(x, W), and with `withBias` also dL/db (the sum of dy over all but the channel axis): the
+ * convolution kernel of the active backend's table where it has one that takes these channel counts, else tfjs ops.
  */
 export function conv2dFilterGradient(
   x: tf.Tensor4D,
@@ -68,26 +63,28 @@ export function conv2dFilterGradient(
 ): { filter: tf.Tensor4D; bias: tf.Tensor1D | null } {
   const [, h, w, inChannels] = x.shape;
   const [, oh, ow, outChannels] = dy.shape;
+  // The padded input, less the rows and columns past the last patch.
   const needH = (oh - 1) * strides[0] + kernel[0];
   const needW = (ow - 1) * strides[1] + kernel[1];
   const input = () => padOrCrop(x, pads.top, needH - h - pads.top, pads.left, needW - w - pads.left);
-  const patchSize = kernel[0] * kernel[1] * inChannels;
-  const ours = convFilterGradient(x, dy, kernel, { strides, pads: padList(pads) }, withBias);
-  if (ours) return ours;
   const stock = () => swappedFilterGradient(input(), dy, strides, withBias);
-  if (patchSize > shortPatchLimit || outChannels % 4 !== 0) return stock();
+  if (!convolutionTakes.filterGradient([...kernel, inChannels, outChannels])) return stock();
   return kernelOr(
-    kernelNames.filterGradient,
+    kernelNames.convFilterGradient,
     (run) => {
-      const [filter, bias] = run({ x: input(), dy }, { kernel, strides }) as [tf.Tensor4D, tf.Tensor1D];
-      if (!withBias) bias.dispose();
-      return { filter, bias: withBias ? bias : null };
+      const [filter, bias] = run({ x: input(), dy }, { kernel, strides, withBias }) as [tf.Tensor4D, tf.Tensor1D?];
+      return { filter, bias: bias ?? null };
     },
     stock,
   );
 }
 
-/** The filter gradient as a forward convolution with batch and channels swapped. */
+/**
+ * The filter gradient in tfjs ops, computed with the bias gradient in one product so dy is packed for XNNPACK only
+ * once: a forward convolution with batch and channels swapped. The input becomes [inC, H, W, N], the output gradient
+ * becomes the filter [OH, OW, N, outC], the stride becomes a dilation, and the result [inC, kh, kw, outC] is
+ * transposed back to [kh, kw, inC, outC]. The bias gradient rides along as one extra input "channel" of ones.
+ */
 function swappedFilterGradient(
   input: tf.Tensor4D,
   dy: tf.Tensor4D,
@@ -114,8 +111,9 @@ function swappedFilterGradient(
 }
 
 /**
- * dL/dx for y = conv(x, W): a forward convolution of the (stride-dilated, re-padded) output gradient with the kernel
- * rotated by 180° and its channel axes swapped.
+ * dL/dx for y = conv(x, W): the convolution kernel of the active backend's table where it has one that takes these
+ * channel counts, else, in tfjs ops, a forward convolution of the (stride-dilated, re-padded) output gradient with the
+ * kernel rotated by 180° and its channel axes swapped.
  */
 export function conv2dInputGradient(
   dy: tf.Tensor4D,
@@ -125,46 +123,18 @@ export function conv2dInputGradient(
   pads: Pads,
 ): tf.Tensor4D {
   const [kh, kw, inChannels, outChannels] = filter.shape;
-  const inputShape: [number, number, number, number] = [dy.shape[0], inputSize[0], inputSize[1], inChannels];
-  const ours = convInputGradient(dy, filter, inputShape, { strides, pads: padList(pads) });
-  if (ours) return ours;
-  const stock = () => inputGradientByConvolution(dy, filter, inputSize, strides, pads);
-  if (inChannels % 4 !== 0) return stock();
-  return kernelOr(
-    kernelNames.addPatches,
-    (run) => {
-      // Each output pixel's patch gradient is its dy row times the filter (as [outC, kh·kw·inC]); the patches are then
-      // added into the padded image, and the padding cropped off. XNNPACK runs that product faster than the
-      // convolution through a border of zeros.
-      const [n, oh, ow] = dy.shape;
-      const filterRows = tf.transpose(tf.reshape(filter, [kh * kw * inChannels, outChannels]));
-      const columns = tf.matMul(tf.reshape(dy, [n * oh * ow, outChannels]), filterRows);
-      const shape = [n, inputSize[0] + pads.top + pads.bottom, inputSize[1] + pads.left + pads.right, inChannels];
-      const image = run({ columns }, { kernel: [kh, kw], strides, shape }) as tf.Tensor4D;
-      return padOrCrop(image, -pads.top, -pads.bottom, -pads.left, -pads.right);
-    },
-    stock,
-  );
-}
-
-/** The input gradient as a forward convolution with the rotated filter. */
-function inputGradientByConvolution(
-  dy: tf.Tensor4D,
-  filter: tf.Tensor4D,
-  inputSize: [number, number],
-  strides: [number, number],
-  pads: Pads,
-): tf.Tensor4D {
-  const [kh, kw] = filter.shape;
-  const spread = dilateSpatial(dy, strides[0], strides[1]);
-  const [, sh, sw] = spread.shape;
-  const top = kh - 1 - pads.top;
-  const left = kw - 1 - pads.left;
-  const bottom = inputSize[0] + kh - 1 - sh - top;
-  const right = inputSize[1] + kw - 1 - sw - left;
-  // The filter rotated by 180° with its channel axes swapped.
-  const flipped = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
-  if (top >= 0 && bottom >= 0 && left >= 0 && right >= 0) {
+  const stock = () => {
+    const spread = dilateSpatial(dy, strides[0], strides[1]);
+    const [, sh, sw] = spread.shape;
+    const top = kh - 1 - pads.top;
+    const left = kw - 1 - pads.left;
+    const bottom = inputSize[0] + kh - 1 - sh - top;
+    const right = inputSize[1] + kw - 1 - sw - left;
+    // The filter rotated by 180° with its channel axes swapped.
+    const flipped = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+    if (top < 0 || bottom < 0 || left < 0 || right < 0) {
+      return tf.conv2d(padOrCrop(spread, top, bottom, left, right), flipped, 1, 'valid');
+    }
     const explicit: [[number, number], [number, number], [number, number], [number, number]] = [
       [0, 0],
       [top, bottom],
@@ -172,6 +142,18 @@ function inputGradientByConvolution(
       [0, 0],
     ];
     return tf.conv2d(spread, flipped, 1, explicit);
-  }
-  return tf.conv2d(padOrCrop(spread, top, bottom, left, right), flipped, 1, 'valid');
+  };
+  if (!convolutionTakes.inputGradient(filter.shape)) return stock();
+  return kernelOr(
+    kernelNames.convInputGradient,
+    (run) => {
+      // The product runs along rows of the filter as [outC, kh · kw · c]: one small transpose per step. It gives the
+      // gradient of the padded input, whose padding is then cropped off.
+      const filterRows = tf.transpose(tf.reshape(filter, [kh * kw * inChannels, outChannels]));
+      const [n, h, w] = [dy.shape[0], inputSize[0] + pads.top + pads.bottom, inputSize[1] + pads.left + pads.right];
+      const image = run({ dy, filterRows }, { kernel: [kh, kw], strides, shape: [n, h, w, inChannels] });
+      return padOrCrop(image as tf.Tensor4D, -pads.top, -pads.bottom, -pads.left, -pads.right);
+    },
+    stock,
+  );
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dFilterGradient, conv2dInputGradient, type Pads } from './conv-gradients.js';
-import { convForward } from './kernels/convolution.js';
+import { convolutionTakes } from './kernels/convolution.js';
 import { kernelNames, kernelOr } from './kernels/names.js';
 import type { ForwardMode, Layer } from './layer.js';
 import { reluGradient } from './relu.js';
@@ -35,12 +35,15 @@ export class Conv2dLayer implements Layer {
     const { top, bottom, left, right } = this.pads;
     const relu = this.activation === 'relu';
     const attrs = { strides: this.strides, pads: [top, bottom, left, right], relu };
+    const inputs: tf.NamedTensorMap = bias ? { x, filter, bias } : { x, filter };
+    const stock = () =>
+      tf.fused.conv2d({ x, filter, strides: this.strides, pad: this.padding, bias, activation: this.activation });
+    // The forward product of ours takes x as it is: padding it would cost a copy that XNNPACK's own kernel avoids.
+    const unpadded = attrs.pads.every((pad) => pad === 0) && convolutionTakes.forward(filter.shape);
     const y = kernelOr(
       kernelNames.conv2d,
-      (run) => run(bias ? { x, filter, bias } : { x, filter }, attrs) as tf.Tensor4D,
-      () =>
-        convForward(x, filter, bias, attrs) ??
-        tf.fused.conv2d({ x, filter, strides: this.strides, pad: this.padding, bias, activation: this.activation }),
+      (run) => run(inputs, attrs) as tf.Tensor4D,
+      () => (unpadded ? kernelOr(kernelNames.convForward, (run) => run(inputs, attrs) as tf.Tensor4D, stock) : stock()),
     );
     const backward = (dy: tf.Tensor, needInputGradient: boolean) => {
       const outputs = kernelOr(

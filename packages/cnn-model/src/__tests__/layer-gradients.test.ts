@@ -215,41 +215,41 @@ for (const fast of [false, true]) {
   });
 }
 
-/** Geometries that send the conv gradients through the wasm SIMD kernels, and the kernel each must reach. */
+/** Geometries that send the conv gradients through the wasm convolution kernels, and the kernel each must reach. */
 const wasmConvCases: { label: string; spec: LayerSpec; shape: number[]; kernel: string }[] = [
   {
-    label: 'col2im: 4 channels, stride 2 valid, even 8x10 (unused edge)',
+    label: 'input gradient: 16 channels, stride 2 valid, even 8x10 (unused edge)',
     spec: { type: 'conv2d', filters: 3, kernelSize: 3, strides: 2, activation: 'relu' },
-    shape: [2, 8, 10, 4],
-    kernel: 'MnistCnnAddPatches',
+    shape: [2, 8, 10, 16],
+    kernel: 'MnistCnnConvInputGradient',
   },
   {
-    label: 'col2im: 8 channels, stride 2 same, 5x5 kernel, odd 11x11',
+    label: 'input gradient: 16 channels, stride 2 same, 5x5 kernel, odd 11x11',
     spec: { type: 'conv2d', filters: 6, kernelSize: 5, strides: 2, padding: 'same' },
-    shape: [2, 11, 11, 8],
-    kernel: 'MnistCnnAddPatches',
+    shape: [2, 11, 11, 16],
+    kernel: 'MnistCnnConvInputGradient',
   },
   {
-    label: 'col2im: 4 channels, rectangular 2x3 kernel, strides [2, 1], no bias',
-    spec: { type: 'conv2d', filters: 5, kernelSize: [2, 3], strides: [2, 1], useBias: false },
-    shape: [3, 7, 6, 4],
-    kernel: 'MnistCnnAddPatches',
+    label: 'input gradient: 8 channels, rectangular 2x2 kernel, strides [2, 1], no bias',
+    spec: { type: 'conv2d', filters: 5, kernelSize: [2, 2], strides: [2, 1], useBias: false },
+    shape: [3, 7, 6, 8],
+    kernel: 'MnistCnnConvInputGradient',
   },
   {
-    label: 'short patch: 1 channel, 3x3 stride 2 valid, even 8x10 (unused edge), 8 filters',
-    spec: { type: 'conv2d', filters: 8, kernelSize: 3, strides: 2, activation: 'relu' },
+    label: 'filter gradient: 1 channel (odd patch), 3x3 stride 2 valid, even 8x10 (unused edge), 16 filters',
+    spec: { type: 'conv2d', filters: 16, kernelSize: 3, strides: 2, activation: 'relu' },
     shape: [2, 8, 10, 1],
-    kernel: 'MnistCnnFilterGradient',
+    kernel: 'MnistCnnConvFilterGradient',
   },
   {
-    label: 'short patch: 2 channels, 2x3 same, 4 filters, no bias',
-    spec: { type: 'conv2d', filters: 4, kernelSize: [2, 3], padding: 'same', useBias: false },
+    label: 'filter gradient: 2 channels, 2x3 same, 32 filters, no bias',
+    spec: { type: 'conv2d', filters: 32, kernelSize: [2, 3], padding: 'same', useBias: false },
     shape: [3, 6, 7, 2],
-    kernel: 'MnistCnnFilterGradient',
+    kernel: 'MnistCnnConvFilterGradient',
   },
 ];
 
-describe('conv gradients through the wasm SIMD kernels match stock cpu gradients', () => {
+describe('conv gradients through the wasm convolution kernels match stock cpu gradients', () => {
   afterAll(async () => {
     unregisterFastKernels('wasm');
     await useBackend('cpu');

@@ -2,86 +2,122 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fixedRandom, relativeError, useBackend } from '../__tests__/backends.js';
-import { convFilterGradient, convForward, convInputGradient } from './convolution.js';
+import { kernelNames } from './names.js';
 import { registerKernels, unregisterKernels } from './tables.js';
 
 type Shape4 = [number, number, number, number];
-const unpadded = { strides: [1, 1] as const, pads: [0, 0, 0, 0] };
+type Case = { x: Shape4; kernel: [number, number]; strides: [number, number]; oc: number };
 
-/** The test's x, filter, bias and dy on the active backend. */
-function tensorsOf(xShape: Shape4, filterShape: Shape4, dyShape: Shape4, values: Float32Array[]) {
+const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+const outputShape = ({ x: [n, h, w], kernel, strides, oc }: Case): Shape4 => [
+  n,
+  Math.floor((h - kernel[0]) / strides[0]) + 1,
+  Math.floor((w - kernel[1]) / strides[1]) + 1,
+  oc,
+];
+
+/** The case's x, filter, bias and dy on the active backend. */
+function tensorsOf(test: Case, values: Float32Array[]) {
   const [x, filter, bias, dy] = values as [Float32Array, Float32Array, Float32Array, Float32Array];
   return {
-    x: tf.tensor4d(x, xShape),
-    filter: tf.tensor4d(filter, filterShape),
+    x: tf.tensor4d(x, test.x),
+    filter: tf.tensor4d(filter, [...test.kernel, test.x[3], test.oc]),
     bias: tf.tensor1d(bias),
-    dy: tf.tensor4d(dy, dyShape),
+    dy: tf.tensor4d(dy, outputShape(test)),
   };
 }
 
 // tfjs-backend-cpu's own Conv2D and its gradients (Conv2DBackpropFilter / Conv2DBackpropInput), as plain arrays.
-async function stockOnCpu(xShape: Shape4, filterShape: Shape4, dyShape: Shape4, values: Float32Array[]) {
+async function stockOnCpu(test: Case, values: Float32Array[]) {
   await useBackend('cpu');
-  const { x, filter, bias, dy } = tensorsOf(xShape, filterShape, dyShape, values);
-  const y = tf.relu(tf.add(tf.conv2d(x, filter, 1, 'valid'), bias));
-  const [dx, dFilter] = tf.grads((a, b) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'valid'))([x, filter], dy);
-  const result = {
-    y: y.dataSync().slice(),
-    dx: dx!.dataSync().slice(),
-    dFilter: dFilter!.dataSync().slice(),
-    dBias: tf.sum(dy, [0, 1, 2]).dataSync().slice(),
-  };
+  const { x, filter, bias, dy } = tensorsOf(test, values);
+  const conv = (a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, test.strides, 'valid');
+  const y = tf.relu(tf.add(conv(x, filter), bias));
+  const [dx, dFilter] = tf.grads(conv)([x, filter], dy);
+  const arrays = [y, dFilter!, tf.sum(dy, [0, 1, 2]), dx!].map((tensor) => tensor.dataSync().slice());
   tf.dispose([x, filter, bias, dy, y, dx!, dFilter!]);
-  return result;
+  return arrays;
+}
+
+/** The three kernels of the family, through the kernel table, as plain arrays. */
+function oursOnWasm(test: Case, values: Float32Array[]) {
+  const { x, filter, bias, dy } = tensorsOf(test, values);
+  const { kernel, strides } = test;
+  const run = (name: string, inputs: tf.NamedTensorMap, attrs: object) =>
+    tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
+  const y = run(kernelNames.convForward, { x, filter, bias }, { strides, relu: true }) as tf.Tensor;
+  const [dFilter, dBias] = run(kernelNames.convFilterGradient, { x, dy }, { kernel, strides, withBias: true }) as [
+    tf.Tensor,
+    tf.Tensor,
+  ];
+  const filterRows = tf.transpose(tf.reshape(filter, [sizeOf(filter.shape) / test.oc, test.oc]));
+  const dx = run(kernelNames.convInputGradient, { dy, filterRows }, { kernel, strides, shape: test.x }) as tf.Tensor;
+  const arrays = [y, dFilter, dBias, dx].map((tensor) => tensor.dataSync().slice());
+  tf.dispose([x, filter, bias, dy, y, dFilter, dBias, filterRows, dx]);
+  return arrays;
 }
 
 describe('convolution kernels on wasm', () => {
   afterAll(() => unregisterKernels('wasm'));
 
-  // Odd pixel counts (a last tile of one pixel), several 128-pixel blocks, a batch of one, rectangular kernels.
-  for (const [n, h, w, c, kh, kw, oc] of [
-    [3, 13, 13, 32, 3, 3, 64],
-    [1, 7, 6, 16, 3, 2, 16],
-    [2, 5, 9, 8, 2, 4, 32],
-  ] as const) {
-    it(`match tfjs-backend-cpu's conv2d and its gradients: x [${n}, ${h}, ${w}, ${c}], filter ${kh}×${kw}×${c}×${oc}`, async () => {
-      const xShape: Shape4 = [n, h, w, c];
-      const filterShape: Shape4 = [kh, kw, c, oc];
-      const dyShape: Shape4 = [n, h - kh + 1, w - kw + 1, oc];
-      const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
-      const values = [size(xShape), size(filterShape), oc, size(dyShape)].map((length, k) =>
-        fixedRandom(length, k + 1),
-      );
-      const expected = await stockOnCpu(xShape, filterShape, dyShape, values);
-
+  // Odd pixel counts (a last tile of one pixel), several 128-pixel blocks, a batch of one, rectangular kernels,
+  // strides that leave an unused edge, an odd patch (its last tile of one column).
+  for (const test of [
+    { x: [3, 13, 13, 32], kernel: [3, 3], strides: [1, 1], oc: 64 },
+    { x: [1, 7, 6, 16], kernel: [3, 2], strides: [1, 1], oc: 16 },
+    { x: [2, 5, 9, 8], kernel: [2, 4], strides: [1, 1], oc: 32 },
+    { x: [2, 12, 11, 32], kernel: [5, 5], strides: [2, 2], oc: 32 },
+    { x: [3, 9, 10, 16], kernel: [3, 2], strides: [2, 1], oc: 16 },
+  ] as Case[]) {
+    it(`match tfjs-backend-cpu's conv2d and its gradients: x [${test.x}], kernel ${test.kernel}, strides ${test.strides}, ${test.oc} filters`, async () => {
+      const values = [sizeOf(test.x), sizeOf([...test.kernel, test.x[3], test.oc]), test.oc, sizeOf(outputShape(test))];
+      const inputs = values.map((length, k) => fixedRandom(length, k + 1));
+      const expected = await stockOnCpu(test, inputs);
       await useBackend('wasm');
       registerKernels('wasm');
-      const { x, filter, bias, dy } = tensorsOf(xShape, filterShape, dyShape, values);
-      const y = convForward(x, filter, bias, { ...unpadded, relu: true });
-      const gradients = convFilterGradient(x, dy, [kh, kw], unpadded, true);
-      const dx = convInputGradient(dy, filter, xShape, unpadded);
-      expect(y && gradients?.bias && dx).toBeTruthy();
-      expect(relativeError(y!.dataSync(), expected.y)).toBeLessThan(1e-5);
-      expect(relativeError(gradients!.filter.dataSync(), expected.dFilter)).toBeLessThan(1e-5);
-      expect(relativeError(gradients!.bias!.dataSync(), expected.dBias)).toBeLessThan(1e-5);
-      expect(relativeError(dx!.dataSync(), expected.dx)).toBeLessThan(1e-5);
-      tf.dispose([x, filter, bias, dy, y!, gradients!.filter, gradients!.bias!, dx!]);
+      const ours = oursOnWasm(test, inputs);
+      for (const [k, name] of ['y', 'dFilter', 'dBias', 'dx'].entries()) {
+        expect(relativeError(ours[k]!, expected[k]!), name).toBeLessThan(1e-5);
+      }
     });
   }
 
-  it('decline geometries they do not take, so the layer runs the stock ops', async () => {
+  it('filter gradient with an odd patch (3 × 3 × 1, the first layer of the presets)', async () => {
+    const test: Case = { x: [2, 10, 9, 1], kernel: [3, 3], strides: [1, 1], oc: 32 };
+    const inputs = [sizeOf(test.x), 9 * test.oc, test.oc, sizeOf(outputShape(test))].map((n, k) => fixedRandom(n, k));
+    const [, dFilter, dBias] = await stockOnCpu(test, inputs);
     await useBackend('wasm');
     registerKernels('wasm');
-    const x = tf.zeros([1, 8, 8, 3]) as tf.Tensor4D;
-    const filter = tf.zeros([3, 3, 3, 16]) as tf.Tensor4D;
-    const dy = tf.zeros([1, 6, 6, 16]) as tf.Tensor4D;
-    expect(convForward(x, filter, undefined, { strides: [2, 2], pads: [0, 0, 0, 0], relu: false })).toBeNull();
-    expect(convForward(x, filter, undefined, { strides: [1, 1], pads: [1, 1, 1, 1], relu: false })).toBeNull();
-    // kw · c = 9: odd, and not a multiple of 16.
-    expect(convFilterGradient(x, dy, [3, 3], unpadded, false)).toBeNull();
-    expect(convInputGradient(dy, filter, [1, 8, 8, 3], unpadded)).toBeNull();
-    unregisterKernels('wasm');
-    expect(convForward(x, filter, undefined, { ...unpadded, relu: false })).toBeNull();
-    tf.dispose([x, filter, dy]);
+    const { x, dy, filter, bias } = tensorsOf(test, inputs);
+    const [ourFilter, ourBias] = tf
+      .engine()
+      .runKernel(
+        kernelNames.convFilterGradient,
+        { x, dy },
+        { kernel: test.kernel, strides: test.strides, withBias: true },
+      ) as tf.Tensor[];
+    expect(relativeError(ourFilter!.dataSync(), dFilter!)).toBeLessThan(1e-5);
+    expect(relativeError(ourBias!.dataSync(), dBias!)).toBeLessThan(1e-5);
+    tf.dispose([x, dy, filter, bias, ourFilter!, ourBias!]);
+  });
+
+  it('refuse geometries they do not take with an error naming what they expected', async () => {
+    await useBackend('wasm');
+    registerKernels('wasm');
+    const x = tf.zeros([1, 8, 8, 3]);
+    const dy = tf.zeros([1, 6, 6, 16]);
+    const run = (name: string, inputs: tf.NamedTensorMap, attrs: object) =>
+      tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap);
+    const twelveFilters = tf.zeros([3, 3, 3, 12]);
+    expect(() => run(kernelNames.convForward, { x, filter: twelveFilters }, { strides: [1, 1], relu: false })).toThrow(
+      /multiple of 16/,
+    );
+    const filterRows = tf.zeros([16, 27]);
+    const inputGradient = { kernel: [3, 3], strides: [1, 1], shape: [1, 8, 8, 3] };
+    // kw · c = 9, not a multiple of 16.
+    expect(() => run(kernelNames.convInputGradient, { dy, filterRows }, inputGradient)).toThrow(/multiple of 16/);
+    const wrongDy = { kernel: [3, 3], strides: [2, 2], withBias: false };
+    expect(() => run(kernelNames.convFilterGradient, { x, dy }, wrongDy)).toThrow(/expected dy \[1,3,3, oc\]/);
+    tf.dispose([x, dy, twelveFilters, filterRows]);
   });
 });

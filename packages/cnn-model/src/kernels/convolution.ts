@@ -1,147 +1,116 @@
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import * as tf from '@tensorflow/tfjs-core';
-import { kernelNames } from './names.js';
 import { wasmHeap } from './wasm/heap.js';
 import { compiledKernel } from './wasm/module.js';
 
 /**
- * The convolution family: the forward product (bias and ReLU fused), the filter gradient (with the bias gradient) and
- * the input gradient of a convolution, each one register-blocked matrix product that reads patches in place
- * (wasm/assembly/convolutions.ts). Each op returns null where the active backend has no such kernel or the geometry
- * is not one the kernels take (stride 1, no padding, channel counts below); the layer then runs the stock ops.
+ * The convolution family on wasm: the forward product (bias and ReLU fused), the filter gradient (with the bias
+ * gradient) and the input gradient of a convolution with any strides, each one register-blocked matrix product that
+ * reads patches in place (wasm/assembly/convolutions.ts). They take x already padded (the layer pads it, and crops the
+ * input gradient), and the channel counts of `convolutionTakes`.
  */
 
 type Shape4 = [number, number, number, number];
-/** Strides, and padding as [top, bottom, left, right]. */
-export type ConvGeometry = { strides: readonly [number, number]; pads: readonly number[] };
+type Args = { inputs: Record<string, TensorInfo | undefined>; backend: unknown; attrs?: unknown };
+type Geometry = { kernel: [number, number]; strides: [number, number] };
 
-const takes = (name: string, { strides, pads }: ConvGeometry) =>
-  strides[0] === 1 &&
-  strides[1] === 1 &&
-  pads.every((pad) => pad === 0) &&
-  tf.getKernel(name, tf.getBackend()) !== undefined;
+/** What each kernel needs of a convolution's filter [kh, kw, c, oc]: the products' tiles are 16 floats wide. */
+export const convolutionTakes = {
+  forward: (filter: readonly number[]) => filter[3]! % 16 === 0,
+  filterGradient: (filter: readonly number[]) => filter[3]! % 16 === 0,
+  inputGradient: (filter: readonly number[]) => (filter[1]! * filter[2]!) % 16 === 0,
+};
 
-/** relu?(conv(x, filter) + bias), or null; needs a multiple of 16 filters. */
-export function convForward(
-  x: tf.Tensor4D,
-  filter: tf.Tensor4D,
-  bias: tf.Tensor1D | undefined,
-  geometry: ConvGeometry & { relu: boolean },
-): tf.Tensor4D | null {
-  const [n, h, w] = x.shape;
-  const [kh, kw, , outChannels] = filter.shape;
-  if (outChannels % 16 !== 0 || n * (h - kh + 1) * (w - kw + 1) < 2 || !takes(kernelNames.convForward, geometry))
-    return null;
-  const inputs: tf.NamedTensorMap = bias ? { x, filter, bias } : { x, filter };
-  return tf.engine().runKernel(kernelNames.convForward, inputs, { relu: geometry.relu }) as tf.Tensor4D;
+/** The output size along one axis of a strided 'valid' convolution. */
+const outputSize = (size: number, kernel: number, stride: number) => Math.floor((size - kernel) / stride) + 1;
+
+/** A kernel's input by name, with its shape, or a typed error naming what the kernel expected. */
+function shapeOf(args: Args, name: string, expected: string): Shape4 {
+  const info = args.inputs[name];
+  if (info?.shape.length !== 4 || info.dtype !== 'float32') {
+    throw new TypeError(
+      `the convolution kernel expected ${name}: float32 ${expected}, got ${info?.dtype} [${info?.shape}]`,
+    );
+  }
+  return info.shape as Shape4;
 }
 
-/** dL/dfilter (and dL/dbias with `withBias`) from x and dy, or null; needs kw · c even and a multiple of 16 filters. */
-export function convFilterGradient(
-  x: tf.Tensor4D,
-  dy: tf.Tensor4D,
-  kernel: readonly [number, number],
-  geometry: ConvGeometry,
-  withBias: boolean,
-): { filter: tf.Tensor4D; bias: tf.Tensor1D | null } | null {
-  const channels = x.shape[3];
-  const outChannels = dy.shape[3];
-  if ((kernel[1] * channels) % 2 !== 0 || outChannels % 16 !== 0 || !takes(kernelNames.convFilterGradient, geometry))
-    return null;
-  const [filter, bias] = tf
-    .engine()
-    .runKernel(kernelNames.convFilterGradient, { x, dy }, { kernel: [...kernel], withBias }) as [
-    tf.Tensor4D,
-    tf.Tensor1D?,
-  ];
-  return { filter, bias: bias ?? null };
+/** Checks that dy [n, oh, ow, oc] is the output of a 'valid' convolution of `image` [n, h, w, c] with `kernel`. */
+function checkOutput(image: Shape4, dy: Shape4, [kh, kw]: [number, number], [sh, sw]: [number, number]): void {
+  const expected = [image[0], outputSize(image[1], kh, sh), outputSize(image[2], kw, sw)];
+  if (expected.some((size, axis) => size !== dy[axis])) {
+    throw new RangeError(`the convolution kernel expected dy [${expected}, oc], got [${dy}]`);
+  }
 }
 
-/** dL/dx from dy and the filter, or null; needs kw · c a multiple of 16. */
-export function convInputGradient(
-  dy: tf.Tensor4D,
-  filter: tf.Tensor4D,
-  inputShape: Shape4,
-  geometry: ConvGeometry,
-): tf.Tensor4D | null {
-  const [kh, kw, channels, outChannels] = filter.shape;
-  if ((kw * channels) % 16 !== 0 || !takes(kernelNames.convInputGradient, geometry)) return null;
-  return tf.tidy(() => {
-    // The product runs along rows of the filter as [outC, kh · kw · c]: one small transpose per step.
-    const filterRows = tf.transpose(tf.reshape(filter, [kh * kw * channels, outChannels]));
-    return tf
-      .engine()
-      .runKernel(
-        kernelNames.convInputGradient,
-        { dy, filterRows },
-        { kernel: [kh, kw], inputShape: [...inputShape] },
-      ) as tf.Tensor4D;
-  });
-}
-
-const shape4 = (info: TensorInfo) => info.shape as Shape4;
-
-export const wasmConvForward = (({ inputs, backend, attrs }) => {
-  const heap = wasmHeap(backend);
-  const { x, filter, bias } = inputs;
-  if (!x || !filter) throw new Error('the convolution needs inputs x and filter');
-  const [n, h, w, c] = shape4(x);
-  const [kh, kw, , oc] = shape4(filter);
-  const y = heap.allocate([n, h - kh + 1, w - kw + 1, oc]);
+/** relu?(conv(x, filter) + bias): inputs {x, filter, bias?}, attrs {strides, relu}. */
+export const wasmConvForward = ((args: Args) => {
+  const heap = wasmHeap(args.backend);
+  const [n, h, w, c] = shapeOf(args, 'x', '[n, h, w, c]');
+  const [kh, kw, filterChannels, oc] = shapeOf(args, 'filter', '[kh, kw, c, oc]');
+  const { strides, relu } = args.attrs as { strides: [number, number]; relu: boolean };
+  if (filterChannels !== c || !convolutionTakes.forward([kh, kw, c, oc])) {
+    throw new RangeError(`the convolution kernel expected a filter [${kh}, ${kw}, ${c}, a multiple of 16]`);
+  }
+  const { x, filter, bias } = args.inputs as Record<string, TensorInfo>;
+  const y = heap.allocate([n, outputSize(h, kh, strides[0]), outputSize(w, kw, strides[1]), oc]);
   const at = heap.offsetOf;
-  const relu = (attrs as unknown as { relu: boolean }).relu;
   compiledKernel(heap.memory, 'convForward')(
-    at(x),
-    at(filter),
-    bias ? at(bias) : 0,
-    at(y),
-    n,
-    h,
-    w,
-    c,
-    kh,
-    kw,
-    oc,
-    relu ? 1 : 0,
+    ...[at(x!), at(filter!), bias ? at(bias) : 0, at(y)],
+    ...[n, h, w, c, kh, kw, strides[0], strides[1], oc, relu ? 1 : 0],
   );
   return y;
-}) as KernelFunc;
+}) as unknown as KernelFunc;
 
-export const wasmConvFilterGradient = (({ inputs, backend, attrs }) => {
-  const heap = wasmHeap(backend);
-  const { x, dy } = inputs;
-  if (!x || !dy) throw new Error('the filter gradient needs inputs x and dy');
-  const { kernel, withBias } = attrs as unknown as { kernel: [number, number]; withBias: boolean };
-  const [n, h, w, c] = shape4(x);
-  const [, oh, ow, oc] = shape4(dy);
+/** dL/dfilter, and dL/dbias with `withBias`: inputs {x, dy}, attrs {kernel, strides, withBias} → [dFilter, dBias?]. */
+export const wasmConvFilterGradient = ((args: Args) => {
+  const heap = wasmHeap(args.backend);
+  const { kernel, strides, withBias } = args.attrs as Geometry & { withBias: boolean };
+  const [n, h, w, c] = shapeOf(args, 'x', '[n, h, w, c]');
+  const dyShape = shapeOf(args, 'dy', '[n, oh, ow, oc]');
+  checkOutput([n, h, w, c], dyShape, kernel, strides);
+  const oc = dyShape[3];
+  if (!convolutionTakes.filterGradient([...kernel, c, oc])) {
+    throw new RangeError(`the filter gradient kernel expected a multiple of 16 output channels, got ${oc}`);
+  }
+  const { x, dy } = args.inputs as Record<string, TensorInfo>;
   const dFilter = heap.allocate([kernel[0], kernel[1], c, oc]);
   const dBias = withBias ? heap.allocate([oc]) : undefined;
   const at = heap.offsetOf;
-  compiledKernel(heap.memory, 'convFilterGradient')(at(x), at(dy), at(dFilter), n, h, w, c, kernel[0], kernel[1], oc);
+  compiledKernel(heap.memory, 'convFilterGradient')(
+    ...[at(x!), at(dy!), at(dFilter)],
+    ...[n, h, w, c, kernel[0], kernel[1], strides[0], strides[1], oc],
+  );
   if (!dBias) return [dFilter];
-  compiledKernel(heap.memory, 'convBiasGradient')(at(dy), at(dBias), n * oh * ow, oc);
+  compiledKernel(heap.memory, 'convBiasGradient')(at(dy!), at(dBias), n * dyShape[1] * dyShape[2], oc);
   return [dFilter, dBias];
-}) as KernelFunc;
+}) as unknown as KernelFunc;
 
-export const wasmConvInputGradient = (({ inputs, backend, attrs }) => {
-  const heap = wasmHeap(backend);
-  const { dy, filterRows } = inputs;
-  if (!dy || !filterRows) throw new Error('the input gradient needs inputs dy and filterRows');
-  const { kernel, inputShape } = attrs as unknown as { kernel: [number, number]; inputShape: Shape4 };
-  const [n, h, w, c] = inputShape;
-  const dx = heap.allocate(inputShape);
+/**
+ * dL/dx of the padded input: inputs {dy, filterRows} (the filter as [oc, kh · kw · c]), attrs {kernel, strides,
+ * shape} (the padded input's shape) → dx of that shape.
+ */
+export const wasmConvInputGradient = ((args: Args) => {
+  const heap = wasmHeap(args.backend);
+  const { kernel, strides, shape } = args.attrs as Geometry & { shape: Shape4 };
+  const dyShape = shapeOf(args, 'dy', '[n, oh, ow, oc]');
+  checkOutput(shape, dyShape, kernel, strides);
+  const [n, h, w, c] = shape;
+  const oc = dyShape[3];
+  const rows = args.inputs.filterRows;
+  if (
+    rows?.shape[0] !== oc ||
+    rows.shape[1] !== kernel[0] * kernel[1] * c ||
+    !convolutionTakes.inputGradient([...kernel, c])
+  ) {
+    throw new RangeError(
+      `the input gradient kernel expected filterRows [${oc}, ${kernel[0] * kernel[1] * c}] with kw · c a multiple of 16, got [${rows?.shape}]`,
+    );
+  }
+  const dx = heap.allocate(shape);
   const at = heap.offsetOf;
   compiledKernel(heap.memory, 'convInputGradient')(
-    at(dy),
-    at(filterRows),
-    at(dx),
-    n,
-    h,
-    w,
-    c,
-    kernel[0],
-    kernel[1],
-    shape4(dy)[3],
+    ...[at(args.inputs.dy!), at(rows), at(dx)],
+    ...[n, h, w, c, kernel[0], kernel[1], strides[0], strides[1], oc],
   );
   return dx;
-}) as KernelFunc;
+}) as unknown as KernelFunc;

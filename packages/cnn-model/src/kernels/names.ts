@@ -7,8 +7,6 @@ export const kernelNames = {
   dense: 'MnistCnnDense',
   denseBackprop: 'MnistCnnDenseBackprop',
   maxPoolBackprop: 'MnistCnnMaxPoolBackprop',
-  addPatches: 'MnistCnnAddPatches',
-  filterGradient: 'MnistCnnFilterGradient',
   optimizerUpdate: 'MnistCnnOptimizerUpdate',
   convForward: 'MnistCnnConvForward',
   convFilterGradient: 'MnistCnnConvFilterGradient',

@@ -1,6 +1,5 @@
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
-import { wasmAddPatches, wasmFilterGradient } from './conv-gradients.js';
 import { wasmConvFilterGradient, wasmConvForward, wasmConvInputGradient } from './convolution.js';
 import { cpuConvKernels } from './cpu/conv.js';
 import { cpuMaxPoolGradient, wasmMaxPoolGradient } from './max-pool.js';
@@ -25,8 +24,6 @@ const tables: Record<string, Record<string, KernelFunc>> = {
   },
   wasm: {
     [kernelNames.maxPoolBackprop]: wasmMaxPoolGradient,
-    [kernelNames.addPatches]: wasmAddPatches,
-    [kernelNames.filterGradient]: wasmFilterGradient,
     [kernelNames.optimizerUpdate]: wasmOptimizerUpdate,
     [kernelNames.convForward]: wasmConvForward,
     [kernelNames.convFilterGradient]: wasmConvFilterGradient,

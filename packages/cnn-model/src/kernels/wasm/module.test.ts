@@ -23,7 +23,7 @@ describe('the compiled kernel library', () => {
     expect(WebAssembly.validate(simd)).toBe(true);
     const exports = WebAssembly.Module.exports(kernelModule()).map((entry) => entry.name);
     expect(exports).toEqual(expect.arrayContaining(['adam', 'sgd', 'momentum', 'rmsprop', 'maxPoolGradient']));
-    expect(exports).toEqual(expect.arrayContaining(['addPatchRows', 'filterGradient']));
+    expect(exports).toEqual(expect.arrayContaining(['convForward', 'convFilterGradient', 'convInputGradient']));
   });
 
   it('runs the relaxed-SIMD build once the engine allows it, with the same results as the plain one', () => {

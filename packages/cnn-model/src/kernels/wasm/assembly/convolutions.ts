@@ -1,25 +1,152 @@
-// Convolution products as register-blocked matrix products, the patch gather (im2col) folded into the loads: x is
-// read in place, never copied into a patch matrix. Every product works in tiles of 2 rows × 16 columns, eight vector
-// accumulators; that is as many as V8 keeps in registers beside the operands (x64 has 16 vector registers), and larger
-// tiles measured slower because they spill.
-// Layouts (NHWC, float32): x [n, h, w, c], already padded; filter [kh, kw, c, oc]; y and dy [n, oh, ow, oc]; stride 1.
-// A patch is kh runs of kw · c consecutive floats of x, one image row apart; patch column k = ky · run + (kx · c + ci).
+// A convolution's three products — forward, filter gradient, input gradient — as register-blocked matrix products,
+// the patch gather (im2col) folded into the loads: x is read in place, never copied into a patch matrix. All three are
+// made of one micro-kernel, `tile`: 2 rows × 16 columns of sums in eight vector accumulators, as many as V8 keeps in
+// registers beside the operands (x64 has 16 vector registers); larger tiles measured slower because they spill.
+// Layouts (NHWC, float32): x [n, h, w, c], already padded; filter [kh, kw, c, oc]; y and dy [n, oh, ow, oc]; any
+// stride. A patch is kh runs of kw · c consecutive floats of x, one image row apart; patch column
+// k = ky · kw · c + (kx · c + ci).
 import { madd } from './vectors';
 
-// Output pixels are numbered across the batch, row by row, image after image. `origin` is the byte offset in x (or dx)
-// of pixel p's patch corner; `step` moves it to the next pixel, jumping the kw − 1 columns at the end of an image row
-// and the kh − 1 rows at the end of an image.
-function origin(p: i32, oh: i32, ow: i32, h: i32, w: i32, c: i32): usize {
-  const image = p / (oh * ow);
-  const q = p - image * oh * ow;
-  const oy = q / ow;
-  return (<usize>(((image * h + oy) * w + q - oy * ow) * c)) << 2;
+/**
+ * The micro-kernel. Row one sums splat(a) · (16 floats at f) over `runs` runs of `length` steps: a moves by `aStep`
+ * within a run and by `runStep` from the start of one run to the next, f by `fStep` every step (across runs too).
+ * Row two is the same with a + bDelta. The sums start at `init` (16 floats; 0 means zeros), go through a ReLU with
+ * `relu`, and are added into `out0` and `out1` (`accumulate`) or stored there; with `two` false only row one is kept.
+ */
+function tile(
+  a: usize,
+  bDelta: usize,
+  aStep: usize,
+  length: i32,
+  runs: i32,
+  runStep: usize,
+  f: usize,
+  fStep: usize,
+  init: usize,
+  out0: usize,
+  out1: usize,
+  accumulate: bool,
+  relu: bool,
+  two: bool,
+): void {
+  let a0 = f32x4.splat(0),
+    a1 = a0,
+    a2 = a0,
+    a3 = a0;
+  if (init) {
+    a0 = v128.load(init);
+    a1 = v128.load(init, 16);
+    a2 = v128.load(init, 32);
+    a3 = v128.load(init, 48);
+  }
+  let b0 = a0,
+    b1 = a1,
+    b2 = a2,
+    b3 = a3;
+  const runBytes = <usize>length * aStep;
+  for (let run = 0; run < runs; run++) {
+    const start = a + <usize>run * runStep;
+    const end = start + runBytes;
+    for (let at = start; at < end; at += aStep) {
+      const s = v128.load32_splat(at),
+        t = v128.load32_splat(at + bDelta);
+      const f0 = v128.load(f),
+        f1 = v128.load(f, 16),
+        f2 = v128.load(f, 32),
+        f3 = v128.load(f, 48);
+      a0 = madd(s, f0, a0);
+      a1 = madd(s, f1, a1);
+      a2 = madd(s, f2, a2);
+      a3 = madd(s, f3, a3);
+      b0 = madd(t, f0, b0);
+      b1 = madd(t, f1, b1);
+      b2 = madd(t, f2, b2);
+      b3 = madd(t, f3, b3);
+      f += fStep;
+    }
+  }
+  put(out0, a0, a1, a2, a3, accumulate, relu);
+  if (two) put(out1, b0, b1, b2, b3, accumulate, relu);
 }
 
-/**
- * y = relu?(conv(x, filter) + bias), tiles of 2 output pixels × 16 output channels. Needs oc % 16 = 0 and at least 2
- * output pixels; `bias` 0 means none.
- */
+/** Writes one row of a tile: added to what is at `at` (`accumulate`) or stored, through a ReLU with `relu`. */
+function put(at: usize, v0: v128, v1: v128, v2: v128, v3: v128, accumulate: bool, relu: bool): void {
+  if (accumulate) {
+    v0 = f32x4.add(v128.load(at), v0);
+    v1 = f32x4.add(v128.load(at, 16), v1);
+    v2 = f32x4.add(v128.load(at, 32), v2);
+    v3 = f32x4.add(v128.load(at, 48), v3);
+  }
+  if (relu) {
+    const zero = f32x4.splat(0);
+    v0 = f32x4.max(v0, zero);
+    v1 = f32x4.max(v1, zero);
+    v2 = f32x4.max(v2, zero);
+    v3 = f32x4.max(v3, zero);
+  }
+  v128.store(at, v0);
+  v128.store(at, v1, 16);
+  v128.store(at, v2, 32);
+  v128.store(at, v3, 48);
+}
+
+// The geometry of the current call, and a walk over its output pixels, numbered across the batch row by row, image
+// after image. `nextCorner` gives the byte offset in x (or dx) of the next pixel's patch corner: additions only, since
+// a division per pixel would cost as much as the products of a small patch. Globals, not memory: the kernels write
+// nothing but their outputs. They are read outside the products' inner loops.
+let oh = 0,
+  ow = 0,
+  rowBytes: usize = 0,
+  imageBytes: usize = 0,
+  pixelStep: usize = 0,
+  rowStep: usize = 0;
+let walkX = 0,
+  walkY = 0,
+  corner: usize = 0;
+
+function setGeometry(h: i32, w: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32): void {
+  oh = (h - kh) / sh + 1;
+  ow = (w - kw) / sw + 1;
+  rowBytes = (<usize>(w * c)) << 2;
+  imageBytes = <usize>h * rowBytes;
+  pixelStep = (<usize>(sw * c)) << 2;
+  rowStep = <usize>sh * rowBytes;
+}
+
+function walkFrom(p: i32): void {
+  const image = p / (oh * ow);
+  const q = p - image * oh * ow;
+  walkY = q / ow;
+  walkX = q - walkY * ow;
+  corner = <usize>image * imageBytes + <usize>walkY * rowStep + <usize>walkX * pixelStep;
+}
+
+function nextCorner(): usize {
+  const at = corner;
+  corner += pixelStep;
+  if (++walkX === ow) {
+    // To the next row's first patch, or past the rows no patch starts in, to the next image's.
+    walkX = 0;
+    corner += rowStep - <usize>ow * pixelStep;
+    if (++walkY === oh) {
+      walkY = 0;
+      corner += imageBytes - <usize>oh * rowStep;
+    }
+  }
+  return at;
+}
+
+/** The byte offset of patch column k from the patch corner. */
+function patchOffset(k: i32, run: i32): usize {
+  const ky = k / run;
+  return <usize>ky * rowBytes + ((<usize>(k - ky * run)) << 2);
+}
+
+// Pixels per block of the forward and input-gradient loops: a block's slice of x (or dx) and dy stays in the L1 and
+// L2 caches while every column tile passes over it.
+const chunkPixels = 128;
+
+/** y = relu?(conv(x, filter) + bias), tiles of 2 output pixels × 16 output channels; needs oc % 16 = 0. `bias` 0: none. */
 export function convForward(
   x: usize,
   filter: usize,
@@ -31,121 +158,43 @@ export function convForward(
   c: i32,
   kh: i32,
   kw: i32,
+  sh: i32,
+  sw: i32,
   oc: i32,
   relu: bool,
 ): void {
-  const oh = h - kh + 1,
-    ow = w - kw + 1;
+  setGeometry(h, w, c, kh, kw, sh, sw);
   const pixels = n * oh * ow;
-  const runBytes = (<usize>(kw * c)) << 2;
-  const rowBytes = (<usize>(w * c)) << 2;
-  const filterRow = (<usize>oc) << 2;
-  const zero = f32x4.splat(0);
-  const pixelBytes = (<usize>c) << 2,
-    rowEnd = <usize>(kw - 1) * pixelBytes,
-    imageEnd = <usize>(kh - 1) * rowBytes;
-  let ox = 0,
-    oy = 0,
-    corner: usize = 0;
+  const yRow = (<usize>oc) << 2;
   for (let p0 = 0; p0 < pixels; p0 += chunkPixels) {
     const p1 = min(p0 + chunkPixels, pixels);
-    for (let co = 0; co < oc; co += 16) {
-      const column = (<usize>co) << 2;
+    for (let co: usize = 0; co < yRow; co += 64) {
+      walkFrom(p0);
       for (let p = p0; p < p1; p += 2) {
-        // An odd pixel count ends on a pair that overlaps the previous one: it only writes the same values again.
-        const overlapping = p + 2 > pixels;
-        if (overlapping) p = pixels - 2;
-        // The pair's patch corners: origin() divides, so it runs once per block; steps are additions.
-        if (p === p0 || overlapping) {
-          ox = p % ow;
-          oy = (p / ow) % oh;
-          corner = origin(p, oh, ow, h, w, c);
-        }
-        const x0 = x + corner;
-        corner += pixelBytes;
-        if (++ox === ow) {
-          ox = 0;
-          oy++;
-          corner += rowEnd;
-          if (oy === oh) {
-            oy = 0;
-            corner += imageEnd;
-          }
-        }
-        const x1 = x + corner;
-        corner += pixelBytes;
-        if (++ox === ow) {
-          ox = 0;
-          oy++;
-          corner += rowEnd;
-          if (oy === oh) {
-            oy = 0;
-            corner += imageEnd;
-          }
-        }
-        let a0 = zero,
-          a1 = zero,
-          a2 = zero,
-          a3 = zero;
-        if (bias) {
-          a0 = v128.load(bias + column);
-          a1 = v128.load(bias + column, 16);
-          a2 = v128.load(bias + column, 32);
-          a3 = v128.load(bias + column, 48);
-        }
-        let b0 = a0,
-          b1 = a1,
-          b2 = a2,
-          b3 = a3;
-        let f = filter + column;
-        for (let ky: usize = 0; ky < <usize>kh; ky++) {
-          const end = ky * rowBytes + runBytes;
-          for (let at = ky * rowBytes; at < end; at += 4) {
-            const s = v128.load32_splat(x0 + at),
-              t = v128.load32_splat(x1 + at);
-            const f0 = v128.load(f),
-              f1 = v128.load(f, 16),
-              f2 = v128.load(f, 32),
-              f3 = v128.load(f, 48);
-            a0 = madd(s, f0, a0);
-            a1 = madd(s, f1, a1);
-            a2 = madd(s, f2, a2);
-            a3 = madd(s, f3, a3);
-            b0 = madd(t, f0, b0);
-            b1 = madd(t, f1, b1);
-            b2 = madd(t, f2, b2);
-            b3 = madd(t, f3, b3);
-            f += filterRow;
-          }
-        }
-        if (relu) {
-          a0 = f32x4.max(a0, zero);
-          a1 = f32x4.max(a1, zero);
-          a2 = f32x4.max(a2, zero);
-          a3 = f32x4.max(a3, zero);
-          b0 = f32x4.max(b0, zero);
-          b1 = f32x4.max(b1, zero);
-          b2 = f32x4.max(b2, zero);
-          b3 = f32x4.max(b3, zero);
-        }
-        const y0 = y + <usize>p * filterRow + column,
-          y1 = y0 + filterRow;
-        v128.store(y0, a0);
-        v128.store(y0, a1, 16);
-        v128.store(y0, a2, 32);
-        v128.store(y0, a3, 48);
-        v128.store(y1, b0);
-        v128.store(y1, b1, 16);
-        v128.store(y1, b2, 32);
-        v128.store(y1, b3, 48);
+        const two = p + 1 < p1;
+        const x0 = x + nextCorner();
+        const x1 = two ? x + nextCorner() : x0;
+        const y0 = y + <usize>p * yRow + co;
+        tile(
+          x0,
+          x1 - x0,
+          4,
+          kw * c,
+          kh,
+          rowBytes,
+          filter + co,
+          yRow,
+          bias ? bias + co : 0,
+          y0,
+          y0 + yRow,
+          false,
+          relu,
+          two,
+        );
       }
     }
   }
 }
-
-// Pixels per block of the forward and input-gradient loops: a block's slice of x (or dx) and dy stays in the L1 and
-// L2 caches while every column tile passes over it.
-const chunkPixels = 128;
 
 /**
  * dx = Σ over output pixels of dy[p] · filterᵀ added at p's patch (col2im fused into the product). `filterRows` is the
@@ -161,114 +210,35 @@ export function convInputGradient(
   c: i32,
   kh: i32,
   kw: i32,
+  sh: i32,
+  sw: i32,
   oc: i32,
 ): void {
-  const oh = h - kh + 1,
-    ow = w - kw + 1;
+  setGeometry(h, w, c, kh, kw, sh, sw);
   const pixels = n * oh * ow;
   const run = kw * c;
   const patchBytes = (<usize>(kh * run)) << 2;
   const dyRow = (<usize>oc) << 2;
-  const pixelBytes = (<usize>c) << 2,
-    rowEnd = <usize>(kw - 1) * pixelBytes,
-    imageEnd = <usize>(kh - 1) * w * pixelBytes;
   memory.fill(dx, 0, (<usize>(n * h * w * c)) << 2);
   for (let p0 = 0; p0 < pixels; p0 += chunkPixels) {
     const p1 = min(p0 + chunkPixels, pixels);
     for (let k = 0; k < kh * run; k += 16) {
-      const ky = k / run;
-      // Where patch column k lands in dx, from the patch corner.
-      const offset = (<usize>(ky * w * c + k - ky * run)) << 2;
-      const columns = filterRows + ((<usize>k) << 2);
-      let p = p0;
-      let ox = p % ow,
-        oy = (p / ow) % oh,
-        corner = origin(p, oh, ow, h, w, c) + offset;
-      for (; p + 2 <= p1; p += 2) {
-        const d0 = dy + <usize>p * dyRow,
-          d1 = d0 + dyRow;
-        const o0 = dx + corner;
-        corner += pixelBytes;
-        if (++ox === ow) {
-          ox = 0;
-          oy++;
-          corner += rowEnd;
-          if (oy === oh) {
-            oy = 0;
-            corner += imageEnd;
-          }
-        }
-        const o1 = dx + corner;
-        corner += pixelBytes;
-        if (++ox === ow) {
-          ox = 0;
-          oy++;
-          corner += rowEnd;
-          if (oy === oh) {
-            oy = 0;
-            corner += imageEnd;
-          }
-        }
-        let a0 = f32x4.splat(0),
-          a1 = a0,
-          a2 = a0,
-          a3 = a0,
-          b0 = a0,
-          b1 = a0,
-          b2 = a0,
-          b3 = a0;
-        let f = columns;
-        for (let at: usize = 0; at < dyRow; at += 4) {
-          const s = v128.load32_splat(d0 + at),
-            t = v128.load32_splat(d1 + at);
-          const f0 = v128.load(f),
-            f1 = v128.load(f, 16),
-            f2 = v128.load(f, 32),
-            f3 = v128.load(f, 48);
-          a0 = madd(s, f0, a0);
-          a1 = madd(s, f1, a1);
-          a2 = madd(s, f2, a2);
-          a3 = madd(s, f3, a3);
-          b0 = madd(t, f0, b0);
-          b1 = madd(t, f1, b1);
-          b2 = madd(t, f2, b2);
-          b3 = madd(t, f3, b3);
-          f += patchBytes;
-        }
-        addInto(o0, a0, a1, a2, a3);
-        addInto(o1, b0, b1, b2, b3);
-      }
-      if (p < p1) {
+      const offset = dx + patchOffset(k, run);
+      walkFrom(p0);
+      for (let p = p0; p < p1; p += 2) {
+        const two = p + 1 < p1;
+        const o0 = offset + nextCorner();
+        const o1 = two ? offset + nextCorner() : o0;
         const d0 = dy + <usize>p * dyRow;
-        let a0 = f32x4.splat(0),
-          a1 = a0,
-          a2 = a0,
-          a3 = a0;
-        let f = columns;
-        for (let at: usize = 0; at < dyRow; at += 4) {
-          const s = v128.load32_splat(d0 + at);
-          a0 = madd(s, v128.load(f), a0);
-          a1 = madd(s, v128.load(f, 16), a1);
-          a2 = madd(s, v128.load(f, 32), a2);
-          a3 = madd(s, v128.load(f, 48), a3);
-          f += patchBytes;
-        }
-        addInto(dx + corner, a0, a1, a2, a3);
+        tile(d0, two ? dyRow : 0, 4, oc, 1, 0, filterRows + ((<usize>k) << 2), patchBytes, 0, o0, o1, true, false, two);
       }
     }
   }
 }
 
-function addInto(at: usize, a0: v128, a1: v128, a2: v128, a3: v128): void {
-  v128.store(at, f32x4.add(v128.load(at), a0));
-  v128.store(at, f32x4.add(v128.load(at, 16), a1), 16);
-  v128.store(at, f32x4.add(v128.load(at, 32), a2), 32);
-  v128.store(at, f32x4.add(v128.load(at, 48), a3), 48);
-}
-
 /**
  * dfilter = Σ over output pixels of patch(p)ᵀ · dy[p], tiles of 2 patch columns × 16 output channels, summed image by
- * image (an image's x and dy stay in cache across all tiles). Needs kw · c even and oc % 16 = 0.
+ * image (an image's x and dy stay in cache across all tiles). Needs oc % 16 = 0.
  */
 export function convFilterGradient(
   x: usize,
@@ -280,55 +250,40 @@ export function convFilterGradient(
   c: i32,
   kh: i32,
   kw: i32,
+  sh: i32,
+  sw: i32,
   oc: i32,
 ): void {
-  const oh = h - kh + 1,
-    ow = w - kw + 1;
+  setGeometry(h, w, c, kh, kw, sh, sw);
   const run = kw * c;
+  const patch = kh * run;
   const dyRow = (<usize>oc) << 2;
-  const pixelBytes = (<usize>c) << 2;
-  const rowBytes = (<usize>(w * c)) << 2;
-  memory.fill(dfilter, 0, (<usize>(kh * run * oc)) << 2);
+  memory.fill(dfilter, 0, (<usize>(patch * oc)) << 2);
   for (let image = 0; image < n; image++) {
     const xImage = x + <usize>(image * h) * rowBytes;
     const dyImage = dy + <usize>(image * oh * ow) * dyRow;
-    for (let k = 0; k < kh * run; k += 2) {
-      const ky = k / run;
-      const corner = xImage + ((<usize>(ky * w * c + k - ky * run)) << 2);
+    for (let k = 0; k < patch; k += 2) {
+      const two = k + 1 < patch;
+      const a = xImage + patchOffset(k, run);
+      const bDelta = two ? patchOffset(k + 1, run) - patchOffset(k, run) : 0;
+      const row = dfilter + <usize>k * dyRow;
       for (let co: usize = 0; co < dyRow; co += 64) {
-        let a0 = f32x4.splat(0),
-          a1 = a0,
-          a2 = a0,
-          a3 = a0,
-          b0 = a0,
-          b1 = a0,
-          b2 = a0,
-          b3 = a0;
-        let d = dyImage + co;
-        for (let oy = 0; oy < oh; oy++) {
-          let at = corner + <usize>oy * rowBytes;
-          const end = at + <usize>ow * pixelBytes;
-          for (; at < end; at += pixelBytes) {
-            const s = v128.load32_splat(at),
-              t = v128.load32_splat(at, 4);
-            const d0 = v128.load(d),
-              d1 = v128.load(d, 16),
-              d2 = v128.load(d, 32),
-              d3 = v128.load(d, 48);
-            a0 = madd(s, d0, a0);
-            a1 = madd(s, d1, a1);
-            a2 = madd(s, d2, a2);
-            a3 = madd(s, d3, a3);
-            b0 = madd(t, d0, b0);
-            b1 = madd(t, d1, b1);
-            b2 = madd(t, d2, b2);
-            b3 = madd(t, d3, b3);
-            d += dyRow;
-          }
-        }
-        const row = dfilter + <usize>k * dyRow + co;
-        addInto(row, a0, a1, a2, a3);
-        addInto(row + dyRow, b0, b1, b2, b3);
+        tile(
+          a,
+          bDelta,
+          pixelStep,
+          ow,
+          oh,
+          rowStep,
+          dyImage + co,
+          dyRow,
+          0,
+          row + co,
+          row + dyRow + co,
+          true,
+          false,
+          two,
+        );
       }
     }
   }

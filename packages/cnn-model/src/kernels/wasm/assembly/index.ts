@@ -1,6 +1,5 @@
 // The kernel library's one module: every kernel family, compiled together into one relaxed-SIMD and one plain-SIMD
 // build (scripts/compile-kernels.mjs). A new family is a file beside this one, exported here.
-export * from './conv-gradients';
 export * from './convolutions';
 export * from './max-pool';
 export * from './optimizers';
