@@ -20,7 +20,7 @@ export async function loadCliModel(dir: string): Promise<CnnModel> {
     const code = (error as { code?: unknown }).code;
     if (code === 'FILE_NOT_FOUND' || (error as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new CliError('MODEL_NOT_FOUND', `no model files in ${dir}: ${(error as Error).message}`, {
-        hint: "a model directory holds model.json and weights.bin; train one with 'mnist-cnn train'",
+        hint: "a model directory holds model.json and the weights file it names (weights-<hash>.bin); train one with 'mnist-cnn train'",
         cause: error,
       });
     }

@@ -8,7 +8,7 @@ import { checkFinite } from './weights.js';
 /** Version of our metadata block; a loader refuses files written by a newer one. */
 export const modelFormatVersion = 1;
 
-/** Name of the weights file next to model.json. */
+/** Weights file name `serializeModel` lists in the manifest; `saveModel` names the file by its content hash. */
 export const weightsFileName = 'weights.bin';
 
 /** One entry of a TF.js weights manifest. */
@@ -24,7 +24,7 @@ export type ModelJson = {
   userDefinedMetadata: { mnistCnn: { formatVersion: number; spec: ModelSpec } };
 };
 
-/** model.json + weights.bin contents in the TF.js weights-manifest format (loadable by tfjs-layers). */
+/** model.json and the weights file's bytes in the TF.js weights-manifest format (loadable by tfjs-layers). */
 export async function serializeModel(model: CnnModel): Promise<{ modelJson: ModelJson; weightData: ArrayBuffer }> {
   const plans = planModel(model.spec);
   const weights = model.getWeights();
@@ -108,7 +108,7 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** Splits weights.bin by the manifest after checking names, shapes, dtypes, byte length and finiteness. */
+/** Splits the weights file's bytes by the manifest after checking names, shapes, dtypes, byte length and finiteness. */
 export function decodeWeights(
   spec: ModelSpec,
   manifest: WeightSpec[],
@@ -155,17 +155,16 @@ export function decodeWeights(
 }
 
 /**
- * Rebuilds the exact model from model.json (object or text) and weights.bin bytes; validates before allocating.
+ * Rebuilds the exact model from model.json (object or text) and its weights file's bytes; validates before allocating.
  *
  * @example
  * ```ts
  * import { deserializeModel } from '@mnist-cnn/cnn-model';
  *
  * // In a browser, after setting up a tfjs backend:
- * const [json, weights] = await Promise.all([
- *   fetch('/model/model.json').then((response) => response.json()),
- *   fetch('/model/weights.bin').then((response) => response.arrayBuffer()),
- * ]);
+ * const json = await fetch('/model/model.json').then((response) => response.json());
+ * const weightsFile: string = json.weightsManifest[0].paths[0]; // weights-<content hash>.bin
+ * const weights = await fetch(`/model/${weightsFile}`).then((response) => response.arrayBuffer());
  * const model = deserializeModel(json, weights);
  * ```
  */

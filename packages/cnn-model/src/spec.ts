@@ -63,7 +63,7 @@ export const layerTypes = ['conv2d', 'maxPool2d', 'batchNorm', 'dropout', 'relu'
 
 /** A weight a layer owns, before any tensor exists. */
 export type WeightPlan = {
-  /** Keras-style name, e.g. `conv2d_1/kernel`; also the key in `getWeights()` and in weights.bin's manifest. */
+  /** Keras-style name, e.g. `conv2d_1/kernel`; also the key in `getWeights()` and in model.json's weights manifest. */
   name: string;
   shape: number[];
   trainable: boolean;
