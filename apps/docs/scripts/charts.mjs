@@ -1,9 +1,12 @@
 // The benchmarks page's charts, drawn at build time from benchmarks.json (the figures the benchmark scripts record):
-// one horizontal grouped-bar SVG per section, and a Markdown fragment with each chart, its table, its date and the
-// command that measured it, which benchmarks.md includes.
+// one horizontal grouped-bar SVG per section, whatever sections the file holds, and a Markdown fragment with each
+// chart, its table, its date and the command that measured it, which benchmarks.md includes. A section that does not
+// fit stops the build with a message naming it (checkFigures, next to the one writer of the file).
 import { readFile } from 'node:fs/promises';
+import { checkFigures, maxColumns } from '../../../bench/figures.mjs';
 
-const palette = ['#3451b2', '#e3793b', '#2f9e6b', '#8e5bd6'];
+const palette = ['#3451b2', '#e3793b', '#2f9e6b', '#8e5bd6', '#c2410c', '#0e7490'];
+if (palette.length < maxColumns) throw new Error('the chart palette needs one colour per possible column');
 
 function escapeXml(text) {
   return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -19,7 +22,9 @@ export function barChart(section) {
   const groupGap = 14;
   const labelWidth = 230;
   const plotWidth = 420;
-  const legendHeight = section.columns.length > 1 ? 26 : 0;
+  // The legend: three colour keys a line, for sections with more than one column.
+  const legendLines = section.columns.length > 1 ? Math.ceil(section.columns.length / 3) : 0;
+  const legendHeight = legendLines * 18 + (legendLines > 0 ? 8 : 0);
   const top = 34 + legendHeight;
   const max = Math.max(...section.rows.flatMap((row) => row.values));
   const groupHeight = section.columns.length * barHeight + groupGap;
@@ -27,9 +32,10 @@ export function barChart(section) {
   const width = labelWidth + plotWidth + 70;
   const parts = [
     `<text x="0" y="18" class="title">${escapeXml(section.title)}</text>`,
-    ...section.columns.map((column, i) => {
-      const x = labelWidth + i * 130;
-      return `<rect x="${x}" y="30" width="12" height="12" fill="${palette[i]}"/><text x="${x + 18}" y="41">${escapeXml(column)}</text>`;
+    ...(legendLines === 0 ? [] : section.columns).map((column, i) => {
+      const x = labelWidth + (i % 3) * 150;
+      const y = 30 + Math.floor(i / 3) * 18;
+      return `<rect x="${x}" y="${y}" width="12" height="12" fill="${palette[i]}"/><text x="${x + 18}" y="${y + 11}">${escapeXml(column)}</text>`;
     }),
   ];
   section.rows.forEach((row, r) => {
@@ -60,22 +66,32 @@ export function barChart(section) {
   ].join('\n');
 }
 
+/** Text for a Markdown table cell: a pipe would end the cell. */
+function cell(text) {
+  return String(text).replaceAll('|', '\\|');
+}
+
 function table(section) {
-  const header = `| | ${section.columns.join(' | ')} |`;
+  const header = `| | ${section.columns.map(cell).join(' | ')} |`;
   const rule = `| --- | ${section.columns.map(() => '---:').join(' | ')} |`;
-  const rows = section.rows.map((row) => `| ${row.name} | ${row.values.map(formatValue).join(' | ')} |`);
+  const rows = section.rows.map((row) => `| ${cell(row.name)} | ${row.values.map(formatValue).join(' | ')} |`);
   return [header, rule, ...rows].join('\n');
 }
 
 /** Reads the figures and returns the SVG of each section and the Markdown fragment that shows them. */
 export async function renderBenchmarkCharts(figuresPath, chartUrl) {
-  const figures = JSON.parse(await readFile(figuresPath, 'utf8'));
+  let figures;
+  try {
+    figures = JSON.parse(await readFile(figuresPath, 'utf8'));
+  } catch (error) {
+    throw new Error(`${figuresPath}: cannot read the benchmark figures: ${error.message}`);
+  }
+  const sections = checkFigures(figures, figuresPath);
   const svgs = {};
   const markdown = [];
-  for (const key of ['training', 'timeToAccuracy', 'kernels']) {
-    const section = figures[key];
-    if (!section) throw new Error(`${figuresPath} has no "${key}" section`);
+  for (const [key, section] of sections) {
     svgs[key] = barChart(section);
+    const node = section.node ? `, Node.js ${section.node.slice(1)},` : '';
     markdown.push(
       `### ${section.title}`,
       '',
@@ -83,7 +99,8 @@ export async function renderBenchmarkCharts(figuresPath, chartUrl) {
       '',
       table(section),
       '',
-      `${section.unit}. Measured ${section.date} on a ${figures.machine} with \`${section.command}\`.`,
+      `${section.unit}. Measured ${section.date} on a ${figures.machine}${node} with \`${section.command}\`.`,
+      ...(section.note ? ['', section.note] : []),
       '',
     );
   }

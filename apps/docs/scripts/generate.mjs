@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderBenchmarkCharts } from './charts.mjs';
-import { writePredictionGrid, writeSampleReport } from './pictures.mjs';
+import { sampleReportCommand, writePredictionGrid, writeSampleReport } from './pictures.mjs';
 
 const docsRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const repoRoot = join(docsRoot, '..', '..');
@@ -119,6 +119,17 @@ async function writeBenchmarkCharts() {
   await writeAtomically(join(docsRoot, '.vitepress', 'generated', 'benchmark-charts.md'), markdown);
 }
 
+/** A shell command broken before its options into lines of at most `width` characters, continued with `\`. */
+function wrapCommand(command, width = 64) {
+  const lines = [];
+  for (const part of command.split(/ (?=--)/)) {
+    const last = lines.length - 1;
+    if (last >= 0 && `${lines[last]} ${part}`.length <= width) lines[last] += ` ${part}`;
+    else lines.push(part);
+  }
+  return lines.join(' \\\n  ');
+}
+
 const wasmCount = await copyWasmBinaries();
 await writeBenchmarkCharts();
 const demoModel = join(docsRoot, 'public', 'models', 'demo');
@@ -130,9 +141,14 @@ await writeSampleReport({
   cliBin: require.resolve('@mnist-cnn/cli/package.json').replace(/package\.json$/, 'dist/bin.js'),
   docsRoot,
 });
+// The report page shows the command that made its report, from the same string, wrapped to fit the page.
+await writeAtomically(
+  join(docsRoot, '.vitepress', 'generated', 'sample-report-command.md'),
+  `\`\`\`sh\n${wrapCommand(sampleReportCommand)}\n\`\`\`\n`,
+);
 await writeMnistSubset();
 await generateCliReference();
 await generateApiReference();
 console.log(
-  `docs: generated the CLI and API references, the sample report and the digit grid (${grid.correct} of ${grid.count} right), copied ${wasmCount} tfjs .wasm binaries`,
+  `docs: generated the CLI and API references, the benchmark charts, the sample report and the digit grid (${grid.correct} of ${grid.count} right), copied ${wasmCount} tfjs .wasm binaries`,
 );

@@ -88,19 +88,37 @@ describe('the built docs site in Chromium', () => {
     await page.close();
   });
 
-  it('the sample report page embeds the report the CLI wrote, with its charts and digits', async () => {
+  it('the sample report page embeds the report of a training run: curves, heat map and misclassified digits', async () => {
     const page = await browser.newPage();
     const watched = watchPage(page, origin);
     await page.goto(`${origin}/report.html`, { waitUntil: 'networkidle' });
     const frame = page.frameLocator('[data-testid="sample-report"]');
     const accuracy = Number(await frame.locator('[data-accuracy]').getAttribute('data-accuracy'));
-    expect(accuracy).toBeGreaterThan(0.97);
-    expect(await frame.locator('svg').count()).toBeGreaterThan(0);
+    expect(accuracy).toBeGreaterThan(0.9);
+    // Five epochs, each a point on the training and the validation curve of both charts; the training loss falls.
+    for (const chart of ['loss-chart', 'accuracy-chart']) {
+      for (const series of ['train', 'validation']) {
+        const points = frame.locator(`[data-chart="${chart}"] [data-series="${series}"] circle`);
+        expect(await points.count(), `${chart} ${series}`).toBe(5);
+      }
+    }
+    const trainLoss = await frame
+      .locator('[data-chart="loss-chart"] [data-series="train"] circle')
+      .evaluateAll((points) => points.map((point) => Number(point.getAttribute('data-y'))));
+    expect(trainLoss.at(-1)!).toBeLessThan(trainLoss[0]! / 2);
+    // The heat map counts every one of the 10,000 test images once.
+    const counts = await frame
+      .locator('[data-chart="confusion-matrix"] [data-count]')
+      .evaluateAll((cells) => cells.map((cell) => Number(cell.getAttribute('data-count'))));
+    expect(counts).toHaveLength(100);
+    expect(counts.reduce((sum, count) => sum + count, 0)).toBe(10_000);
     const digits = await frame
       .locator('img')
       .evaluateAll((elements) => elements.map((image) => (image as HTMLImageElement).naturalWidth));
     expect(digits.length).toBeGreaterThan(0);
     for (const width of digits) expect(width).toBeGreaterThan(0);
+    // The page shows the command that made the report.
+    expect(await page.locator('main').textContent()).toContain('mnist-cnn train --limit 2000');
     expect(watched.errors).toEqual([]);
     await page.close();
   });

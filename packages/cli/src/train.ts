@@ -153,7 +153,7 @@ async function trainLocked(
     await writeReport(values.report, {
       title: `mnist-cnn training: ${values.preset} on ${dataset.name}`,
       facts: [
-        ['model', `${values.preset} → ${values.out}`],
+        ['model', saves ? `${values.preset} → ${values.out}` : `${values.preset} (not saved)`],
         ['dataset', `${describeSource(dataset)}; trained on ${formatCount(result.trainCount)} images`],
         ['test accuracy', formatPercent(evaluation.accuracy)],
         ['epochs', String(result.epochsCompleted)],

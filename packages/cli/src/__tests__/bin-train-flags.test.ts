@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { escRegExp } from './fixtures.js';
@@ -67,12 +67,16 @@ describe('mnist-cnn train --dry-run (built binary)', () => {
 });
 
 describe('mnist-cnn train output flags (built binary)', () => {
-  it('--no-save trains fully and writes nothing to --out', async () => {
+  it('--no-save trains fully and writes nothing to --out; its report does not name --out', async () => {
     const out = join(tempDir(), 'model');
-    const result = await runBin(['train', ...small, '--no-save', '--out', out, '--json']);
+    const report = join(tempDir(), 'report.html');
+    const result = await runBin(['train', ...small, '--no-save', '--out', out, '--report', report, '--json']);
     expect(result.code).toBe(0);
     expect(jsonLines(result.stdout).at(-1)).toMatchObject({ type: 'summary', trainCount: 320, saved: false });
     expect(existsSync(out)).toBe(false);
+    const html = readFileSync(report, 'utf8');
+    expect(html).toContain('reference (not saved)');
+    expect(html).not.toContain(out);
   });
 
   it('--log-interval sets the batches between progress lines off a terminal; --quiet prints only the result', async () => {
