@@ -1,6 +1,6 @@
-import { DatasetFormatError } from './errors.js';
-import { gunzipIfNeeded } from './gzip.js';
-import { type IdxTensor, parseIdx } from './idx.js';
+import { DatasetFormatError, DownloadError } from './errors.js';
+import { type IdxTensor, maxIdxFileBytes } from './idx.js';
+import { parseIdxBytes } from './idx-stream.js';
 import {
   DATASET_FILE_KEYS,
   type DatasetFileKey,
@@ -110,19 +110,24 @@ export function datasetFromIdx(
 }
 
 /**
- * Builds a `Dataset` from the bytes of the four files (raw or gzipped — detected by magic bytes,
- * decompressed with `DecompressionStream`). Works in browsers: pass what `fetch` returned.
+ * Builds a `Dataset` from the bytes of the four files (raw or gzipped — detected by magic bytes, decompressed with
+ * `DecompressionStream` into at most the size each IDX header declares). Works in browsers: pass what `fetch` returned.
  */
 export async function datasetFromIdxFiles(
   files: DatasetFiles<Uint8Array | ArrayBuffer>,
-  options: { dataset?: DatasetName; fileNames?: Partial<DatasetFiles<string>> } = {},
+  options: {
+    dataset?: DatasetName;
+    fileNames?: Partial<DatasetFiles<string>>;
+    /** Largest file accepted after decompression (default `maxIdxFileBytes`, 256 MB). */
+    maxBytes?: number;
+  } = {},
 ): Promise<Dataset> {
   const names = { ...STANDARD_FILE_NAMES, ...options.fileNames };
   const entries = await allInOrder(
     DATASET_FILE_KEYS.map(async (key) => {
       const raw = files[key];
       const bytes = raw instanceof Uint8Array ? raw : new Uint8Array(raw);
-      return [key, parseIdx(await gunzipIfNeeded(bytes, names[key]), names[key])] as const;
+      return [key, await parseIdxBytes(bytes, names[key], options.maxBytes)] as const;
     }),
   );
   return datasetFromIdx(Object.fromEntries(entries) as DatasetFiles<IdxTensor>, { ...options, fileNames: names });
@@ -144,9 +149,17 @@ export async function datasetFromIdxFiles(
  */
 export async function fetchDataset(
   baseUrl: string,
-  options: { dataset?: DatasetName; gzip?: boolean; fetch?: typeof fetch; signal?: AbortSignal } = {},
+  options: {
+    dataset?: DatasetName;
+    gzip?: boolean;
+    fetch?: typeof fetch;
+    signal?: AbortSignal;
+    /** Largest file accepted, as sent and after decompression (default `maxIdxFileBytes`, 256 MB). */
+    maxBytes?: number;
+  } = {},
 ): Promise<Dataset> {
   const doFetch = options.fetch ?? fetch;
+  const maxBytes = options.maxBytes ?? maxIdxFileBytes;
   const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
   const suffix = options.gzip === false ? '' : '.gz';
   const fileNames = {} as DatasetFiles<string>;
@@ -156,14 +169,41 @@ export async function fetchDataset(
       fileNames[key] = url;
       const init: RequestInit = options.signal ? { signal: options.signal } : {};
       const res = await doFetch(url, init);
-      if (!res.ok) throw new Error(`${url}: HTTP ${res.status} ${res.statusText}`);
-      return [key, new Uint8Array(await res.arrayBuffer())] as const;
+      if (!res.ok) throw new DownloadError(url, [{ url, error: `HTTP ${res.status} ${res.statusText}` }]);
+      return [key, await readBody(res, url, maxBytes)] as const;
     }),
   );
   return datasetFromIdxFiles(Object.fromEntries(entries) as DatasetFiles<Uint8Array>, {
     ...(options.dataset ? { dataset: options.dataset } : {}),
     fileNames,
+    maxBytes,
   });
+}
+
+/** The body of `response`, refused once it passes `maxBytes`: by its Content-Length, else while it streams in. */
+async function readBody(response: Response, url: string, maxBytes: number): Promise<Uint8Array> {
+  const tooLong = (what: string) =>
+    new DownloadError(url, [{ url, error: `${what} more than the ${maxBytes} bytes accepted` }]);
+  if (Number(response.headers.get('content-length')) > maxBytes) {
+    await response.body?.cancel();
+    throw tooLong(`announced ${response.headers.get('content-length')} bytes,`);
+  }
+  if (response.body === null) return new Uint8Array(0);
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.length;
+      if (total > maxBytes) throw tooLong('sent');
+      chunks.push(value);
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return new Uint8Array(await new Blob(chunks as Uint8Array<ArrayBuffer>[]).arrayBuffer());
 }
 
 function checkIndex(i: number, count: number): number {

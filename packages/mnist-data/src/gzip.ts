@@ -18,6 +18,35 @@ function concat(chunks: Uint8Array[], total: number): Uint8Array {
 }
 
 /**
+ * The decompressed chunks of gzip `bytes`, as the platform's `DecompressionStream` (browsers, Deno, Node ≥ 18) yields
+ * them. Stopping early cancels the decompression. Throws `GzipError` for corrupt or truncated input.
+ */
+export async function* inflateChunks(bytes: Uint8Array, fileName?: string): AsyncGenerator<Uint8Array> {
+  const file = fileName === undefined ? {} : { file: fileName };
+  if (typeof DecompressionStream === 'undefined') {
+    throw new GzipError('this platform has no DecompressionStream; use @mnist-cnn/mnist-data/node in Node.js', file);
+  }
+  const reader = new Blob([bytes as Uint8Array<ArrayBuffer>])
+    .stream()
+    .pipeThrough(new DecompressionStream('gzip'))
+    .getReader();
+  try {
+    for (;;) {
+      let next: ReadableStreamReadResult<Uint8Array>;
+      try {
+        next = await reader.read();
+      } catch (cause) {
+        throw new GzipError(cause instanceof Error ? cause.message : String(cause), { ...file, cause });
+      }
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+}
+
+/**
  * Decompresses gzip bytes with the platform's `DecompressionStream` (browsers, Deno, Node ≥ 18).
  * Throws `GzipError` for corrupt or truncated input, and as soon as the output passes `maxBytes` (a gzip bomb).
  */
@@ -26,28 +55,17 @@ export async function gunzip(
   fileName?: string,
   maxBytes: number = maxIdxFileBytes,
 ): Promise<Uint8Array> {
-  const file = fileName === undefined ? {} : { file: fileName };
-  if (typeof DecompressionStream === 'undefined') {
-    throw new GzipError('this platform has no DecompressionStream; use @mnist-cnn/mnist-data/node in Node.js', file);
-  }
   const chunks: Uint8Array[] = [];
   let total = 0;
-  try {
-    const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'));
-    const reader = stream.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      total += value.length;
-      if (total > maxBytes) {
-        await reader.cancel();
-        throw new GzipError(`inflates to more than the ${maxBytes} bytes accepted`, file);
-      }
+  for await (const chunk of inflateChunks(bytes, fileName)) {
+    chunks.push(chunk);
+    total += chunk.length;
+    if (total > maxBytes) {
+      throw new GzipError(
+        `inflates to more than the ${maxBytes} bytes accepted`,
+        fileName === undefined ? {} : { file: fileName },
+      );
     }
-  } catch (cause) {
-    if (cause instanceof GzipError) throw cause;
-    throw new GzipError(cause instanceof Error ? cause.message : String(cause), { ...file, cause });
   }
   return concat(chunks, total);
 }

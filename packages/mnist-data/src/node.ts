@@ -24,15 +24,8 @@ import {
   type SearchedLocation,
 } from './errors.js';
 import { isGzip } from './gzip.js';
-import {
-  encodeIdx,
-  type IdxPreamble,
-  type IdxTensor,
-  type IdxTensorInput,
-  maxIdxFileBytes,
-  parseIdx,
-  readIdxPreamble,
-} from './idx.js';
+import { encodeIdx, type IdxTensor, type IdxTensorInput, maxIdxFileBytes, parseIdx } from './idx.js';
+import { collectIdx } from './idx-stream.js';
 import {
   DATASET_FILE_KEYS,
   type DatasetFileKey,
@@ -163,62 +156,6 @@ async function openRegularFile(path: string): Promise<FileHandle> {
     throw new NotRegularFileError(path, kindOf(stats));
   }
   return handle;
-}
-
-function tooLarge(path: string, preamble: IdxPreamble, maxBytes: number): IdxFormatError {
-  const declared = Number.isSafeInteger(preamble.declaredFileBytes) ? `${preamble.declaredFileBytes}` : 'over 2^53';
-  return new IdxFormatError(
-    'IDX_TOO_LARGE',
-    `header declares shape [${preamble.shape.join(', ')}] of ${preamble.dtype} = ${declared} bytes, more than the ${maxBytes} accepted`,
-    { file: path },
-  );
-}
-
-/**
- * Collects an IDX stream into one buffer of exactly the size its header declares: the header is decoded from the first
- * bytes and checked against `maxBytes` before the buffer is allocated, and the stream is stopped the moment it runs
- * past the declared size, so a gzip bomb or an endless device never gets further than that.
- */
-async function collectIdx(source: AsyncIterable<Uint8Array>, path: string, maxBytes: number): Promise<Uint8Array> {
-  let head = new Uint8Array(0);
-  let out: Uint8Array | undefined;
-  let dataBytes = 0;
-  let filled = 0;
-  for await (const chunk of source) {
-    if (out === undefined) {
-      const joined = new Uint8Array(head.length + chunk.length);
-      joined.set(head);
-      joined.set(chunk, head.length);
-      head = joined;
-      const rank = head.length >= 4 ? head[3]! : undefined;
-      if (rank === undefined || head.length < 4 + 4 * rank) {
-        readIdxPreamble(head.subarray(0, 2), path); // fail early on a bad magic number
-        continue;
-      }
-      const preamble = readIdxPreamble(head, path);
-      if (preamble.declaredFileBytes > maxBytes) throw tooLarge(path, preamble, maxBytes);
-      out = new Uint8Array(preamble.declaredFileBytes);
-      dataBytes = preamble.declaredFileBytes - preamble.dataOffset;
-      const first = Math.min(head.length, out.length);
-      out.set(head.subarray(0, first));
-      filled = first;
-      if (head.length > out.length) filled = out.length + 1;
-    } else if (filled + chunk.length > out.length) {
-      filled = out.length + 1;
-    } else {
-      out.set(chunk, filled);
-      filled += chunk.length;
-    }
-    if (filled > out.length) {
-      throw new IdxFormatError(
-        'IDX_TRAILING_BYTES',
-        `more data than the ${dataBytes} data bytes of shape [${readIdxPreamble(out, path).shape.join(', ')}]`,
-        { file: path },
-      );
-    }
-  }
-  // Too short: parseIdx reports exactly what is missing.
-  return out === undefined ? head : out.subarray(0, filled);
 }
 
 /**

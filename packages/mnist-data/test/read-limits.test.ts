@@ -1,36 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
+import { idxHeader, writeGzipBomb } from '../../../tests/support/idx-bombs.mjs';
 import { MnistDataError, maxIdxFileBytes, readIdxFile, readIdxFileSync } from '../src/node.js';
 import { tempDir } from './helpers.js';
 
 const temporary = tempDir();
 const dir = temporary.path;
 afterAll(temporary.cleanup);
-
-/** An IDX header for uint8 data of `shape`. */
-function idxHeader(shape: number[]): Uint8Array {
-  const header = new Uint8Array(4 + 4 * shape.length);
-  header[2] = 0x08;
-  header[3] = shape.length;
-  for (const [i, dim] of shape.entries()) new DataView(header.buffer).setUint32(4 + 4 * i, dim, false);
-  return header;
-}
-
-/**
- * A gzip bomb: a valid IDX header, then zeros that inflate to `inflatedBytes` in all. Gzip members may be concatenated,
- * so one compressed block of 64 MB of zeros (about 64 kB) is repeated: gigabytes inflated from a few megabytes on disk.
- */
-function writeGzipBomb(path: string, shape: number[], inflatedBytes: number): number {
-  const block = gzipSync(new Uint8Array(64 * 1024 * 1024), { level: 9 });
-  const fd = openSync(path, 'w');
-  let onDisk = writeSync(fd, gzipSync(idxHeader(shape)));
-  for (let inflated = 0; inflated < inflatedBytes; inflated += 64 * 1024 * 1024) onDisk += writeSync(fd, block);
-  closeSync(fd);
-  return onDisk;
-}
 
 function codeOf(promise: Promise<unknown>): Promise<string> {
   return promise.then(

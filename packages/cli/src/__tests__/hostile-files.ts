@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { closeSync, copyFileSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { deflateSync, gzipSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
 import { mnistDataDir } from './fixtures.js';
 
 /** Every bomb must be refused below this resident size. */
@@ -25,27 +25,6 @@ export function dataDirWith(dir: string, replace: Record<string, (path: string) 
     else copyFileSync(join(mnistDataDir, name), join(dir, name));
   }
   return dir;
-}
-
-/** An IDX header for uint8 data of `shape`. */
-export function idxHeader(shape: number[]): Uint8Array {
-  const header = new Uint8Array(4 + 4 * shape.length);
-  header[2] = 0x08;
-  header[3] = shape.length;
-  for (const [i, dim] of shape.entries()) new DataView(header.buffer).setUint32(4 + 4 * i, dim, false);
-  return header;
-}
-
-/**
- * A gzip bomb of a few megabytes: a valid IDX header, then zeros inflating to `inflatedBytes`. Gzip members may follow
- * one another, so one compressed block of 64 MB of zeros is written again and again.
- */
-export function writeGzipBomb(path: string, shape: number[], inflatedBytes: number): void {
-  const block = gzipSync(new Uint8Array(64 * 1024 * 1024), { level: 9 });
-  const fd = openSync(path, 'w');
-  writeSync(fd, gzipSync(idxHeader(shape)));
-  for (let inflated = 0; inflated < inflatedBytes; inflated += 64 * 1024 * 1024) writeSync(fd, block);
-  closeSync(fd);
 }
 
 function pngChunk(type: string, data: Uint8Array): Buffer {

@@ -10,18 +10,10 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveHostileMirror } from '../../../../tests/support/hostile-mirror.mjs';
+import { idxHeader, writeGzipBomb } from '../../../../tests/support/idx-bombs.mjs';
 import { wideConvolutionSpec } from '../../../../tests/support/over-budget-model.mjs';
 import { mnistDataDir, mnistTestDigits, paintDigit, pngBytes, weightsPath } from './fixtures.js';
-import {
-  dataDirWith,
-  idxHeader,
-  makeFifo,
-  memoryGuard,
-  residentCeiling,
-  writeGzipBomb,
-  writePngBomb,
-  writeSparseFile,
-} from './hostile-files.js';
+import { dataDirWith, makeFifo, memoryGuard, residentCeiling, writePngBomb, writeSparseFile } from './hostile-files.js';
 import { type BinResult, jsonLines, runBin, tempDir } from './run-bin.js';
 
 const work = tempDir('mnist-cnn-hostile-');
