@@ -3,22 +3,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { commandDefinitions } from '../definitions.js';
 import { mnistDataDir } from './fixtures.js';
-import { jsonLines, runBin, tempDir } from './run-bin.js';
+import { expectOneLineError, jsonLines, runBin, tempDir } from './run-bin.js';
 
 const version = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
-
-/** A usage or runtime error: exactly one error line and one hint on stderr, no stack, nothing on stdout. */
-function expectOneLineError(result: { stdout: string; stderr: string }, message: RegExp): void {
-  const lines = result.stderr.trimEnd().split('\n');
-  expect(lines).toHaveLength(2);
-  expect(lines[0]).toMatch(/^mnist-cnn: error: /);
-  expect(lines[0]).toMatch(message);
-  expect(lines[1]).toMatch(/^hint: /);
-  expect(result.stderr).not.toMatch(/\n\s+at /);
-  expect(result.stdout).toBe('');
-}
 
 describe('mnist-cnn (built binary): help, version and usage errors', () => {
   it('prints the version', async () => {
@@ -53,8 +42,7 @@ describe('mnist-cnn (built binary): help, version and usage errors', () => {
     [['bench', '--batch-size', 'big'], /invalid value 'big' for --batch-size/],
   ])('exits 2 for %j', async (args, message) => {
     const result = await runBin(args);
-    expect(result.code).toBe(2);
-    expectOneLineError(result, message);
+    expectOneLineError(result, 2, message);
   });
 });
 
@@ -108,8 +96,7 @@ describe('mnist-cnn info and show (built binary)', () => {
 
   it('show rejects an index past the end as a usage error', async () => {
     const result = await runBin(['show', '--index', '10000']);
-    expect(result.code).toBe(2);
-    expectOneLineError(result, /--index 10000 is out of range/);
+    expectOneLineError(result, 2, /--index 10000 is out of range/);
   });
 });
 
@@ -140,8 +127,7 @@ describe('mnist-cnn runtime errors (built binary)', () => {
       );
     }
     const result = await runBin(['info', '--data', dir]);
-    expect(result.code).toBe(1);
-    expectOneLineError(result, /train-images-idx3-ubyte.*(truncated|invalid)/i);
+    expectOneLineError(result, 1, /train-images-idx3-ubyte.*(truncated|invalid)/i);
     const verbose = await runBin(['info', '--data', dir, '--verbose']);
     expect(verbose.code).toBe(1);
     expect(verbose.stderr).toMatch(/\n\s+at /);
@@ -152,10 +138,8 @@ describe('mnist-cnn runtime errors (built binary)', () => {
     const notes = join(dir, 'notes.png');
     writeFileSync(notes, 'definitely not a picture');
     const result = await runBin(['predict', notes, '--model', dir]);
-    expect(result.code).toBe(1);
-    expectOneLineError(result, /notes\.png: not a PNG, JPEG, PGM or IDX image/);
+    expectOneLineError(result, 1, /notes\.png: not a PNG, JPEG, PGM or IDX image/);
     const missing = await runBin(['predict', join(dir, 'missing.png')]);
-    expect(missing.code).toBe(1);
-    expectOneLineError(missing, /cannot read .*missing\.png: no such file/);
+    expectOneLineError(missing, 1, /cannot read .*missing\.png: no such file/);
   });
 });

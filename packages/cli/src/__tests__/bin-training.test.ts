@@ -5,7 +5,7 @@ import { encodeIdx } from '@mnist-cnn/mnist-data';
 import { parse } from 'parse5';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { escRegExp, jpegBytes, mnistTestDigits, paintDigit, pgmBytes, pngBytes, weightsPath } from './fixtures.js';
-import { type BinResult, binPath, childEnv, jsonLines, runBin, tempDir } from './run-bin.js';
+import { type BinResult, binPath, childEnv, expectOneLineError, jsonLines, runBin, tempDir } from './run-bin.js';
 
 /** A model trained on 2,000 images for one epoch scores well above this on the 10,000 test images. */
 const accuracyFloor = 0.7;
@@ -29,15 +29,6 @@ beforeAll(async () => {
     reportFile,
   ]);
 }, 240_000);
-
-function expectOneLineError(result: BinResult, code: number, message: RegExp): void {
-  expect(result.code).toBe(code);
-  const lines = result.stderr.trimEnd().split('\n');
-  expect(lines).toHaveLength(2);
-  expect(lines[0]).toMatch(/^mnist-cnn: error: /);
-  expect(lines[0]).toMatch(message);
-  expect(lines[1]).toMatch(/^hint: /);
-}
 
 describe('mnist-cnn train (built binary)', () => {
   it('trains, reports per-epoch JSON lines and a summary with a real test accuracy, and saves the model', () => {

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 /** The built binary: tests always exercise what users install. */
 export const binPath = fileURLToPath(new URL('../../dist/bin.js', import.meta.url));
@@ -105,4 +106,16 @@ export function jsonLines(stdout: string): Record<string, unknown>[] {
     .split('\n')
     .filter(Boolean)
     .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** A refused run: exit `code`, exactly one `mnist-cnn: error:` line matching `message` and one hint, no stack, no stdout. */
+export function expectOneLineError(result: BinResult, code: number, message: RegExp): void {
+  expect(result.code).toBe(code);
+  const lines = result.stderr.trimEnd().split('\n');
+  expect(lines).toHaveLength(2);
+  expect(lines[0]).toMatch(/^mnist-cnn: error: /);
+  expect(lines[0]).toMatch(message);
+  expect(lines[1]).toMatch(/^hint: /);
+  expect(result.stderr).not.toMatch(/\n\s+at /);
+  expect(result.stdout).toBe('');
 }
