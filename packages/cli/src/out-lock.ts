@@ -63,9 +63,16 @@ function processAlive(pid: number): boolean {
   }
 }
 
-/** A holder on this host whose process is gone. */
-function isStale(holder: LockHolder | undefined): holder is LockHolder {
-  return holder !== undefined && holder.host === hostname() && holder.pid !== process.pid && !processAlive(holder.pid);
+/**
+ * The locks this process holds. A lock naming our own PID that is not one of them was left by an earlier process that
+ * had the same PID: PIDs repeat, in a container after every restart.
+ */
+const heldLocks = new Set<string>();
+
+/** The lock (or claim) at `file` names a holder on this host that is gone. */
+function isStale(holder: LockHolder | undefined, file: string): holder is LockHolder {
+  if (holder === undefined || holder.host !== hostname()) return false;
+  return holder.pid === process.pid ? !heldLocks.has(file) : !processAlive(holder.pid);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -88,13 +95,13 @@ async function takeOver(path: string, draft: string, inode: number): Promise<'he
       if (!isSystemError(error, 'EEXIST')) throw error;
     }
     // Another run's claim: wait for it, unless that run died, then the next number decides among the rest.
-    if (!isStale(readLock(claim)?.holder)) return 'busy';
+    if (!isStale(readLock(claim)?.holder, claim)) return 'busy';
     claims.push(claim);
   }
   try {
     // Only a run holding a claim on this inode removes it, so the lock cannot change between this check and the rm.
     const current = readLock(path);
-    if (current?.inode !== inode || !isStale(current.holder)) return 'retry';
+    if (current?.inode !== inode || !isStale(current.holder, path)) return 'retry';
     await rm(path, { force: true });
     try {
       await link(draft, path);
@@ -128,14 +135,18 @@ export async function lockOutDirectory(directory: string): Promise<() => void> {
     for (let attempt = 0; ; attempt++) {
       try {
         await link(draft, path);
+        heldLocks.add(path);
         break;
       } catch (error) {
         if (!isSystemError(error, 'EEXIST')) throw error;
       }
       const lock = readLock(path);
       if (lock === undefined) continue; // released in between
-      const outcome = isStale(lock.holder) ? await takeOver(path, draft, lock.inode) : 'refused';
-      if (outcome === 'held') break;
+      const outcome = isStale(lock.holder, path) ? await takeOver(path, draft, lock.inode) : 'refused';
+      if (outcome === 'held') {
+        heldLocks.add(path);
+        break;
+      }
       if (outcome === 'refused' || attempt >= 50) {
         const holder = lock.holder;
         const who = holder
@@ -154,6 +165,7 @@ export async function lockOutDirectory(directory: string): Promise<() => void> {
   const release = (): void => {
     if (!held) return;
     held = false;
+    heldLocks.delete(path);
     process.off('exit', release);
     try {
       if (readLock(path)?.holder?.pid === process.pid) unlinkSync(path);

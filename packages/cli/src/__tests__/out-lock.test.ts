@@ -72,4 +72,17 @@ describe('the --out lock', () => {
     expect(run.code).toBe(0);
     expect(readdirSync(out).filter((name) => name.startsWith(outLockFileName))).toEqual([]);
   });
+
+  it('a stale lock naming the PID the new run happens to have is taken over', async () => {
+    const out = join(work, 'same-pid');
+    mkdirSync(out);
+    const preload = pathToFileURL(fileURLToPath(new URL('fixtures/own-pid-lock.mjs', import.meta.url))).href;
+    const run = await runBin(['train', '--limit', '64', '--epochs', '1', '--workers', '1', '--json', '--out', out], {
+      env: { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${preload}`, OWN_PID_LOCK_DIR: out },
+      timeoutMs: 120_000,
+    });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(readdirSync(out).filter((name) => name.startsWith(outLockFileName))).toEqual([]);
+  });
 });
