@@ -11,6 +11,9 @@ import { kernelNames, kernelOr } from './kernels/names.js';
 /** Spatial padding of a convolution: [before, after] rows and columns. */
 export type Pads = { top: number; bottom: number; left: number; right: number };
 
+/** A convolution's kernel size, strides and padding. */
+export type ConvGeometry = { kernel: [number, number]; strides: [number, number]; pads: Pads };
+
 /** Pads (positive amounts) or crops (negative amounts) the two spatial axes of an NHWC tensor. */
 export function padOrCrop(x: tf.Tensor4D, top: number, bottom: number, left: number, right: number): tf.Tensor4D {
   let result = x;
@@ -56,9 +59,7 @@ export function dilateSpatial(x: tf.Tensor4D, sh: number, sw: number): tf.Tensor
 export function conv2dFilterGradient(
   x: tf.Tensor4D,
   dy: tf.Tensor4D,
-  kernel: [number, number],
-  strides: [number, number],
-  pads: Pads,
+  { kernel, strides, pads }: ConvGeometry,
   withBias = false,
 ): { filter: tf.Tensor4D; bias: tf.Tensor1D | null } {
   const [, h, w, inChannels] = x.shape;
@@ -119,8 +120,7 @@ export function conv2dInputGradient(
   dy: tf.Tensor4D,
   filter: tf.Tensor4D,
   inputSize: [number, number],
-  strides: [number, number],
-  pads: Pads,
+  { strides, pads }: ConvGeometry,
 ): tf.Tensor4D {
   const [kh, kw, inChannels, outChannels] = filter.shape;
   const stock = () => {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { conv2dFilterGradient, conv2dInputGradient, type Pads } from './conv-gradients.js';
+import { type ConvGeometry, conv2dFilterGradient, conv2dInputGradient } from './conv-gradients.js';
 import { convolutionTakes } from './kernels/convolution.js';
 import { kernelNames, kernelOr } from './kernels/names.js';
 import type { ForwardMode, Layer } from './layer.js';
@@ -8,10 +8,8 @@ import { type Conv2dLayerSpec, convAxis, type LayerPlan, pair } from './spec.js'
 
 /** Conv2D with fused bias + activation forward and forward-convolution gradients. */
 export class Conv2dLayer implements Layer {
-  private readonly kernel: [number, number];
-  private readonly strides: [number, number];
+  private readonly geometry: ConvGeometry;
   private readonly padding: 'valid' | 'same';
-  private readonly pads: Pads;
   private readonly activation: 'relu' | 'linear';
 
   constructor(
@@ -19,25 +17,25 @@ export class Conv2dLayer implements Layer {
     readonly variables: tf.Variable[],
   ) {
     const spec = plan.spec as Conv2dLayerSpec;
-    this.kernel = pair(spec.kernelSize, 0, 'kernelSize');
-    this.strides = pair(spec.strides, 1, 'strides');
+    const kernel = pair(spec.kernelSize, 0, 'kernelSize');
+    const strides = pair(spec.strides, 1, 'strides');
     this.padding = spec.padding ?? 'valid';
     this.activation = spec.activation ?? 'linear';
     const [h, w] = plan.inputShape as [number, number, number];
-    const rows = convAxis(h, this.kernel[0], this.strides[0], this.padding);
-    const cols = convAxis(w, this.kernel[1], this.strides[1], this.padding);
-    this.pads = { top: rows.padBefore, bottom: rows.padAfter, left: cols.padBefore, right: cols.padAfter };
+    const rows = convAxis(h, kernel[0], strides[0], this.padding);
+    const cols = convAxis(w, kernel[1], strides[1], this.padding);
+    const pads = { top: rows.padBefore, bottom: rows.padAfter, left: cols.padBefore, right: cols.padAfter };
+    this.geometry = { kernel, strides, pads };
   }
 
   forward(input: tf.Tensor, _mode: ForwardMode) {
     const x = input as tf.Tensor4D;
     const [filter, bias] = this.variables as [tf.Variable<tf.Rank.R4>, tf.Variable<tf.Rank.R1>?];
-    const { top, bottom, left, right } = this.pads;
+    const { strides, pads } = this.geometry;
     const relu = this.activation === 'relu';
-    const attrs = { strides: this.strides, pads: [top, bottom, left, right], relu };
+    const attrs = { strides, pads: [pads.top, pads.bottom, pads.left, pads.right], relu };
     const inputs: tf.NamedTensorMap = bias ? { x, filter, bias } : { x, filter };
-    const stock = () =>
-      tf.fused.conv2d({ x, filter, strides: this.strides, pad: this.padding, bias, activation: this.activation });
+    const stock = () => tf.fused.conv2d({ x, filter, strides, pad: this.padding, bias, activation: this.activation });
     // The forward product of ours takes x as it is: padding it would cost a copy that XNNPACK's own kernel avoids.
     const unpadded = attrs.pads.every((pad) => pad === 0) && convolutionTakes.forward(filter.shape);
     const y = kernelOr(
@@ -56,9 +54,9 @@ export class Conv2dLayer implements Layer {
           }) as tf.Tensor[],
         () => {
           const dz = (relu ? reluGradient(dy, y) : dy) as tf.Tensor4D;
-          const gradients = conv2dFilterGradient(x, dz, this.kernel, this.strides, this.pads, !!bias);
+          const gradients = conv2dFilterGradient(x, dz, this.geometry, !!bias);
           const size: [number, number] = [x.shape[1], x.shape[2]];
-          const dx = needInputGradient ? [conv2dInputGradient(dz, filter, size, this.strides, this.pads)] : [];
+          const dx = needInputGradient ? [conv2dInputGradient(dz, filter, size, this.geometry)] : [];
           return [gradients.filter, ...(gradients.bias ? [gradients.bias] : []), ...dx];
         },
       );

@@ -42,6 +42,12 @@ function checkOutput(image: Shape4, dy: Shape4, [kh, kw]: [number, number], [sh,
   }
 }
 
+/** The compiled kernels on the backend's heap, set to compute this convolution (setConvolution's arguments). */
+function convolutionKernels(memory: WebAssembly.Memory, ...geometry: number[]) {
+  compiledKernel(memory, 'setConvolution')(...geometry);
+  return (name: string) => compiledKernel(memory, name);
+}
+
 /** relu?(conv(x, filter) + bias): inputs {x, filter, bias?}, attrs {strides, relu}. */
 export const wasmConvForward = ((args: Args) => {
   const heap = wasmHeap(args.backend);
@@ -54,10 +60,8 @@ export const wasmConvForward = ((args: Args) => {
   const { x, filter, bias } = args.inputs as Record<string, TensorInfo>;
   const y = heap.allocate([n, outputSize(h, kh, strides[0]), outputSize(w, kw, strides[1]), oc]);
   const at = heap.offsetOf;
-  compiledKernel(heap.memory, 'convForward')(
-    ...[at(x!), at(filter!), bias ? at(bias) : 0, at(y)],
-    ...[n, h, w, c, kh, kw, strides[0], strides[1], oc, relu ? 1 : 0],
-  );
+  const kernels = convolutionKernels(heap.memory, n, h, w, c, kh, kw, ...strides, oc);
+  kernels('convForward')(at(x!), at(filter!), bias ? at(bias) : 0, at(y), relu ? 1 : 0);
   return y;
 }) as unknown as KernelFunc;
 
@@ -76,12 +80,10 @@ export const wasmConvFilterGradient = ((args: Args) => {
   const dFilter = heap.allocate([kernel[0], kernel[1], c, oc]);
   const dBias = withBias ? heap.allocate([oc]) : undefined;
   const at = heap.offsetOf;
-  compiledKernel(heap.memory, 'convFilterGradient')(
-    ...[at(x!), at(dy!), at(dFilter)],
-    ...[n, h, w, c, kernel[0], kernel[1], strides[0], strides[1], oc],
-  );
+  const kernels = convolutionKernels(heap.memory, n, h, w, c, ...kernel, ...strides, oc);
+  kernels('convFilterGradient')(at(x!), at(dy!), at(dFilter));
   if (!dBias) return [dFilter];
-  compiledKernel(heap.memory, 'convBiasGradient')(at(dy!), at(dBias), n * dyShape[1] * dyShape[2], oc);
+  kernels('convBiasGradient')(at(dy!), at(dBias));
   return [dFilter, dBias];
 }) as unknown as KernelFunc;
 
@@ -108,9 +110,7 @@ export const wasmConvInputGradient = ((args: Args) => {
   }
   const dx = heap.allocate(shape);
   const at = heap.offsetOf;
-  compiledKernel(heap.memory, 'convInputGradient')(
-    ...[at(args.inputs.dy!), at(rows), at(dx)],
-    ...[n, h, w, c, kernel[0], kernel[1], strides[0], strides[1], oc],
-  );
+  const kernels = convolutionKernels(heap.memory, n, h, w, c, ...kernel, ...strides, oc);
+  kernels('convInputGradient')(at(args.inputs.dy!), at(rows), at(dx));
   return dx;
 }) as unknown as KernelFunc;

@@ -90,27 +90,39 @@ function put(at: usize, v0: v128, v1: v128, v2: v128, v3: v128, accumulate: bool
   v128.store(at, v3, 48);
 }
 
-// The geometry of the current call, and a walk over its output pixels, numbered across the batch row by row, image
-// after image. `nextCorner` gives the byte offset in x (or dx) of the next pixel's patch corner: additions only, since
-// a division per pixel would cost as much as the products of a small patch. Globals, not memory: the kernels write
-// nothing but their outputs. They are read outside the products' inner loops.
-let oh = 0,
+// The geometry of the convolution the next calls work on, set by `setConvolution`, and a walk over its output pixels,
+// numbered across the batch row by row, image after image. `nextCorner` gives the byte offset in x (or dx) of the next
+// pixel's patch corner: additions only, since a division per pixel would cost as much as the products of a small
+// patch. Globals, not memory: the kernels write nothing but their outputs. They are read outside the inner loops.
+let images = 0,
+  kernelH = 0,
+  oh = 0,
   ow = 0,
+  run = 0,
   rowBytes: usize = 0,
   imageBytes: usize = 0,
   pixelStep: usize = 0,
-  rowStep: usize = 0;
+  rowStep: usize = 0,
+  ocBytes: usize = 0;
 let walkX = 0,
   walkY = 0,
   corner: usize = 0;
 
-function setGeometry(h: i32, w: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32): void {
+/**
+ * Sets the convolution the kernels below compute: x [n, h, w, c] (already padded), a kh × kw kernel with strides
+ * sh × sw, oc output channels; the output is [n, oh, ow, oc] ('valid' over x).
+ */
+export function setConvolution(n: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32, oc: i32): void {
+  images = n;
+  kernelH = kh;
   oh = (h - kh) / sh + 1;
   ow = (w - kw) / sw + 1;
+  run = kw * c;
   rowBytes = (<usize>(w * c)) << 2;
   imageBytes = <usize>h * rowBytes;
   pixelStep = (<usize>(sw * c)) << 2;
   rowStep = <usize>sh * rowBytes;
+  ocBytes = (<usize>oc) << 2;
 }
 
 function walkFrom(p: i32): void {
@@ -137,7 +149,7 @@ function nextCorner(): usize {
 }
 
 /** The byte offset of patch column k from the patch corner. */
-function patchOffset(k: i32, run: i32): usize {
+function patchOffset(k: i32): usize {
   const ky = k / run;
   return <usize>ky * rowBytes + ((<usize>(k - ky * run)) << 2);
 }
@@ -147,50 +159,19 @@ function patchOffset(k: i32, run: i32): usize {
 const chunkPixels = 128;
 
 /** y = relu?(conv(x, filter) + bias), tiles of 2 output pixels × 16 output channels; needs oc % 16 = 0. `bias` 0: none. */
-export function convForward(
-  x: usize,
-  filter: usize,
-  bias: usize,
-  y: usize,
-  n: i32,
-  h: i32,
-  w: i32,
-  c: i32,
-  kh: i32,
-  kw: i32,
-  sh: i32,
-  sw: i32,
-  oc: i32,
-  relu: bool,
-): void {
-  setGeometry(h, w, c, kh, kw, sh, sw);
-  const pixels = n * oh * ow;
-  const yRow = (<usize>oc) << 2;
+export function convForward(x: usize, filter: usize, bias: usize, y: usize, relu: bool): void {
+  const pixels = images * oh * ow;
   for (let p0 = 0; p0 < pixels; p0 += chunkPixels) {
     const p1 = min(p0 + chunkPixels, pixels);
-    for (let co: usize = 0; co < yRow; co += 64) {
+    for (let co: usize = 0; co < ocBytes; co += 64) {
       walkFrom(p0);
       for (let p = p0; p < p1; p += 2) {
         const two = p + 1 < p1;
         const x0 = x + nextCorner();
         const x1 = two ? x + nextCorner() : x0;
-        const y0 = y + <usize>p * yRow + co;
-        tile(
-          x0,
-          x1 - x0,
-          4,
-          kw * c,
-          kh,
-          rowBytes,
-          filter + co,
-          yRow,
-          bias ? bias + co : 0,
-          y0,
-          y0 + yRow,
-          false,
-          relu,
-          two,
-        );
+        const y0 = y + <usize>p * ocBytes + co;
+        const init = bias ? bias + co : 0;
+        tile(x0, x1 - x0, 4, run, kernelH, rowBytes, filter + co, ocBytes, init, y0, y0 + ocBytes, false, relu, two);
       }
     }
   }
@@ -200,37 +181,23 @@ export function convForward(
  * dx = Σ over output pixels of dy[p] · filterᵀ added at p's patch (col2im fused into the product). `filterRows` is the
  * filter as [oc, kh · kw · c] (transposed). Tiles of 2 pixels × 16 patch columns; needs kw · c % 16 = 0.
  */
-export function convInputGradient(
-  dy: usize,
-  filterRows: usize,
-  dx: usize,
-  n: i32,
-  h: i32,
-  w: i32,
-  c: i32,
-  kh: i32,
-  kw: i32,
-  sh: i32,
-  sw: i32,
-  oc: i32,
-): void {
-  setGeometry(h, w, c, kh, kw, sh, sw);
-  const pixels = n * oh * ow;
-  const run = kw * c;
-  const patchBytes = (<usize>(kh * run)) << 2;
-  const dyRow = (<usize>oc) << 2;
-  memory.fill(dx, 0, (<usize>(n * h * w * c)) << 2);
+export function convInputGradient(dy: usize, filterRows: usize, dx: usize): void {
+  const pixels = images * oh * ow;
+  const patchBytes = (<usize>(kernelH * run)) << 2;
+  const oc = <i32>(ocBytes >> 2);
+  memory.fill(dx, 0, <usize>images * imageBytes);
   for (let p0 = 0; p0 < pixels; p0 += chunkPixels) {
     const p1 = min(p0 + chunkPixels, pixels);
-    for (let k = 0; k < kh * run; k += 16) {
-      const offset = dx + patchOffset(k, run);
+    for (let k = 0; k < kernelH * run; k += 16) {
+      const offset = dx + patchOffset(k);
+      const columns = filterRows + ((<usize>k) << 2);
       walkFrom(p0);
       for (let p = p0; p < p1; p += 2) {
         const two = p + 1 < p1;
         const o0 = offset + nextCorner();
         const o1 = two ? offset + nextCorner() : o0;
-        const d0 = dy + <usize>p * dyRow;
-        tile(d0, two ? dyRow : 0, 4, oc, 1, 0, filterRows + ((<usize>k) << 2), patchBytes, 0, o0, o1, true, false, two);
+        const d0 = dy + <usize>p * ocBytes;
+        tile(d0, two ? ocBytes : 0, 4, oc, 1, 0, columns, patchBytes, 0, o0, o1, true, false, two);
       }
     }
   }
@@ -240,62 +207,31 @@ export function convInputGradient(
  * dfilter = Σ over output pixels of patch(p)ᵀ · dy[p], tiles of 2 patch columns × 16 output channels, summed image by
  * image (an image's x and dy stay in cache across all tiles). Needs oc % 16 = 0.
  */
-export function convFilterGradient(
-  x: usize,
-  dy: usize,
-  dfilter: usize,
-  n: i32,
-  h: i32,
-  w: i32,
-  c: i32,
-  kh: i32,
-  kw: i32,
-  sh: i32,
-  sw: i32,
-  oc: i32,
-): void {
-  setGeometry(h, w, c, kh, kw, sh, sw);
-  const run = kw * c;
-  const patch = kh * run;
-  const dyRow = (<usize>oc) << 2;
-  memory.fill(dfilter, 0, (<usize>(patch * oc)) << 2);
-  for (let image = 0; image < n; image++) {
-    const xImage = x + <usize>(image * h) * rowBytes;
-    const dyImage = dy + <usize>(image * oh * ow) * dyRow;
+export function convFilterGradient(x: usize, dy: usize, dfilter: usize): void {
+  const patch = kernelH * run;
+  memory.fill(dfilter, 0, <usize>patch * ocBytes);
+  for (let image = 0; image < images; image++) {
+    const xImage = x + <usize>image * imageBytes;
+    const dyImage = dy + <usize>(image * oh * ow) * ocBytes;
     for (let k = 0; k < patch; k += 2) {
       const two = k + 1 < patch;
-      const a = xImage + patchOffset(k, run);
-      const bDelta = two ? patchOffset(k + 1, run) - patchOffset(k, run) : 0;
-      const row = dfilter + <usize>k * dyRow;
-      for (let co: usize = 0; co < dyRow; co += 64) {
-        tile(
-          a,
-          bDelta,
-          pixelStep,
-          ow,
-          oh,
-          rowStep,
-          dyImage + co,
-          dyRow,
-          0,
-          row + co,
-          row + dyRow + co,
-          true,
-          false,
-          two,
-        );
+      const a = xImage + patchOffset(k);
+      const bDelta = two ? patchOffset(k + 1) - patchOffset(k) : 0;
+      const row = dfilter + <usize>k * ocBytes;
+      for (let co: usize = 0; co < ocBytes; co += 64) {
+        const d = dyImage + co;
+        tile(a, bDelta, pixelStep, ow, oh, rowStep, d, ocBytes, 0, row + co, row + ocBytes + co, true, false, two);
       }
     }
   }
 }
 
-/** dbias[o] = Σ over all pixels of dy[p, o]; needs oc % 4 = 0. */
-export function convBiasGradient(dy: usize, dbias: usize, pixels: i32, oc: i32): void {
-  const dyRow = (<usize>oc) << 2;
-  memory.fill(dbias, 0, dyRow);
-  for (let p: usize = 0; p < <usize>pixels; p++) {
-    const d = dy + p * dyRow;
-    for (let co: usize = 0; co < dyRow; co += 16)
+/** dbias[o] = Σ over all output pixels of dy[p, o]. */
+export function convBiasGradient(dy: usize, dbias: usize): void {
+  memory.fill(dbias, 0, ocBytes);
+  const end = dy + <usize>(images * oh * ow) * ocBytes;
+  for (let d = dy; d < end; d += ocBytes) {
+    for (let co: usize = 0; co < ocBytes; co += 16)
       v128.store(dbias + co, f32x4.add(v128.load(dbias + co), v128.load(d + co)));
   }
 }

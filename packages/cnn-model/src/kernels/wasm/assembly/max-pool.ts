@@ -3,6 +3,15 @@
 // and a valid subgradient. Channels go four at a time, then one at a time (lane 0) for the rest.
 import { read, write } from './vectors';
 
+// The call's tensors and geometry, for `window`. Globals, not memory: the kernel writes nothing but dx.
+let xAt: usize = 0,
+  dyAt: usize = 0,
+  dxAt: usize = 0,
+  rowBytes: usize = 0,
+  pixelBytes: usize = 0,
+  poolRows = 0,
+  poolColumns = 0;
+
 export function maxPoolGradient(
   x: usize,
   dy: usize,
@@ -14,28 +23,23 @@ export function maxPoolGradient(
   poolH: i32,
   poolW: i32,
 ): void {
-  const outH = height / poolH;
-  const outW = width / poolW;
-  const pixelBytes = (<usize>channels) << 2;
-  const rowBytes = <usize>width * pixelBytes;
+  xAt = x;
+  dxAt = dx;
+  poolRows = poolH;
+  poolColumns = poolW;
+  pixelBytes = (<usize>channels) << 2;
+  rowBytes = <usize>width * pixelBytes;
   const vectorBytes = pixelBytes & ~15;
-  let out = dy;
+  dyAt = dy; // advances one pooled pixel per window
   for (let image = 0; image < images; image++) {
     const imageAt = <usize>image * <usize>height * rowBytes;
-    for (let oi = 0; oi < outH; oi++) {
-      for (let oj = 0; oj < outW; oj++) {
-        const window = imageAt + <usize>(oi * poolH) * rowBytes + <usize>(oj * poolW) * pixelBytes;
+    for (let oi = 0; oi < height / poolH; oi++) {
+      for (let oj = 0; oj < width / poolW; oj++) {
+        const first = imageAt + <usize>(oi * poolH) * rowBytes + <usize>(oj * poolW) * pixelBytes;
         let lane: usize = 0;
-        if (poolH === 2 && poolW === 2) {
-          for (; lane < vectorBytes; lane += 16) window2x2(x, out, dx, window + lane, lane, rowBytes, pixelBytes, true);
-          for (; lane < pixelBytes; lane += 4) window2x2(x, out, dx, window + lane, lane, rowBytes, pixelBytes, false);
-        } else {
-          for (; lane < vectorBytes; lane += 16)
-            windowAny(x, out, dx, window + lane, lane, rowBytes, pixelBytes, poolH, poolW, true);
-          for (; lane < pixelBytes; lane += 4)
-            windowAny(x, out, dx, window + lane, lane, rowBytes, pixelBytes, poolH, poolW, false);
-        }
-        out += pixelBytes;
+        for (; lane < vectorBytes; lane += 16) window(first + lane, lane, true);
+        for (; lane < pixelBytes; lane += 4) window(first + lane, lane, false);
+        dyAt += pixelBytes;
       }
     }
   }
@@ -46,65 +50,46 @@ function count(isMax: v128): v128 {
   return v128.and(isMax, f32x4.splat(1));
 }
 
-/** One 2 × 2 window, unrolled: each input vector is loaded once. */
-function window2x2(
-  x: usize,
-  dy: usize,
-  dx: usize,
-  first: usize,
-  lane: usize,
-  rowBytes: usize,
-  pixelBytes: usize,
-  whole: bool,
-): void {
-  const a = read(x + first, whole);
-  const b = read(x + first + pixelBytes, whole);
-  const c = read(x + first + rowBytes, whole);
-  const d = read(x + first + rowBytes + pixelBytes, whole);
-  const max = f32x4.max(f32x4.max(a, b), f32x4.max(c, d));
-  const ma = f32x4.eq(a, max);
-  const mb = f32x4.eq(b, max);
-  const mc = f32x4.eq(c, max);
-  const md = f32x4.eq(d, max);
-  const ties = f32x4.add(f32x4.add(count(ma), count(mb)), f32x4.add(count(mc), count(md)));
-  const share = f32x4.div(read(dy + lane, whole), ties);
-  write(dx + first, v128.and(ma, share), whole);
-  write(dx + first + pixelBytes, v128.and(mb, share), whole);
-  write(dx + first + rowBytes, v128.and(mc, share), whole);
-  write(dx + first + rowBytes + pixelBytes, v128.and(md, share), whole);
-}
-
-/** Any window: one pass finds the maximum, one counts the ties, one writes the shares. */
-function windowAny(
-  x: usize,
-  dy: usize,
-  dx: usize,
-  first: usize,
-  lane: usize,
-  rowBytes: usize,
-  pixelBytes: usize,
-  poolH: i32,
-  poolW: i32,
-  whole: bool,
-): void {
-  let max = read(x + first, whole);
-  for (let i = 0; i < poolH; i++) {
-    for (let j = 0; j < poolW; j++)
-      max = f32x4.max(max, read(x + first + <usize>i * rowBytes + <usize>j * pixelBytes, whole));
+/**
+ * The window whose first element is at byte `first` of x (and dx), four channels at once (`whole`) or one: one pass
+ * finds the maximum, one counts the ties, one writes the shares. A 2 × 2 window is unrolled, each input loaded once.
+ */
+function window(first: usize, lane: usize, whole: bool): void {
+  const x = xAt + first,
+    dx = dxAt + first;
+  if (poolRows === 2 && poolColumns === 2) {
+    const a = read(x, whole),
+      b = read(x + pixelBytes, whole),
+      c = read(x + rowBytes, whole),
+      d = read(x + rowBytes + pixelBytes, whole);
+    const max = f32x4.max(f32x4.max(a, b), f32x4.max(c, d));
+    const ma = f32x4.eq(a, max),
+      mb = f32x4.eq(b, max),
+      mc = f32x4.eq(c, max),
+      md = f32x4.eq(d, max);
+    const ties = f32x4.add(f32x4.add(count(ma), count(mb)), f32x4.add(count(mc), count(md)));
+    const share = f32x4.div(read(dyAt + lane, whole), ties);
+    write(dx, v128.and(ma, share), whole);
+    write(dx + pixelBytes, v128.and(mb, share), whole);
+    write(dx + rowBytes, v128.and(mc, share), whole);
+    write(dx + rowBytes + pixelBytes, v128.and(md, share), whole);
+    return;
+  }
+  let max = read(x, whole);
+  for (let i = 0; i < poolRows; i++) {
+    for (let j = 0; j < poolColumns; j++)
+      max = f32x4.max(max, read(x + <usize>i * rowBytes + <usize>j * pixelBytes, whole));
   }
   let ties = f32x4.splat(0);
-  for (let i = 0; i < poolH; i++) {
-    for (let j = 0; j < poolW; j++) {
-      ties = f32x4.add(
-        ties,
-        count(f32x4.eq(read(x + first + <usize>i * rowBytes + <usize>j * pixelBytes, whole), max)),
-      );
+  for (let i = 0; i < poolRows; i++) {
+    for (let j = 0; j < poolColumns; j++) {
+      ties = f32x4.add(ties, count(f32x4.eq(read(x + <usize>i * rowBytes + <usize>j * pixelBytes, whole), max)));
     }
   }
-  const share = f32x4.div(read(dy + lane, whole), ties);
-  for (let i = 0; i < poolH; i++) {
-    for (let j = 0; j < poolW; j++) {
-      const at = first + <usize>i * rowBytes + <usize>j * pixelBytes;
+  const share = f32x4.div(read(dyAt + lane, whole), ties);
+  for (let i = 0; i < poolRows; i++) {
+    for (let j = 0; j < poolColumns; j++) {
+      const at = <usize>i * rowBytes + <usize>j * pixelBytes;
       write(dx + at, v128.and(f32x4.eq(read(x + at, whole), max), share), whole);
     }
   }
