@@ -73,8 +73,9 @@ export function conv2dFilterGradient(
   return kernelOr(
     kernelNames.convFilterGradient,
     (run) => {
-      const [filter, bias] = run({ x: input(), dy }, { kernel, strides, withBias }) as [tf.Tensor4D, tf.Tensor1D?];
-      return { filter, bias: bias ?? null };
+      const [filter, bias] = run({ x: input(), dy }, { kernel, strides }) as [tf.Tensor4D, tf.Tensor1D];
+      if (!withBias) bias.dispose();
+      return { filter, bias: withBias ? bias : null };
     },
     stock,
   );

@@ -33,35 +33,19 @@ export class Conv2dLayer implements Layer {
     const [filter, bias] = this.variables as [tf.Variable<tf.Rank.R4>, tf.Variable<tf.Rank.R1>?];
     const { strides, pads } = this.geometry;
     const relu = this.activation === 'relu';
-    const attrs = { strides, pads: [pads.top, pads.bottom, pads.left, pads.right], relu };
-    const inputs: tf.NamedTensorMap = bias ? { x, filter, bias } : { x, filter };
     const stock = () => tf.fused.conv2d({ x, filter, strides, pad: this.padding, bias, activation: this.activation });
     // The forward product of ours takes x as it is: padding it would cost a copy that XNNPACK's own kernel avoids.
-    const unpadded = attrs.pads.every((pad) => pad === 0) && convolutionTakes.forward(filter.shape);
-    const y = kernelOr(
-      kernelNames.conv2d,
-      (run) => run(inputs, attrs) as tf.Tensor4D,
-      () => (unpadded ? kernelOr(kernelNames.convForward, (run) => run(inputs, attrs) as tf.Tensor4D, stock) : stock()),
-    );
+    const unpadded = Object.values(pads).every((pad) => pad === 0) && convolutionTakes.forward(filter.shape);
+    const inputs: tf.NamedTensorMap = bias ? { x, filter, bias } : { x, filter };
+    const y = unpadded
+      ? kernelOr(kernelNames.convForward, (run) => run(inputs, { strides, relu }) as tf.Tensor4D, stock)
+      : stock();
     const backward = (dy: tf.Tensor, needInputGradient: boolean) => {
-      const outputs = kernelOr(
-        kernelNames.conv2dBackprop,
-        (run) =>
-          run(relu ? { x, filter, dy, y } : { x, filter, dy }, {
-            ...attrs,
-            bias: bias !== undefined,
-            inputGradient: needInputGradient,
-          }) as tf.Tensor[],
-        () => {
-          const dz = (relu ? reluGradient(dy, y) : dy) as tf.Tensor4D;
-          const gradients = conv2dFilterGradient(x, dz, this.geometry, !!bias);
-          const size: [number, number] = [x.shape[1], x.shape[2]];
-          const dx = needInputGradient ? [conv2dInputGradient(dz, filter, size, this.geometry)] : [];
-          return [gradients.filter, ...(gradients.bias ? [gradients.bias] : []), ...dx];
-        },
-      );
-      const dx = needInputGradient ? outputs.pop()! : null;
-      return { dx, grads: outputs };
+      const dz = (relu ? reluGradient(dy, y) : dy) as tf.Tensor4D;
+      const gradients = conv2dFilterGradient(x, dz, this.geometry, !!bias);
+      const grads = [gradients.filter, ...(gradients.bias ? [gradients.bias] : [])];
+      const size: [number, number] = [x.shape[1], x.shape[2]];
+      return { dx: needInputGradient ? conv2dInputGradient(dz, filter, size, this.geometry) : null, grads };
     };
     return { y, backward };
   }

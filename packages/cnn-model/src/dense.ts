@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { kernelNames, kernelOr } from './kernels/names.js';
 import type { ForwardMode, Layer } from './layer.js';
 import { matMulTransposed, sumToLastAxis } from './reduce.js';
 import { reluGradient } from './relu.js';
@@ -20,32 +19,15 @@ export class DenseLayer implements Layer {
     const x = input as tf.Tensor2D;
     const [kernel, bias] = this.variables as [tf.Variable<tf.Rank.R2>, tf.Variable<tf.Rank.R1>?];
     const relu = this.activation === 'relu';
-    const y = kernelOr(
-      kernelNames.dense,
-      (run) => run(bias ? { x, kernel, bias } : { x, kernel }, { relu }) as tf.Tensor2D,
-      () => tf.fused.matMul({ a: x, b: kernel, bias, activation: this.activation }),
-    );
+    const y = tf.fused.matMul({ a: x, b: kernel, bias, activation: this.activation });
     const backward = (dy: tf.Tensor, needInputGradient: boolean) => {
-      const outputs = kernelOr(
-        kernelNames.denseBackprop,
-        (run) =>
-          run(relu ? { x, kernel, dy, y } : { x, kernel, dy }, {
-            relu,
-            bias: bias !== undefined,
-            inputGradient: needInputGradient,
-          }) as tf.Tensor[],
-        () => {
-          const dz = (relu ? reluGradient(dy, y) : dy) as tf.Tensor2D;
-          const grads: tf.Tensor[] = [matMulTransposed(x, dz, true, false)];
-          if (bias) grads.push(sumToLastAxis(dz));
-          // dz·Wᵀ as (W·dzᵀ)ᵀ: transposing dz and the [n, in] result beats transposing the kernel and having XNNPACK
-          // pack it as a new weight matrix every step (≈ 0.6 ms less per step on wasm).
-          if (needInputGradient) grads.push(tf.transpose(tf.matMul(kernel, tf.transpose(dz))));
-          return grads;
-        },
-      );
-      const dx = needInputGradient ? outputs.pop()! : null;
-      return { dx, grads: outputs };
+      const dz = (relu ? reluGradient(dy, y) : dy) as tf.Tensor2D;
+      const grads: tf.Tensor[] = [matMulTransposed(x, dz, true, false)];
+      if (bias) grads.push(sumToLastAxis(dz));
+      // dz·Wᵀ as (W·dzᵀ)ᵀ: transposing dz and the [n, in] result beats transposing the kernel and having XNNPACK
+      // pack it as a new weight matrix every step (≈ 0.6 ms less per step on wasm).
+      const dx = needInputGradient ? tf.transpose(tf.matMul(kernel, tf.transpose(dz))) : null;
+      return { dx, grads };
     };
     return { y, backward };
   }

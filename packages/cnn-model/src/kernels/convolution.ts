@@ -1,12 +1,15 @@
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { cpuMemory, runOnScratch } from './cpu/memory.js';
 import { wasmHeap } from './wasm/heap.js';
+import type { CompiledKernel } from './wasm/module.js';
 import { compiledKernel } from './wasm/module.js';
 
 /**
- * The convolution family on wasm: the forward product (bias and ReLU fused), the filter gradient (with the bias
- * gradient) and the input gradient of a convolution with any strides, each one register-blocked matrix product that
- * reads patches in place (wasm/assembly/convolutions.ts). They take x already padded (the layer pads it, and crops the
- * input gradient), and the channel counts of `convolutionTakes`.
+ * The convolution family: the forward product (bias and ReLU fused), the filter gradient (with the bias gradient) and
+ * the input gradient of a convolution with any strides, each one register-blocked matrix product that reads patches
+ * in place (wasm/assembly/convolutions.ts). They take x already padded (the layer pads it, and crops the input
+ * gradient), and the channel counts of `convolutionTakes`. The same compiled products run on both backends: in place
+ * on tfjs-backend-wasm's heap, over copies on tfjs-backend-cpu.
  */
 
 type Shape4 = [number, number, number, number];
@@ -19,6 +22,52 @@ export const convolutionTakes = {
   filterGradient: (filter: readonly number[]) => filter[3]! % 16 === 0,
   inputGradient: (filter: readonly number[]) => (filter[1]! * filter[2]!) % 16 === 0,
 };
+
+/**
+ * One call of the family, backend-free: its input tensors, its output shapes, setConvolution's arguments, and the
+ * product to run given the compiled kernels and the byte offsets of the inputs (absent ones 0) and outputs.
+ */
+interface Product {
+  inputs: (TensorInfo | undefined)[];
+  outputs: number[][];
+  geometry: number[];
+  run(kernel: (name: string) => CompiledKernel, inputs: number[], outputs: number[]): void;
+}
+
+/** The kernel function of `describe` on tfjs-backend-wasm: outputs allocated first (that may grow the heap). */
+const onWasm = (describe: (args: Args) => Product) =>
+  ((args: Args) => {
+    const heap = wasmHeap(args.backend);
+    const product = describe(args);
+    const outputs = product.outputs.map((shape) => heap.allocate(shape));
+    const kernel = (name: string) => compiledKernel(heap.memory, name);
+    kernel('setConvolution')(...product.geometry);
+    const at = (info: TensorInfo | undefined) => (info ? heap.offsetOf(info) : 0);
+    product.run(kernel, product.inputs.map(at), outputs.map(at));
+    return outputs.length === 1 ? outputs[0] : outputs;
+  }) as unknown as KernelFunc;
+
+/** The kernel function of `describe` on tfjs-backend-cpu: the product runs over copies in a memory of our own. */
+const onCpu = (describe: (args: Args) => Product) =>
+  ((args: Args) => {
+    const memory = cpuMemory(args.backend);
+    const product = describe(args);
+    const present = product.inputs.filter((info) => info !== undefined);
+    const sizes = product.outputs.map((shape) => shape.reduce((a, b) => a * b, 1));
+    const values = runOnScratch(
+      present.map((info) => memory.view(info)),
+      sizes,
+      (kernel, offsets) => {
+        kernel('setConvolution')(...product.geometry);
+        // Scratch offset 0 is the first input's, which is always present: 0 still means an absent input.
+        let next = 0;
+        const inputs = product.inputs.map((info) => (info ? offsets[next++]! : 0));
+        product.run(kernel, inputs, offsets.slice(present.length));
+      },
+    );
+    const outputs = values.map((array, k) => memory.output(product.outputs[k]!, array));
+    return outputs.length === 1 ? outputs[0] : outputs;
+  }) as unknown as KernelFunc;
 
 /** The output size along one axis of a strided 'valid' convolution. */
 const outputSize = (size: number, kernel: number, stride: number) => Math.floor((size - kernel) / stride) + 1;
@@ -42,33 +91,27 @@ function checkOutput(image: Shape4, dy: Shape4, [kh, kw]: [number, number], [sh,
   }
 }
 
-/** The compiled kernels on the backend's heap, set to compute this convolution (setConvolution's arguments). */
-function convolutionKernels(memory: WebAssembly.Memory, ...geometry: number[]) {
-  compiledKernel(memory, 'setConvolution')(...geometry);
-  return (name: string) => compiledKernel(memory, name);
-}
-
 /** relu?(conv(x, filter) + bias): inputs {x, filter, bias?}, attrs {strides, relu}. */
-export const wasmConvForward = ((args: Args) => {
-  const heap = wasmHeap(args.backend);
+function forward(args: Args): Product {
   const [n, h, w, c] = shapeOf(args, 'x', '[n, h, w, c]');
   const [kh, kw, filterChannels, oc] = shapeOf(args, 'filter', '[kh, kw, c, oc]');
   const { strides, relu } = args.attrs as { strides: [number, number]; relu: boolean };
   if (filterChannels !== c || !convolutionTakes.forward([kh, kw, c, oc])) {
     throw new RangeError(`the convolution kernel expected a filter [${kh}, ${kw}, ${c}, a multiple of 16]`);
   }
-  const { x, filter, bias } = args.inputs as Record<string, TensorInfo>;
-  const y = heap.allocate([n, outputSize(h, kh, strides[0]), outputSize(w, kw, strides[1]), oc]);
-  const at = heap.offsetOf;
-  const kernels = convolutionKernels(heap.memory, n, h, w, c, kh, kw, ...strides, oc);
-  kernels('convForward')(at(x!), at(filter!), bias ? at(bias) : 0, at(y), relu ? 1 : 0);
-  return y;
-}) as unknown as KernelFunc;
+  const { x, filter, bias } = args.inputs;
+  return {
+    inputs: [x, filter, bias],
+    outputs: [[n, outputSize(h, kh, strides[0]), outputSize(w, kw, strides[1]), oc]],
+    geometry: [n, h, w, c, kh, kw, ...strides, oc],
+    run: (kernel, [xAt, filterAt, biasAt], [yAt]) =>
+      kernel('convForward')(xAt!, filterAt!, biasAt!, yAt!, relu ? 1 : 0),
+  };
+}
 
-/** dL/dfilter, and dL/dbias with `withBias`: inputs {x, dy}, attrs {kernel, strides, withBias} → [dFilter, dBias?]. */
-export const wasmConvFilterGradient = ((args: Args) => {
-  const heap = wasmHeap(args.backend);
-  const { kernel, strides, withBias } = args.attrs as Geometry & { withBias: boolean };
+/** dL/dfilter and dL/dbias: inputs {x, dy}, attrs {kernel, strides} → [dFilter, dBias]. */
+function filterGradient(args: Args): Product {
+  const { kernel, strides } = args.attrs as Geometry;
   const [n, h, w, c] = shapeOf(args, 'x', '[n, h, w, c]');
   const dyShape = shapeOf(args, 'dy', '[n, oh, ow, oc]');
   checkOutput([n, h, w, c], dyShape, kernel, strides);
@@ -76,41 +119,50 @@ export const wasmConvFilterGradient = ((args: Args) => {
   if (!convolutionTakes.filterGradient([...kernel, c, oc])) {
     throw new RangeError(`the filter gradient kernel expected a multiple of 16 output channels, got ${oc}`);
   }
-  const { x, dy } = args.inputs as Record<string, TensorInfo>;
-  const dFilter = heap.allocate([kernel[0], kernel[1], c, oc]);
-  const dBias = withBias ? heap.allocate([oc]) : undefined;
-  const at = heap.offsetOf;
-  const kernels = convolutionKernels(heap.memory, n, h, w, c, ...kernel, ...strides, oc);
-  kernels('convFilterGradient')(at(x!), at(dy!), at(dFilter));
-  if (!dBias) return [dFilter];
-  kernels('convBiasGradient')(at(dy!), at(dBias));
-  return [dFilter, dBias];
-}) as unknown as KernelFunc;
+  return {
+    inputs: [args.inputs.x, args.inputs.dy],
+    outputs: [[...kernel, c, oc], [oc]],
+    geometry: [n, h, w, c, ...kernel, ...strides, oc],
+    run: (compiled, [xAt, dyAt], [filterAt, biasAt]) => {
+      compiled('convFilterGradient')(xAt!, dyAt!, filterAt!);
+      compiled('convBiasGradient')(dyAt!, biasAt!);
+    },
+  };
+}
 
 /**
  * dL/dx of the padded input: inputs {dy, filterRows} (the filter as [oc, kh · kw · c]), attrs {kernel, strides,
  * shape} (the padded input's shape) → dx of that shape.
  */
-export const wasmConvInputGradient = ((args: Args) => {
-  const heap = wasmHeap(args.backend);
+function inputGradient(args: Args): Product {
   const { kernel, strides, shape } = args.attrs as Geometry & { shape: Shape4 };
   const dyShape = shapeOf(args, 'dy', '[n, oh, ow, oc]');
   checkOutput(shape, dyShape, kernel, strides);
   const [n, h, w, c] = shape;
   const oc = dyShape[3];
   const rows = args.inputs.filterRows;
-  if (
-    rows?.shape[0] !== oc ||
-    rows.shape[1] !== kernel[0] * kernel[1] * c ||
-    !convolutionTakes.inputGradient([...kernel, c])
-  ) {
+  const patch = kernel[0] * kernel[1] * c;
+  if (rows?.shape[0] !== oc || rows.shape[1] !== patch || !convolutionTakes.inputGradient([...kernel, c])) {
     throw new RangeError(
-      `the input gradient kernel expected filterRows [${oc}, ${kernel[0] * kernel[1] * c}] with kw · c a multiple of 16, got [${rows?.shape}]`,
+      `the input gradient kernel expected filterRows [${oc}, ${patch}] with kw · c a multiple of 16, got [${rows?.shape}]`,
     );
   }
-  const dx = heap.allocate(shape);
-  const at = heap.offsetOf;
-  const kernels = convolutionKernels(heap.memory, n, h, w, c, ...kernel, ...strides, oc);
-  kernels('convInputGradient')(at(args.inputs.dy!), at(rows), at(dx));
-  return dx;
-}) as unknown as KernelFunc;
+  return {
+    inputs: [args.inputs.dy, rows],
+    outputs: [[...shape]],
+    geometry: [n, h, w, c, ...kernel, ...strides, oc],
+    run: (kernel, [dyAt, rowsAt], [dxAt]) => kernel('convInputGradient')(dyAt!, rowsAt!, dxAt!),
+  };
+}
+
+export const wasmConvolution = {
+  forward: onWasm(forward),
+  filterGradient: onWasm(filterGradient),
+  inputGradient: onWasm(inputGradient),
+};
+
+export const cpuConvolution = {
+  forward: onCpu(forward),
+  filterGradient: onCpu(filterGradient),
+  inputGradient: onCpu(inputGradient),
+};

@@ -40,8 +40,8 @@ export const cpuMaxPoolGradient = ((args: PoolArgs) => {
   const p = poolInputs(args);
   if (!p.dy) throw new Error('the max-pool gradient needs input dy');
   const x = memory.view(p.x);
-  const [dx] = runOnScratch('maxPoolGradient', [x, memory.view(p.dy)], [x.length], (kernel, [xAt, dyAt, dxAt]) =>
-    kernel(xAt!, dyAt!, dxAt!, ...geometry(p)),
+  const [dx] = runOnScratch([x, memory.view(p.dy)], [x.length], (kernels, [xAt, dyAt, dxAt]) =>
+    kernels('maxPoolGradient')(xAt!, dyAt!, dxAt!, ...geometry(p)),
   );
   if (!p.covered) return memory.output([...p.x.shape], maskUncovered(dx!, p));
   return memory.output([...p.x.shape], dx);

@@ -2,10 +2,6 @@ import * as tf from '@tensorflow/tfjs-core';
 
 /** The names our kernels are registered under, beside tfjs's own kernels of each backend's table. */
 export const kernelNames = {
-  conv2d: 'MnistCnnConv2D',
-  conv2dBackprop: 'MnistCnnConv2DBackprop',
-  dense: 'MnistCnnDense',
-  denseBackprop: 'MnistCnnDenseBackprop',
   maxPoolBackprop: 'MnistCnnMaxPoolBackprop',
   optimizerUpdate: 'MnistCnnOptimizerUpdate',
   convForward: 'MnistCnnConvForward',

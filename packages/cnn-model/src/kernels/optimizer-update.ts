@@ -80,11 +80,10 @@ export const cpuOptimizerUpdate = (({ inputs, backend, attrs }) => {
   const sources = updateInputs(inputs);
   const size = sizeOf(sources[0].shape);
   const values = runOnScratch(
-    rule,
     sources.map((info) => memory.view(info)),
     Array(sources.length - 1).fill(size),
-    (kernel, offsets) =>
-      kernel(...ruleArguments(size, offsets.slice(0, sources.length), offsets.slice(sources.length), scalars)),
+    (kernels, offsets) =>
+      kernels(rule)(...ruleArguments(size, offsets.slice(0, sources.length), offsets.slice(sources.length), scalars)),
   );
   return values.map((array, k) => memory.output([...(k === 0 ? sources[0] : sources[k + 1]!).shape], array));
 }) as KernelFunc;

@@ -1,7 +1,6 @@
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
-import { wasmConvFilterGradient, wasmConvForward, wasmConvInputGradient } from './convolution.js';
-import { cpuConvKernels } from './cpu/conv.js';
+import { cpuConvolution, wasmConvolution } from './convolution.js';
 import { cpuMaxPoolGradient, wasmMaxPoolGradient } from './max-pool.js';
 import { kernelNames } from './names.js';
 import { cpuOptimizerUpdate, wasmOptimizerUpdate } from './optimizer-update.js';
@@ -10,24 +9,22 @@ import { kernelModule } from './wasm/module.js';
 /**
  * Each backend's kernel table: our kernels for it, by name. A kernel stays only while the step benchmark
  * (`pnpm --filter @mnist-cnn/cnn-model bench`) shows it saving at least 3% of a training step against the stock ops.
- * On wasm, XNNPACK's convolutions and matrix products stay; on cpu, whose stock kernels are generic JavaScript loops,
- * the convolutions and dense layers are ours too.
+ * Both backends run the same compiled kernels: in place on tfjs-backend-wasm's heap, over copies on tfjs-backend-cpu.
  */
 const tables: Record<string, Record<string, KernelFunc>> = {
   cpu: {
-    [kernelNames.conv2d]: cpuConvKernels.conv2d,
-    [kernelNames.conv2dBackprop]: cpuConvKernels.conv2dBackprop,
-    [kernelNames.dense]: cpuConvKernels.dense,
-    [kernelNames.denseBackprop]: cpuConvKernels.denseBackprop,
+    [kernelNames.convForward]: cpuConvolution.forward,
+    [kernelNames.convFilterGradient]: cpuConvolution.filterGradient,
+    [kernelNames.convInputGradient]: cpuConvolution.inputGradient,
     [kernelNames.maxPoolBackprop]: cpuMaxPoolGradient,
     [kernelNames.optimizerUpdate]: cpuOptimizerUpdate,
   },
   wasm: {
+    [kernelNames.convForward]: wasmConvolution.forward,
+    [kernelNames.convFilterGradient]: wasmConvolution.filterGradient,
+    [kernelNames.convInputGradient]: wasmConvolution.inputGradient,
     [kernelNames.maxPoolBackprop]: wasmMaxPoolGradient,
     [kernelNames.optimizerUpdate]: wasmOptimizerUpdate,
-    [kernelNames.convForward]: wasmConvForward,
-    [kernelNames.convFilterGradient]: wasmConvFilterGradient,
-    [kernelNames.convInputGradient]: wasmConvInputGradient,
   },
 };
 

@@ -43,13 +43,13 @@ const scratch = { memory: new WebAssembly.Memory({ initial: 1 }) };
 /**
  * Runs a compiled kernel over float32 arrays on a memory of our own, for the cpu backend, whose tensors live in
  * JavaScript: `inputs` are copied in, `outputs` arrays of the given lengths are laid out after them, and
- * `run(kernel, offsets)` gets every array's byte offset (inputs first). Returns the outputs' values.
+ * `run(kernels, offsets)` gets the compiled kernels by name and every array's byte offset (inputs first). Returns the
+ * outputs' values.
  */
 export function runOnScratch(
-  name: string,
   inputs: readonly Float32Array[],
   outputLengths: readonly number[],
-  run: (kernel: CompiledKernel, offsets: number[]) => void,
+  run: (kernels: (name: string) => CompiledKernel, offsets: number[]) => void,
 ): Float32Array[] {
   const lengths = [...inputs.map((input) => input.length), ...outputLengths];
   const offsets: number[] = [];
@@ -62,7 +62,7 @@ export function runOnScratch(
   if (missing > 0) scratch.memory.grow(missing);
   const floats = new Float32Array(scratch.memory.buffer);
   for (const [index, input] of inputs.entries()) floats.set(input, offsets[index]! / 4);
-  run(compiledKernel(scratch.memory, name), offsets);
+  run((name) => compiledKernel(scratch.memory, name), offsets);
   return outputLengths.map((length, k) => {
     const start = offsets[inputs.length + k]! / 4;
     return floats.slice(start, start + length);
