@@ -30,7 +30,7 @@ export function batchCount(trainCount: number, batchSize: number): number {
 
 /**
  * Reusable buffers that turn a list of image indices into a normalized NHWC float batch and int32 labels, optionally
- * augmenting the uint8 pixels first. One instance per loop, so steady-state batches allocate nothing.
+ * augmenting the uint8 pixels first. One instance per replica, so steady-state batches allocate nothing.
  */
 export class BatchAssembler {
   readonly pixelsPerImage: number;
@@ -44,7 +44,7 @@ export class BatchAssembler {
     private readonly split: DatasetSplit,
     maxBatchSize: number,
     private readonly normalization: { mean: number; std: number },
-    private readonly augment: ResolvedAugmentOptions | undefined,
+    readonly augment: ResolvedAugmentOptions | undefined,
   ) {
     this.pixelsPerImage = split.rows * split.cols;
     this.floats = new Float32Array(maxBatchSize * this.pixelsPerImage);
@@ -54,13 +54,21 @@ export class BatchAssembler {
     this.identity = Int32Array.from({ length: augment ? maxBatchSize : 0 }, (_, i) => i);
   }
 
-  /** Fills the buffers for `indices`; `augmentSeed` seeds this batch's transforms. Returns views sized to the batch. */
-  assemble(indices: ArrayLike<number>, augmentSeed: number): { pixels: Float32Array; labels: Int32Array } {
+  /** The generator of a batch's transforms (one draws every image's, in batch order), or none without augmentation. */
+  augmentRng(augmentSeed: number): Rng | undefined {
+    return this.augment ? createRng(augmentSeed) : undefined;
+  }
+
+  /**
+   * Fills the buffers for `indices`, augmented with transforms drawn from `rng` (which then stands where the images
+   * after these would start; unused without augmentation). Returns views sized to the batch.
+   */
+  assemble(indices: ArrayLike<number>, rng: Rng | undefined): { pixels: Float32Array; labels: Int32Array } {
     const count = indices.length;
     const { split, pixelsPerImage } = this;
     for (let i = 0; i < count; i++) this.labels[i] = split.labels[indices[i]!]!;
     const pixels = this.floats.subarray(0, count * pixelsPerImage);
-    if (!this.augment) {
+    if (!this.augment || !rng) {
       writeNormalizedBatch(split, indices, pixels, this.normalization);
     } else {
       for (let i = 0; i < count; i++) {
@@ -68,11 +76,19 @@ export class BatchAssembler {
         this.rawPixels.set(split.images.subarray(start, start + pixelsPerImage), i * pixelsPerImage);
       }
       const shape = { count, rows: split.rows, cols: split.cols, channels: 1 };
-      augmentImages(this.rawPixels, this.augmentedPixels, shape, createRng(augmentSeed), this.augment);
+      augmentImages(this.rawPixels, this.augmentedPixels, shape, rng, this.augment);
       // The augmented pixels form a small split of their own; its labels are never read.
       const augmented: DatasetSplit = { ...shape, images: this.augmentedPixels, labels: new Uint8Array(count) };
       writeNormalizedBatch(augmented, this.identity.subarray(0, count), pixels, this.normalization);
     }
     return { pixels, labels: this.labels.subarray(0, count) };
+  }
+
+  /** Moves `rng` past the transforms of `count` images, as assembling them would. */
+  skip(rng: Rng, count: number): void {
+    if (!this.augment || count === 0) return;
+    // augmentImages draws an image's transform before it samples a pixel, so one-pixel images draw just the same.
+    const shape = { count, rows: 1, cols: 1, channels: 1 };
+    augmentImages(new Uint8Array(count), new Uint8Array(count), shape, rng, this.augment);
   }
 }

@@ -1,12 +1,28 @@
 import type { CnnModel } from '@mnist-cnn/cnn-model';
+import type { DatasetSplit } from '@mnist-cnn/mnist-data';
 import * as tf from '@tensorflow/tfjs-core';
+import type { ResolvedAugmentOptions } from './augment.js';
+import { BatchAssembler } from './batches.js';
 import type { Optimizer } from './optimizer.js';
 
-/** One mini-batch, ready for the model: normalized NHWC pixels, int32 labels and the seed for its dropout masks. */
+/**
+ * One mini-batch: which images of the run's training split, and its seeds. The step assembles the pixels itself, so a
+ * data-parallel step can have each replica augment and normalize its own shard.
+ */
 export interface StepBatch {
-  pixels: Float32Array;
-  labels: Int32Array;
+  indices: Int32Array;
+  /** Seeds the generator that draws every image's augmentation, in batch order. */
+  augmentSeed: number;
+  /** Seeds the dropout masks. */
   seed: number;
+}
+
+/** What a run's step function is built for: its validated batch size and worker count, and its training data. */
+export interface StepRun {
+  batchSize: number;
+  workers: number;
+  split: DatasetSplit;
+  augment: ResolvedAugmentOptions | undefined;
 }
 
 /** What a step reports back: the batch's mean loss and how many of its images were classified correctly. */
@@ -44,18 +60,20 @@ export type StepRunner = (
 export type StepFactory = (
   model: CnnModel,
   optimizer: Optimizer,
-  run: { batchSize: number; workers: number },
+  run: StepRun,
 ) => Promise<{ step: StepRunner; close: () => Promise<void> }>;
 
 /** The single-threaded step: forward, backward and update on the current tfjs backend. */
-export function createLocalStep(model: CnnModel, optimizer: Optimizer): StepRunner {
+export function createLocalStep(model: CnnModel, optimizer: Optimizer, run: StepRun): StepRunner {
   const [height, width, channels] = model.spec.inputShape;
   const variableNames = model.trainableVariables.map((variable) => variable.name);
+  const assembler = new BatchAssembler(run.split, run.batchSize, model.spec.normalization, run.augment);
   return (batch, learningRate) => {
-    const count = batch.labels.length;
+    const count = batch.indices.length;
+    const assembled = assembler.assemble(batch.indices, assembler.augmentRng(batch.augmentSeed));
     const { loss, correct, gradients } = tf.tidy(() => {
-      const images = tf.tensor4d(batch.pixels, [count, height, width, channels]);
-      const labels = tf.tensor1d(batch.labels, 'int32');
+      const images = tf.tensor4d(assembled.pixels, [count, height, width, channels]);
+      const labels = tf.tensor1d(assembled.labels, 'int32');
       return model.computeGradients(images, labels, { seed: batch.seed });
     });
     try {

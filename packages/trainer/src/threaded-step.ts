@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { CnnModel } from '@mnist-cnn/cnn-model';
 import * as tf from '@tensorflow/tfjs-core';
 import { currentBackend } from './backend.js';
+import { BatchAssembler } from './batches.js';
 import { BackendError, WorkerError } from './errors.js';
 import {
   arrivalsAfter,
@@ -13,7 +14,7 @@ import {
   weightSlots,
 } from './replica.js';
 import { deriveSeed } from './rng.js';
-import type { StepBatch, StepFactory, StepRunner } from './step.js';
+import type { StepBatch, StepFactory, StepRun, StepRunner } from './step.js';
 import { inputSlot, type StepRequest, type WorkerReply, type WorkerSetup } from './worker-protocol.js';
 
 export { shardSizes } from './replica.js';
@@ -133,7 +134,8 @@ function wasmSimdEnabled(): boolean {
  * gradients cross threads, through one SharedArrayBuffer. Batch-norm moving statistics are averaged the same way.
  */
 export function workerSteps(options: WorkerStepOptions = {}): StepFactory {
-  return async (model, optimizer, { batchSize, workers }) => {
+  return async (model, optimizer, run) => {
+    const { batchSize, workers } = run;
     const backend = currentBackend();
     if (backend === undefined) {
       throw new BackendError(`worker threads run on cpu or wasm, not on ${tf.getBackend()}; call initBackend first`);
@@ -162,8 +164,9 @@ export function workerSteps(options: WorkerStepOptions = {}): StepFactory {
       weights,
       optimizer: optimizerSetup,
       exchange: buffers,
-      pixels: new SharedArrayBuffer(2 * shardCapacity * pixelsPerImage * 4),
-      labels: new SharedArrayBuffer(2 * shardCapacity * 4),
+      pixels: new SharedArrayBuffer(2 * shardCapacity * pixelsPerImage),
+      labels: new SharedArrayBuffer(2 * shardCapacity),
+      augment: run.augment,
       shardCapacity,
     }));
     const pool = new WorkerPool(options.workerScript ?? defaultWorkerScript(), setups, exchange.signals);
@@ -174,16 +177,29 @@ export function workerSteps(options: WorkerStepOptions = {}): StepFactory {
       throw error;
     }
     const replica = new Replica(model, optimizer, slots, exchange, 0);
-    return { step: replicatedStep(model, replica, exchange, setups, pool), close: () => pool.close() };
+    return { step: replicatedStep(model, run, replica, exchange, setups, pool), close: () => pool.close() };
   };
 }
+
+/**
+ * How long the main thread blocks on the exchange before it waits asynchronously. The other shards usually arrive
+ * within a millisecond or two, and a blocking wait wakes at once, where an asynchronous one wakes only when the event
+ * loop next turns; past this, the event loop gets its turn (a failed thread is noticed there).
+ */
+const blockingWaitMs = 50;
 
 /** Resolves once every shard of pool step `step` has written its region; rejects if a thread fails meanwhile. */
 async function waitForShards(exchange: Exchange, step: number, pool: WorkerPool): Promise<void> {
   const target = arrivalsAfter(exchange, step);
+  const blockUntil = performance.now() + blockingWaitMs;
   for (;;) {
     const arrived = Atomics.load(exchange.signals, 0);
     if (arrived >= target) return;
+    const left = blockUntil - performance.now();
+    if (left > 0) {
+      Atomics.wait(exchange.signals, 0, arrived, left);
+      continue;
+    }
     const waiting = waitAsync(exchange.signals, 0, arrived);
     if (waiting.async) await pool.until(waiting.value);
   }
@@ -191,58 +207,78 @@ async function waitForShards(exchange: Exchange, step: number, pool: WorkerPool)
 
 function replicatedStep(
   model: CnnModel,
+  run: StepRun,
   replica: Replica,
   exchange: Exchange,
   setups: WorkerSetup[],
   pool: WorkerPool,
 ): StepRunner {
-  const [height, width, channels] = model.spec.inputShape;
-  const pixelsPerImage = height * width * channels;
+  const { split } = run;
+  const pixelsPerImage = split.rows * split.cols;
   const shardInputs = setups.map((setup) => ({
-    pixels: new Float32Array(setup.pixels),
-    labels: new Int32Array(setup.labels),
+    pixels: new Uint8Array(setup.pixels),
+    labels: new Uint8Array(setup.labels),
   }));
-  /** Copies each thread's shard of pool step `index` into its input slot for that step and posts the step. */
+  const assembler = new BatchAssembler(
+    split,
+    Math.ceil(run.batchSize / exchange.shards),
+    model.spec.normalization,
+    run.augment,
+  );
+  /**
+   * Assembles this thread's shard of pool step `index` and hands the threads theirs: the stored pixels and labels of
+   * their images, and where the batch's augmentation generator stands at their first image, so that each replica
+   * augments its own images exactly as one thread augmenting the whole batch would.
+   */
   const dispatch = (index: number, batch: StepBatch, learningRate: number) => {
-    const count = batch.labels.length;
-    const sizes = shardSizes(count, setups.length + 1);
+    const count = batch.indices.length;
+    const sizes = shardSizes(count, exchange.shards);
     const slot = inputSlot(index);
+    const rng = assembler.augmentRng(batch.augmentSeed);
+    const own = assembler.assemble(batch.indices.subarray(0, sizes[0]!), rng);
     let start = sizes[0]!;
     for (const [thread, setup] of setups.entries()) {
       const size = sizes[thread + 1]!;
       const inputs = shardInputs[thread]!;
-      const pixels = batch.pixels.subarray(start * pixelsPerImage, (start + size) * pixelsPerImage);
-      inputs.pixels.set(pixels, slot * setup.shardCapacity * pixelsPerImage);
-      inputs.labels.set(batch.labels.subarray(start, start + size), slot * setup.shardCapacity);
+      const first = slot * setup.shardCapacity;
+      for (let i = 0; i < size; i++) {
+        const image = batch.indices[start + i]!;
+        inputs.pixels.set(
+          split.images.subarray(image * pixelsPerImage, (image + 1) * pixelsPerImage),
+          (first + i) * pixelsPerImage,
+        );
+        inputs.labels[first + i] = split.labels[image]!;
+      }
+      const augmentState = rng?.state();
+      if (rng) assembler.skip(rng, size);
       start += size;
       const seed = shardSeed(batch.seed, setup.index);
-      pool.post(thread, { type: 'step', step: index, count, seed, learningRate });
+      pool.post(thread, {
+        type: 'step',
+        step: index,
+        count,
+        seed,
+        learningRate,
+        ...(augmentState ? { augmentState } : {}),
+      });
     }
+    return { ...own, size: sizes[0]! };
   };
   let step = 0;
-  /** The batch already posted to the threads as pool step `step`, if the previous step handed it out early. */
-  let dispatched: StepBatch | undefined;
+  /** The batch already handed out as pool step `step`, if the previous step did that early, and this thread's shard. */
+  let dispatched: { batch: StepBatch; own: ReturnType<typeof dispatch> } | undefined;
   return async (batch, learningRate, upcoming) => {
     const current = step++;
-    const count = batch.labels.length;
-    if (dispatched !== batch) dispatch(current, batch, learningRate);
+    const count = batch.indices.length;
+    const own = dispatched?.batch === batch ? dispatched.own : dispatch(current, batch, learningRate);
     dispatched = undefined;
-    const ownSize = shardSizes(count, setups.length + 1)[0]!;
     // Shard 0 runs here while the threads run theirs; then every replica, this one included, applies the batch mean.
-    replica.contribute(
-      current,
-      batch.pixels.subarray(0, ownSize * pixelsPerImage),
-      batch.labels.subarray(0, ownSize),
-      ownSize,
-      shardSeed(batch.seed, 0),
-    );
+    replica.contribute(current, own.pixels, own.labels, own.size, shardSeed(batch.seed, 0));
     // The next batch goes out now, so each thread starts it as soon as it has applied this one, not after a message
-    // round trip. Its input slot is free: every thread has read that slot's previous batch (step current − 1) by now.
+    // round trip. Its input slot is free: every thread has read that slot's previous batch (step current − 1) by now,
+    // and this thread's own shard buffers, which it reuses, are done with (contribute has disposed their tensors).
     const next = upcoming?.();
-    if (next) {
-      dispatch(current + 1, next.batch, next.learningRate);
-      dispatched = next.batch;
-    }
+    if (next) dispatched = { batch: next.batch, own: dispatch(current + 1, next.batch, next.learningRate) };
     await waitForShards(exchange, current, pool);
     return replica.combine(current, count, learningRate);
   };

@@ -1,7 +1,7 @@
 import { type CnnModel, checkActivationBudget } from '@mnist-cnn/cnn-model';
 import type { DatasetSplit } from '@mnist-cnn/mnist-data';
 import * as tf from '@tensorflow/tfjs-core';
-import { BatchAssembler, batchCount, epochOrder, planData } from './batches.js';
+import { batchCount, epochOrder, planData } from './batches.js';
 import {
   type Checkpoint,
   type CheckpointReason,
@@ -113,8 +113,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 }
 
 /** The single-threaded step factory: the current backend, no threads. */
-export const localSteps: StepFactory = async (model, optimizer) => ({
-  step: createLocalStep(model, optimizer),
+export const localSteps: StepFactory = async (model, optimizer, run) => ({
+  step: createLocalStep(model, optimizer, run),
   close: async () => {},
 });
 
@@ -145,7 +145,7 @@ export async function trainWithSteps(options: TrainOptions, createSteps: StepFac
       model.setWeights(checkpoint.model.weights);
       await optimizer.loadState(checkpoint.optimizer);
     }
-    const steps = await createSteps(model, optimizer, resolved);
+    const steps = await createSteps(model, optimizer, { ...resolved, split: plan.split });
     try {
       return await runLoop({
         options,
@@ -210,10 +210,6 @@ async function runLoop(context: LoopContext): Promise<TrainResult> {
         elapsedMs: 0,
         shuffleRng: createRng(seed).state(),
       };
-  // Two, alternating: a step may ask for the next batch while the current one's buffers are still in use.
-  const assemblers = [0, 1].map(
-    () => new BatchAssembler(plan.split, batchSize, model.spec.normalization, resolved.augment),
-  );
   let checkpointPath: string | undefined;
   let bestWeights = checkpoint?.bestWeights;
   let restoredBestEpoch: number | undefined;
@@ -291,10 +287,12 @@ async function runLoop(context: LoopContext): Promise<TrainResult> {
     let learningRate = resolved.learningRate;
     /** Batch `batch` of this epoch, ready for the step that is `step` steps into the run. */
     const prepare = (batch: number, step: number): UpcomingStep => {
-      const indices = order.subarray(batch * batchSize, Math.min(trainCount, (batch + 1) * batchSize));
-      const { pixels, labels } = assemblers[batch % 2]!.assemble(indices, deriveSeed(seed, epoch, batch, 1));
       return {
-        batch: { pixels, labels, seed: deriveSeed(seed, epoch, batch, 2) },
+        batch: {
+          indices: order.subarray(batch * batchSize, Math.min(trainCount, (batch + 1) * batchSize)),
+          augmentSeed: deriveSeed(seed, epoch, batch, 1),
+          seed: deriveSeed(seed, epoch, batch, 2),
+        },
         learningRate: learningRateAt(resolved.schedule, resolved.learningRate, {
           step,
           stepsPerEpoch: batches,
@@ -318,7 +316,7 @@ async function runLoop(context: LoopContext): Promise<TrainResult> {
       const stepsSoFar = progress.step;
       const upcoming = batch + 1 < batches ? () => (prepared = prepare(batch + 1, stepsSoFar + 1)) : undefined;
       const outcome = await step(current.batch, learningRate, upcoming);
-      const imagesInBatch = current.batch.labels.length;
+      const imagesInBatch = current.batch.indices.length;
       if (!outcome.finite) {
         const kept = checkpointPath ?? options.checkpoint?.location;
         throw new NonFiniteLossError(

@@ -1,6 +1,8 @@
 import type { ModelSpec } from '@mnist-cnn/cnn-model';
+import type { ResolvedAugmentOptions } from './augment.js';
 import type { OptimizerState, ResolvedOptimizerConfig } from './optimizer-config.js';
 import type { ExchangeBuffers, WeightSlot } from './replica.js';
+import type { RngState } from './rng.js';
 
 /** What a training worker receives as `workerData`. */
 export interface WorkerSetup {
@@ -18,10 +20,12 @@ export interface WorkerSetup {
   optimizer: { config: ResolvedOptimizerConfig; learningRate: number; state: OptimizerState };
   /** The gradient exchange shared by every replica (see `Exchange`). */
   exchange: ExchangeBuffers;
-  /** This worker's shard: normalized pixels (Float32), in two slots of `shardCapacity` images (see `inputSlot`). */
+  /** This worker's shard: the images' uint8 pixels as stored, in two slots of `shardCapacity` images (see `inputSlot`). */
   pixels: SharedArrayBuffer;
-  /** This worker's shard: labels (Int32), in two slots of `shardCapacity`. */
+  /** This worker's shard: labels (uint8), in two slots of `shardCapacity`. */
   labels: SharedArrayBuffer;
+  /** The run's augmentation; the worker augments and normalizes its own shard. */
+  augment: ResolvedAugmentOptions | undefined;
   /** The most images a shard holds. */
   shardCapacity: number;
 }
@@ -41,6 +45,8 @@ export interface StepRequest {
   count: number;
   seed: number;
   learningRate: number;
+  /** Where the batch's augmentation generator stands at this shard's first image (absent without augmentation). */
+  augmentState?: RngState;
 }
 
 /** Worker → main thread. Steps are not acknowledged: the exchange's arrival count says when a shard is in. */

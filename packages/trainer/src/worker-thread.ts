@@ -3,9 +3,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createModel } from '@mnist-cnn/cnn-model';
 import * as tf from '@tensorflow/tfjs-core';
+import { BatchAssembler } from './batches.js';
 import { initBackend } from './node-backend.js';
 import { Optimizer } from './optimizer.js';
 import { arrivalsAfter, type Exchange, openExchange, Replica, shardSizes } from './replica.js';
+import { createRngFromState } from './rng.js';
 import { inputSlot, type StepRequest, type WorkerReply, type WorkerSetup } from './worker-protocol.js';
 
 const setup = workerData as WorkerSetup;
@@ -35,18 +37,24 @@ async function start(): Promise<void> {
   if (setup.optimizer.state.iterations > 0) await optimizer.loadState(setup.optimizer.state);
   const exchange = openExchange(setup.exchange, setup.shards);
   const replica = new Replica(model, optimizer, setup.slots, exchange, setup.index);
-  const [height, width, channels] = setup.spec.inputShape;
-  const pixelsPerImage = height * width * channels;
-  // Read in place: the main thread rewrites a slot only once every shard of the step that used it has arrived, and
-  // contribute has disposed the tensors made from it by then.
-  const pixels = new Float32Array(setup.pixels);
-  const labels = new Int32Array(setup.labels);
+  const [rows, cols] = setup.spec.inputShape;
+  // The input slots, seen as a small split of their own: the main thread rewrites a slot only once every shard of the
+  // step that used it has arrived, and this thread has assembled its shard from it by then.
+  const slots = { images: new Uint8Array(setup.pixels), labels: new Uint8Array(setup.labels), rows, cols };
+  const assembler = new BatchAssembler(
+    { ...slots, count: slots.labels.length },
+    setup.shardCapacity,
+    setup.spec.normalization,
+    setup.augment,
+  );
+  const positions = Int32Array.from({ length: slots.labels.length }, (_, i) => i);
   port.on('message', (request: StepRequest) => {
     try {
       const size = shardSizes(request.count, setup.shards)[setup.index]!;
       const first = inputSlot(request.step) * setup.shardCapacity;
-      const shardPixels = pixels.subarray(first * pixelsPerImage, (first + size) * pixelsPerImage);
-      replica.contribute(request.step, shardPixels, labels.subarray(first, first + size), size, request.seed);
+      const rng = request.augmentState ? createRngFromState(request.augmentState) : undefined;
+      const { pixels, labels } = assembler.assemble(positions.subarray(first, first + size), rng);
+      replica.contribute(request.step, pixels, labels, size, request.seed);
       waitForShards(exchange, request.step);
       replica.combine(request.step, request.count, request.learningRate);
     } catch (error) {

@@ -174,6 +174,18 @@ describe('shards without images', () => {
   });
 });
 
+describe('augmentation on worker threads', () => {
+  it('3 workers, each augmenting its own shard, augment every image as 1 worker does', async () => {
+    await initBackend('cpu');
+    const small = { train: await trainSubset(18), batchSize: 6, epochs: 1, augment: true } as const;
+    const single = await finish(train(await options({ ...small, workers: 1 })));
+    const parallel = await finish(train(await options({ ...small, workers: 3 })));
+    expect(largestDifference(parallel.weights, single.weights)).toBeLessThan(1e-4);
+    const unaugmented = await finish(train(await options({ ...small, augment: false, workers: 3 })));
+    expect(largestDifference(unaugmented.weights, single.weights)).toBeGreaterThan(1e-3);
+  });
+});
+
 describe('worker-thread runs', () => {
   it('are deterministic with dropout and batch norm: the same seed gives bit-identical weights', async () => {
     await initBackend('cpu');
