@@ -34,6 +34,7 @@ export async function runBench(
     limit,
     epochs: 1,
     batchSize: values.batchSize,
+    ...(values.augment === undefined ? {} : { augment: values.augment }),
     workers,
     signal: context.interrupt.signal,
     onEvent: (event) => {

@@ -106,7 +106,7 @@ export const trainDefinition = {
       valueName: 'n',
       min: 1,
       max: 65536,
-      defaultNote: "the preset's recipe (reference: 16)",
+      defaultNote: "the preset's recipe (reference: 32)",
       description: 'Images per batch.',
     },
     testBatchSize: {
@@ -120,7 +120,7 @@ export const trainDefinition = {
     lr: {
       kind: 'number',
       valueName: 'rate',
-      defaultNote: "the preset's recipe (reference: 0.0015)",
+      defaultNote: "the preset's recipe (reference: 0.0025)",
       min: 0,
       max: 10,
       exclusiveMin: true,
@@ -152,7 +152,7 @@ export const trainDefinition = {
       kind: 'choice',
       choices: ['constant', 'step', 'exponential', 'cosine', 'one-cycle', 'plateau'],
       valueName: 'name',
-      defaultNote: "the preset's recipe (reference: cosine)",
+      defaultNote: "the preset's recipe (reference: one-cycle)",
       description:
         'Learning-rate schedule over the run; plateau cuts the rate tenfold after 2 epochs without a lower loss (the validation loss with --validation-split).',
     },
@@ -349,6 +349,11 @@ export const benchDefinition = {
       min: 1,
       max: 100000,
       description: 'Training batches run before timing starts (a new worker thread needs 10–20 to reach full speed).',
+    },
+    augment: {
+      kind: 'boolean',
+      defaultNote: "the preset's recipe",
+      description: 'Randomly shift and rotate the training images (--no-augment times the training step alone).',
     },
     inferenceImages: {
       kind: 'integer',

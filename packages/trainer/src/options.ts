@@ -47,13 +47,13 @@ export interface TrainOptions {
   limit?: number;
   /** Default 1. */
   epochs?: number;
-  /** Default: the recipe's (`recipes`, the model's preset or else `reference`: 16). */
+  /** Default: the recipe's (`recipes`, the model's preset or else `reference`: 32). */
   batchSize?: number;
-  /** Base learning rate, scaled by the schedule. Default: the recipe's (reference: 0.0015). */
+  /** Base learning rate, scaled by the schedule. Default: the recipe's (reference: 0.0025). */
   learningRate?: number;
   /** Default: the recipe's (reference: `adam`). */
   optimizer?: OptimizerName | OptimizerConfig;
-  /** Default: the recipe's (reference: `cosine`). */
+  /** Default: the recipe's (reference: `one-cycle`). */
   schedule?: ScheduleName | LearningRateSchedule;
   /** Seeds weight initialization (when the trainer builds the model), shuffling, augmentation and dropout. Default 42. */
   seed?: number;

@@ -29,8 +29,8 @@ describe('train settings left unset come from the recipe', () => {
   it('uses the reference recipe for a model of its own', () => {
     const custom = { ...getPreset('reference'), name: 'mine' };
     expect(resolved({ model: custom })).toMatchObject({
-      batchSize: 16,
-      learningRate: 0.0015,
+      batchSize: 32,
+      learningRate: 0.0025,
       augment: { maxShift: 2 },
     });
   });

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { recipes } from '@mnist-cnn/trainer';
 import { describe, expect, it } from 'vitest';
 import { escRegExp } from './fixtures.js';
 import { jsonLines, runBin, tempDir } from './run-bin.js';
@@ -13,10 +14,12 @@ describe('mnist-cnn train --dry-run (built binary)', () => {
     const result = await runBin(['train', '--dry-run', '--test-batch-size', '100', '--out', out, '--json']);
     expect(result.code).toBe(0);
     const records = jsonLines(result.stdout);
-    expect(records[0]).toMatchObject({ type: 'start', batches: 1, trainCount: 16 });
+    // One batch of the reference recipe's size.
+    const batchSize = recipes.reference.batchSize;
+    expect(records[0]).toMatchObject({ type: 'start', batches: 1, trainCount: batchSize });
     expect(records.at(-1)).toMatchObject({
       type: 'summary',
-      trainCount: 16,
+      trainCount: batchSize,
       testCount: 100,
       saved: false,
       dryRun: true,
