@@ -2,11 +2,13 @@
 // workers / threads), inference at batch 256, and the time the default `mnist-cnn train` needs against PyTorch trained
 // with the same recipe. Rounds interleave every configuration; each row shows its best round. PyTorch is optional: it
 // runs only when /usr/bin/python3 can import torch (Debian: apt-get install python3-torch); the project never needs it.
+// With PyTorch, the run records its figures on the benchmarks page (apps/docs/benchmarks.json).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { recordFigures } from '../figures.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -26,10 +28,11 @@ function runCli(args) {
     .map((line) => JSON.parse(line));
 }
 
-// --workers explicitly: `mnist-cnn bench` otherwise picks its own count.
+// --workers explicitly: `mnist-cnn bench` otherwise picks its own count. No augmentation, as PyTorch's rows have none.
 const oursTraining = (batchSize, workers) =>
   runCli([
     'bench',
+    '--no-augment',
     '--backend',
     'wasm',
     '--batch-size',
@@ -144,7 +147,7 @@ const torchRecipe = hasTorch
 
 const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
 const torchName = hasTorch
-  ? `PyTorch ${execFileSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).trim()} (${blasLibrary()})`
+  ? `PyTorch ${execFileSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).trim()} (${blasLibrary()}, malloc thresholds raised)`
   : 'PyTorch (not installed)';
 const figure = (value) => (value === undefined ? '     —' : String(Math.round(value)).padStart(6));
 const ratio = (value, base) => (value === undefined || base === undefined ? '' : `${(value / base).toFixed(2)}×`);
@@ -188,3 +191,51 @@ if (torchRecipe)
   console.log(
     `${`${torchName}, same recipe, 1 thread`.padEnd(52)} ${accuracy(torchRecipe.testAccuracy)} in ${torchRecipe.trainingSeconds.toFixed(1)} s (ours: ${ratio(torchRecipe.trainingSeconds, ours.durationMs / 1000)} its speed)`,
   );
+
+const blas = blasLibrary();
+const round = (value) => Math.round(value);
+if (hasTorch) {
+  const command = 'pnpm bench:pytorch';
+  await recordFigures('training', {
+    title: `Training speed: reference CNN, Adam (best of ${plural(rounds, 'round')}, one run)`,
+    unit: 'images/s',
+    command,
+    columns: ['1 thread / worker', '2 threads / workers'],
+    rows: [
+      { name: `PyTorch 1.13, ${blas}, batch 64`, values: [round(torch1), round(torch2)] },
+      ...[64, 32].map((batch) => ({
+        name: `mnist-cnn, wasm, batch ${batch}`,
+        values: [round(best.get(`ours ${batch} 1`)), round(best.get(`ours ${batch} 2`))],
+      })),
+    ],
+  });
+  await recordFigures('inference', {
+    title: 'Inference speed: reference CNN, batch 256, MNIST test set',
+    unit: 'images/s',
+    command,
+    columns: ['images/s'],
+    rows: [
+      { name: `PyTorch 1.13, ${blas}, 1 thread`, values: [round(best.get('torch infer 1'))] },
+      { name: `PyTorch 1.13, ${blas}, ${plural(cores, 'thread')}`, values: [round(best.get(`torch infer ${cores}`))] },
+      { name: 'mnist-cnn, wasm', values: [round(best.get('ours infer'))] },
+    ],
+  });
+  await recordFigures('timeToAccuracy', {
+    title: `Default mnist-cnn train against PyTorch with the same recipe (${recipe.epochs} epoch, batch ${recipe.batchSize})`,
+    unit: 'seconds of training',
+    command,
+    columns: ['seconds'],
+    rows: [
+      {
+        name: `mnist-cnn train, ${plural(ours.workers, 'worker')}: ${accuracy(ours.testAccuracy)}`,
+        values: [Number((ours.durationMs / 1000).toFixed(1))],
+      },
+      {
+        name: `PyTorch 1.13, ${blas}, 1 thread: ${accuracy(torchRecipe.testAccuracy)}`,
+        values: [torchRecipe.trainingSeconds],
+      },
+      { name: 'target: 99.0% within', values: [30] },
+    ],
+  });
+  console.log('\nrecorded in apps/docs/benchmarks.json (training, inference, timeToAccuracy)');
+}

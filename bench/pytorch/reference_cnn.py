@@ -3,9 +3,9 @@
 Usage: python3 reference_cnn.py DATA_DIR [--threads N] [--mode train|infer|recipe] [options]
 - train: training throughput (--steps, --batch-size), Adam at 1e-3.
 - infer: inference throughput on the test set (--batch-size, default 256), eval mode, no gradients.
-- recipe: trains with a recipe given as JSON (--recipe: epochs, batchSize, learningRate, schedule "cosine" or
-  "constant", augment {maxShift, maxRotationDegrees} or false; Adam) on the first --train-count images, then reports
-  the test accuracy and the training time (evaluation excluded).
+- recipe: trains with a recipe given as JSON (--recipe: epochs, batchSize, learningRate, schedule "constant", "cosine"
+  or "one-cycle" (a name or the trainer's schedule object), augment {maxShift, maxRotationDegrees} or false; Adam) on
+  the first --train-count images, then reports the test accuracy and the training time (evaluation excluded).
 Prints one JSON line.
 """
 import argparse
@@ -115,6 +115,28 @@ def augment(images, max_shift, max_degrees):
     return F.grid_sample(images, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
 
 
+def cosine_between(start, end, progress):
+    progress = min(1.0, max(0.0, progress))
+    return end + (start - end) * (1 + math.cos(math.pi * progress)) / 2
+
+
+def learning_rate_at(schedule, base, step, total_steps):
+    """The trainer's schedules (packages/trainer/src/schedule.ts), step by step."""
+    kind = schedule["type"]
+    if kind == "constant":
+        return base
+    if kind == "cosine" and not schedule.get("warmupEpochs"):
+        return cosine_between(base, schedule.get("minLearningRate", 0), step / max(1, total_steps))
+    if kind == "one-cycle":
+        initial = base / schedule.get("divFactor", 25)
+        final = initial / schedule.get("finalDivFactor", 1e4)
+        peak = max(1, math.floor(schedule.get("warmupFraction", 0.3) * total_steps + 0.5))
+        if step < peak:
+            return cosine_between(initial, base, step / peak)
+        return cosine_between(base, final, (step - peak) / max(1, total_steps - 1 - peak))
+    raise SystemExit(f"reference_cnn.py: schedule {schedule!r} is not implemented here")
+
+
 def train_recipe(args):
     recipe = json.loads(args.recipe)
     images, labels = load(args.data_dir, "train")
@@ -123,11 +145,11 @@ def train_recipe(args):
     model = Net()
     optimizer = torch.optim.Adam(model.parameters(), lr=recipe["learningRate"])
     batch_size, epochs = recipe["batchSize"], recipe["epochs"]
-    steps_per_epoch = images.shape[0] // batch_size
+    # As the trainer does: every batch, the last one of an epoch possibly smaller.
+    steps_per_epoch = math.ceil(images.shape[0] / batch_size)
     total_steps = steps_per_epoch * epochs
-    schedule = recipe["schedule"]["type"] if isinstance(recipe["schedule"], dict) else recipe["schedule"]
-    if schedule not in ("cosine", "constant"):
-        raise SystemExit(f"reference_cnn.py: schedule {schedule!r} is not implemented here")
+    schedule = recipe["schedule"] if isinstance(recipe["schedule"], dict) else {"type": recipe["schedule"]}
+    learning_rate_at(schedule, recipe["learningRate"], 0, total_steps)  # refuses a schedule it lacks, before training
     aug = recipe.get("augment") or None
     step = 0
     start = time.perf_counter()
@@ -138,9 +160,8 @@ def train_recipe(args):
             batch = images[index]
             if aug:
                 batch = augment(batch, aug.get("maxShift", 2), aug.get("maxRotationDegrees", 10))
-            if schedule == "cosine":
-                for group in optimizer.param_groups:
-                    group["lr"] = recipe["learningRate"] * 0.5 * (1 + math.cos(math.pi * step / total_steps))
+            for group in optimizer.param_groups:
+                group["lr"] = learning_rate_at(schedule, recipe["learningRate"], step, total_steps)
             optimizer.zero_grad()
             F.cross_entropy(model(normalize(batch)), labels[index]).backward()
             optimizer.step()
