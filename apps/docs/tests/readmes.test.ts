@@ -30,6 +30,14 @@ describe.each(readmes)('packages/$name/README.md, as the npm page shows it', ({ 
     }
   });
 
+  it('has what a user looks for: an install command, an example, the main API in a table', () => {
+    const section = (heading: string) => readme.split(/^## /m).find((part) => part.startsWith(`${heading}\n`)) ?? '';
+    expect(section('Install')).toMatch(new RegExp(`npm install (--global )?@mnist-cnn/${name}\\b`));
+    expect(section('Example')).toMatch(/^```(ts|sh)\n[\s\S]+?^```$/m);
+    const api = section(name === 'cli' ? 'Commands' : 'Main API');
+    expect(api.split('\n').filter((line) => line.startsWith('| `')).length).toBeGreaterThanOrEqual(4);
+  });
+
   it('links to the documentation site', () => {
     expect(linkTargets(readme).some((target) => target.startsWith('https://mnist-cnn.github.io/'))).toBe(true);
   });
