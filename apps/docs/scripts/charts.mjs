@@ -20,7 +20,9 @@ function formatValue(value) {
 export function barChart(section) {
   const barHeight = 18;
   const groupGap = 14;
-  const labelWidth = 230;
+  // Widths from the text they hold (about 6.6 px a character at 12 px, 8 px at the title's 14 px bold), so long row
+  // names, titles and units are not cut off.
+  const labelWidth = Math.max(120, Math.ceil(Math.max(...section.rows.map((row) => row.name.length)) * 6.6) + 16);
   const plotWidth = 420;
   // The legend: three colour keys a line, for sections with more than one column.
   const legendLines = section.columns.length > 1 ? Math.ceil(section.columns.length / 3) : 0;
@@ -29,7 +31,9 @@ export function barChart(section) {
   const max = Math.max(...section.rows.flatMap((row) => row.values));
   const groupHeight = section.columns.length * barHeight + groupGap;
   const height = top + section.rows.length * groupHeight + 30;
-  const width = labelWidth + plotWidth + 70;
+  const width = Math.ceil(
+    Math.max(labelWidth + plotWidth + 70, section.title.length * 8 + 10, labelWidth + section.unit.length * 6.6 + 10),
+  );
   const parts = [
     `<text x="0" y="18" class="title">${escapeXml(section.title)}</text>`,
     ...(legendLines === 0 ? [] : section.columns).map((column, i) => {
