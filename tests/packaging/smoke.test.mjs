@@ -145,7 +145,7 @@ test('the library trains with the tuned recipe when given only a model and data,
   const limit = 3200;
   const library = lastJsonLine(mustSucceed(run('node', ['defaults.mjs', String(limit)])));
   console.log(`# library defaults: ${JSON.stringify(library)}`);
-  assert.equal(library.batches, limit / 16, 'batches of 16, the reference recipe');
+  assert.equal(library.batches, limit / 32, 'batches of 32, the reference recipe');
   assert.ok(library.accuracy >= 0.85, `test accuracy ${library.accuracy} on 1,000 images ≥ 0.85`);
   const binary = join(project, 'node_modules', '.bin', 'mnist-cnn');
   mustSucceed(run(binary, ['train', '--limit', String(limit), '--backend', 'wasm', '--out', 'cli-defaults', '--json']));
