@@ -1,7 +1,6 @@
 export { checkActivationBudget, maxActivationFloats } from './budget.js';
 export type { ModelFormatErrorCode, ModelSpecErrorCode } from './errors.js';
 export { ModelFormatError, ModelSpecError } from './errors.js';
-export { toKerasTopology } from './keras-topology.js';
 export { kernelNames } from './kernels/names.js';
 export { type OptimizerUpdateAttrs, optimizerUpdate } from './kernels/optimizer-update.js';
 export { registerKernels, unregisterKernels } from './kernels/tables.js';
@@ -10,14 +9,7 @@ export { CnnModel, createModel } from './model.js';
 export type { PresetName } from './presets.js';
 export { getPreset, presets } from './presets.js';
 export type { ModelJson, WeightSpec } from './serialize.js';
-export {
-  decodeWeights,
-  deserializeModel,
-  modelFormatVersion,
-  readModelJson,
-  serializeModel,
-  weightsFileName,
-} from './serialize.js';
+export { deserializeModel, serializeModel } from './serialize.js';
 export type {
   Activation,
   BatchNormLayerSpec,
@@ -30,4 +22,4 @@ export type {
   ModelSpec,
   ReluLayerSpec,
 } from './spec.js';
-export { layerTypes, maxParameters } from './spec.js';
+export { maxParameters } from './spec.js';

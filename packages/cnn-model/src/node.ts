@@ -5,7 +5,7 @@ import { ModelFormatError } from './errors.js';
 import type { CnnModel } from './model.js';
 import { FileLimitError, readRegularFile } from './regular-file.js';
 import { deserializeModel, readModelJson, serializeModel } from './serialize.js';
-import { planModel } from './spec.js';
+import { planModel, weightCount } from './spec.js';
 
 /** Flushes a directory's entries (renames, new files) to disk, so that they survive a power cut. */
 async function syncDirectory(directory: string): Promise<void> {
@@ -43,15 +43,11 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
 /** Largest model.json accepted; ours are a few kilobytes, and the weights live in their own file. */
 const maxModelJsonBytes = 16 * 1024 * 1024;
 
-/** The weight files a model.json on disk names, or none when it is missing or unreadable. */
-async function namedWeightFiles(modelJsonPath: string): Promise<string[]> {
+/** The weight files the model.json in `directory` names, or none when it is missing or unreadable. */
+async function namedWeightFiles(directory: string): Promise<string[]> {
   try {
-    const json = JSON.parse(
-      new TextDecoder().decode(await readRegularFile(modelJsonPath, { maxBytes: maxModelJsonBytes })),
-    );
-    return (json.weightsManifest as { paths: unknown[] }[]).flatMap((group) =>
-      group.paths.filter((name): name is string => typeof name === 'string' && path.basename(name) === name),
-    );
+    const modelJson = await readRegularFile(path.join(directory, 'model.json'), { maxBytes: maxModelJsonBytes });
+    return await weightFilePaths(directory, JSON.parse(new TextDecoder().decode(modelJson)).weightsManifest);
   } catch {
     return [];
   }
@@ -83,10 +79,10 @@ export async function saveModel(
   await mkdir(directory, { recursive: true });
   const weightsPath = path.join(directory, weightsName);
   const modelJsonPath = path.join(directory, 'model.json');
-  const previous = await namedWeightFiles(modelJsonPath);
+  const previous = await namedWeightFiles(directory);
   await writeFileAtomic(weightsPath, weights);
   await writeFileAtomic(modelJsonPath, `${JSON.stringify(modelJson, null, 2)}\n`);
-  for (const name of previous) if (name !== weightsName) await rm(path.join(directory, name), { force: true });
+  for (const file of previous) if (path.basename(file) !== weightsName) await rm(file, { force: true });
   return { modelJsonPath, weightsPath };
 }
 
@@ -152,9 +148,7 @@ export async function loadModel(directory: string): Promise<CnnModel> {
   );
   const { spec } = readModelJson(text);
   const json = JSON.parse(text) as { weightsManifest: Array<{ paths?: unknown }> };
-  const needed = planModel(spec)
-    .flatMap((layer) => layer.weights)
-    .reduce((sum, weight) => sum + weight.shape.reduce((a, b) => a * b, 1) * 4, 0);
+  const needed = 4 * planModel(spec).reduce((sum, layer) => sum + weightCount(layer), 0);
   const data = new Uint8Array(needed);
   let filled = 0;
   for (const file of await weightFilePaths(directory, json.weightsManifest)) {
@@ -162,13 +156,7 @@ export async function loadModel(directory: string): Promise<CnnModel> {
     data.set(chunk, filled);
     filled += chunk.length;
   }
-  if (filled !== needed) {
-    throw new ModelFormatError(
-      'WEIGHT_BYTE_LENGTH',
-      `the weight files hold ${filled} bytes, the model needs ${needed}`,
-    );
-  }
-  return deserializeModel(json, data);
+  return deserializeModel(json, data.subarray(0, filled));
 }
 
 export type { CnnModel } from './model.js';

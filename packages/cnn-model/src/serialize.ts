@@ -2,14 +2,11 @@ import { ModelFormatError, ModelSpecError } from './errors.js';
 import { specFromKerasTopology } from './keras-import.js';
 import { toKerasTopology } from './keras-topology.js';
 import { type CnnModel, createModel } from './model.js';
-import { type ModelSpec, planModel } from './spec.js';
-import { checkFinite } from './weights.js';
+import { type ModelSpec, planModel, sizeOf } from './spec.js';
+import { checkFinite, checkWeightNames } from './weights.js';
 
 /** Version of our metadata block; a loader refuses files written by a newer one. */
-export const modelFormatVersion = 1;
-
-/** Weights file name `serializeModel` lists in the manifest; `saveModel` names the file by its content hash. */
-export const weightsFileName = 'weights.bin';
+const modelFormatVersion = 1;
 
 /** One entry of a TF.js weights manifest. */
 export type WeightSpec = { name: string; shape: number[]; dtype: 'float32' };
@@ -31,8 +28,7 @@ export async function serializeModel(model: CnnModel): Promise<{ modelJson: Mode
   const specs = plans.flatMap((p) =>
     p.weights.map((w): WeightSpec => ({ name: w.name, shape: w.shape, dtype: 'float32' })),
   );
-  const total = specs.reduce((sum, w) => sum + w.shape.reduce((a, b) => a * b, 1), 0);
-  const data = new Float32Array(total);
+  const data = new Float32Array(specs.reduce((sum, w) => sum + sizeOf(w.shape), 0));
   let offset = 0;
   for (const w of specs) {
     const values = weights[w.name]!;
@@ -46,7 +42,7 @@ export async function serializeModel(model: CnnModel): Promise<{ modelJson: Mode
     generatedBy: '@mnist-cnn/cnn-model',
     convertedBy: null,
     modelTopology: toKerasTopology(model.spec, plans),
-    weightsManifest: [{ paths: [weightsFileName], weights: specs }],
+    weightsManifest: [{ paths: ['weights.bin'], weights: specs }],
     userDefinedMetadata: { mnistCnn: { formatVersion: modelFormatVersion, spec: structuredClone(model.spec) } },
   };
   return { modelJson, weightData: data.buffer };
@@ -108,24 +104,20 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** Splits the weights file's bytes by the manifest after checking names, shapes, dtypes, byte length and finiteness. */
-export function decodeWeights(
+/** Splits the weights' bytes by the manifest after checking names, dtypes, shapes, byte length and finiteness. */
+function decodeWeights(
   spec: ModelSpec,
   manifest: WeightSpec[],
   weightData: ArrayBuffer | Uint8Array,
 ): Record<string, Float32Array> {
   const expected = planModel(spec).flatMap((p) => p.weights);
-  const byName = new Map(manifest.map((w) => [w.name, w]));
-  if (byName.size !== manifest.length) invalid('weightsManifest lists a weight twice');
-  for (const w of manifest) {
-    if (!expected.some((e) => e.name === w.name))
-      throw new ModelFormatError('UNEXPECTED_WEIGHT', `weights.bin has unexpected weight ${w.name}`);
-    if (w.dtype !== 'float32')
-      throw new ModelFormatError('WEIGHT_DTYPE', `weight ${w.name} has dtype ${w.dtype}, expected float32`);
-  }
+  const names = manifest.map((w) => w.name);
+  if (new Set(names).size !== names.length) invalid('weightsManifest lists a weight twice');
+  checkWeightNames(expected, names);
   for (const e of expected) {
-    const found = byName.get(e.name);
-    if (!found) throw new ModelFormatError('MISSING_WEIGHT', `weights.bin is missing weight ${e.name}`);
+    const found = manifest.find((w) => w.name === e.name)!;
+    if (found.dtype !== 'float32')
+      throw new ModelFormatError('WEIGHT_DTYPE', `weight ${e.name} has dtype ${found.dtype}, expected float32`);
     if (!Array.isArray(found.shape) || found.shape.join(',') !== e.shape.join(',')) {
       throw new ModelFormatError(
         'WEIGHT_SHAPE_MISMATCH',
@@ -134,18 +126,18 @@ export function decodeWeights(
     }
   }
   const bytes = weightData instanceof Uint8Array ? weightData : new Uint8Array(weightData);
-  const needed = manifest.reduce((sum, w) => sum + w.shape.reduce((a, b) => a * b, 1) * 4, 0);
+  const needed = manifest.reduce((sum, w) => sum + sizeOf(w.shape) * 4, 0);
   if (bytes.byteLength !== needed) {
     throw new ModelFormatError(
       'WEIGHT_BYTE_LENGTH',
-      `weights.bin has ${bytes.byteLength} bytes, the manifest needs ${needed}`,
+      `the weights hold ${bytes.byteLength} bytes, the model needs ${needed}`,
     );
   }
   const result: Record<string, Float32Array> = {};
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let offset = 0;
   for (const w of manifest) {
-    const values = new Float32Array(w.shape.reduce((a, b) => a * b, 1));
+    const values = new Float32Array(sizeOf(w.shape));
     for (let i = 0; i < values.length; i++) values[i] = view.getFloat32(offset + i * 4, true);
     offset += values.length * 4;
     checkFinite(w.name, values);

@@ -59,7 +59,7 @@ export type ModelSpec = {
 };
 
 /** The layer types a spec may use. */
-export const layerTypes = ['conv2d', 'maxPool2d', 'batchNorm', 'dropout', 'relu', 'flatten', 'dense'] as const;
+const layerTypes = ['conv2d', 'maxPool2d', 'batchNorm', 'dropout', 'relu', 'flatten', 'dense'] as const;
 
 /** A weight a layer owns, before any tensor exists. */
 export type WeightPlan = {
@@ -91,6 +91,9 @@ const kerasBaseNames: Record<LayerSpec['type'], string> = {
 function fail(message: string): never {
   throw new ModelSpecError('INVALID_LAYER', message);
 }
+
+/** How many values a tensor of this shape holds. */
+export const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 function isPositiveInt(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value > 0;
@@ -177,7 +180,7 @@ function planLayer(spec: LayerSpec, name: string, input: number[], where: string
     case 'relu':
       return plan(input);
     case 'flatten':
-      return plan([input.reduce((a, b) => a * b, 1)]);
+      return plan([sizeOf(input)]);
     case 'dense': {
       if (input.length !== 1)
         throw new ModelSpecError('INVALID_SHAPE', `${where} needs flat input; add a flatten layer before it`);
@@ -198,7 +201,8 @@ function planLayer(spec: LayerSpec, name: string, input: number[], where: string
 /** Most weights (trainable and moving statistics) a model may have: 128 MB of float32, far above any MNIST network. */
 export const maxParameters = 32 * 1024 * 1024;
 
-const weightCount = (layer: LayerPlan) => layer.weights.reduce((sum, w) => sum + w.shape.reduce((a, b) => a * b, 1), 0);
+/** How many values a layer's weights hold, trainable or not. */
+export const weightCount = (layer: LayerPlan) => layer.weights.reduce((sum, w) => sum + sizeOf(w.shape), 0);
 
 /** Refuses a spec whose weights alone would take more than {@link maxParameters} floats, before any is allocated. */
 function checkParameterBudget(plans: readonly LayerPlan[]): void {
