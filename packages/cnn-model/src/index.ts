@@ -8,6 +8,14 @@ export type { TrainingStepResult } from './model.js';
 export { CnnModel, createModel } from './model.js';
 export type { PresetName } from './presets.js';
 export { getPreset, presets } from './presets.js';
+export {
+  createRng,
+  createRngFromState,
+  deriveSeed,
+  type Rng,
+  type RngState,
+  shuffleInPlace,
+} from './random.js';
 export type { ModelJson, WeightSpec } from './serialize.js';
 export { deserializeModel, serializeModel } from './serialize.js';
 export type {

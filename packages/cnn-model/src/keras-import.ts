@@ -1,7 +1,8 @@
 import { ModelFormatError } from './errors.js';
-import type { Activation, LayerSpec, ModelSpec } from './spec.js';
+import { type Activation, type LayerSpec, type ModelSpec, pair } from './spec.js';
 
 type Config = Record<string, unknown>;
+type Pair = number | [number, number];
 
 /** The Keras layer classes a Sequential model may use to be loaded (InputLayer only declares the input). */
 export const importableKerasLayers = [
@@ -17,15 +18,7 @@ export const importableKerasLayers = [
 ] as const;
 
 function refuse(where: string, what: string): never {
-  throw new ModelFormatError('UNSUPPORTED_LAYER', `${where}: ${what}`);
-}
-
-function pairOf(value: unknown, where: string, what: string): [number, number] {
-  const pair = typeof value === 'number' ? [value, value] : value;
-  if (!Array.isArray(pair) || pair.length !== 2 || !pair.every((n) => Number.isInteger(n) && n > 0)) {
-    refuse(where, `${what} must be two positive integers, got ${JSON.stringify(value)}`);
-  }
-  return [pair[0], pair[1]];
+  throw new ModelFormatError('UNSUPPORTED_LAYER', `model.json ${where}: ${what}`);
 }
 
 function checkChannelsLast(config: Config, where: string): void {
@@ -91,7 +84,7 @@ export function specFromKerasTopology(topology: unknown): ModelSpec {
     const className = String(layer?.class_name);
     const c = (layer?.config ?? {}) as Config;
     const name = typeof c.name === 'string' ? c.name : undefined;
-    const where = `model.json layer ${index} (${className}${name === undefined ? '' : ` ${JSON.stringify(name)}`})`;
+    const where = `layer ${index} (${className}${name === undefined ? '' : ` ${JSON.stringify(name)}`})`;
     const named = name === undefined ? {} : { name };
     const isLast = index === kerasLayers.length - 1;
     if (index === 0) inputShape = inputShapeOf(c, where);
@@ -101,18 +94,17 @@ export function specFromKerasTopology(topology: unknown): ModelSpec {
         return;
       case 'Conv2D': {
         checkChannelsLast(c, where);
-        const dilation = pairOf(c.dilation_rate ?? 1, where, 'dilation_rate');
+        // Sizes and padding are checked with the rest of the spec (planModel); here only what Keras adds.
+        const dilation = pair(c.dilation_rate as Pair, 1, `${where}: dilation_rate`);
         if (dilation[0] !== 1 || dilation[1] !== 1) refuse(where, 'dilated convolutions are not supported');
         if (c.groups !== undefined && c.groups !== 1) refuse(where, 'grouped convolutions are not supported');
-        const padding = c.padding ?? 'valid';
-        if (padding !== 'valid' && padding !== 'same') refuse(where, `padding ${JSON.stringify(padding)}`);
         layers.push({
           type: 'conv2d',
           ...named,
           filters: c.filters as number,
-          kernelSize: pairOf(c.kernel_size, where, 'kernel_size'),
-          strides: pairOf(c.strides ?? 1, where, 'strides'),
-          padding,
+          kernelSize: c.kernel_size as Pair,
+          strides: (c.strides ?? 1) as Pair,
+          padding: (c.padding ?? 'valid') as 'valid' | 'same',
           activation: activationOf(c, where, false) as Activation,
           useBias: c.use_bias !== false,
         });
@@ -120,8 +112,8 @@ export function specFromKerasTopology(topology: unknown): ModelSpec {
       }
       case 'MaxPooling2D': {
         checkChannelsLast(c, where);
-        const poolSize = pairOf(c.pool_size ?? 2, where, 'pool_size');
-        const strides = c.strides === undefined || c.strides === null ? poolSize : pairOf(c.strides, where, 'strides');
+        const poolSize = pair(c.pool_size as Pair, 2, `${where}: pool_size`);
+        const strides = c.strides == null ? poolSize : pair(c.strides as Pair, 1, `${where}: strides`);
         if (strides[0] !== poolSize[0] || strides[1] !== poolSize[1])
           refuse(where, 'only pooling with strides equal to pool_size is supported');
         if ((c.padding ?? 'valid') !== 'valid') refuse(where, "only padding 'valid' is supported");

@@ -61,12 +61,9 @@ export function readModelJson(modelJson: unknown): { spec: ModelSpec; manifest: 
   if (typeof json !== 'object' || json === null) invalid('model.json must be a JSON object');
   const { userDefinedMetadata, weightsManifest, modelTopology } = json as Partial<ModelJson>;
   const meta = userDefinedMetadata?.mnistCnn;
-  const spec = meta === undefined && modelTopology !== undefined ? specFromKerasTopology(modelTopology) : ourSpec(meta);
-  if (!Array.isArray(weightsManifest)) invalid('model.json has no weightsManifest array');
-  const manifest = weightsManifest.flatMap((group) =>
-    Array.isArray(group?.weights) ? group.weights : invalid('weightsManifest group without weights'),
-  );
+  let spec: ModelSpec;
   try {
+    spec = meta === undefined && modelTopology !== undefined ? specFromKerasTopology(modelTopology) : ourSpec(meta);
     planModel(spec);
   } catch (error) {
     if (error instanceof ModelSpecError) {
@@ -77,6 +74,10 @@ export function readModelJson(modelJson: unknown): { spec: ModelSpec; manifest: 
     }
     throw error;
   }
+  if (!Array.isArray(weightsManifest)) invalid('model.json has no weightsManifest array');
+  const manifest = weightsManifest.flatMap((group) =>
+    Array.isArray(group?.weights) ? group.weights : invalid('weightsManifest group without weights'),
+  );
   return { spec, manifest };
 }
 

@@ -1,8 +1,8 @@
+import { createRng } from '@mnist-cnn/cnn-model';
 import { loadDataset } from '@mnist-cnn/mnist-data/node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { augmentImages, resolveAugment } from './augment.js';
 import { TrainOptionsError } from './errors.js';
-import { createRng } from './rng.js';
 
 let digit: Uint8Array;
 

@@ -1,5 +1,5 @@
+import type { Rng } from '@mnist-cnn/cnn-model';
 import { TrainOptionsError } from './errors.js';
-import type { Rng } from './rng.js';
 
 /** Random geometric jitter applied to training images, each image drawing its own shift and angle. */
 export interface AugmentOptions {

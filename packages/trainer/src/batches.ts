@@ -1,6 +1,6 @@
+import { createRng, type Rng, shuffleInPlace } from '@mnist-cnn/cnn-model';
 import { type DatasetSplit, writeNormalizedBatch } from '@mnist-cnn/mnist-data';
 import { augmentImages, type ResolvedAugmentOptions } from './augment.js';
-import { createRng, type Rng, shuffleInPlace } from './rng.js';
 
 /** Which images of a split are trained on and which are held out for validation. */
 export interface DataPlan {

@@ -1,11 +1,11 @@
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createRng } from '@mnist-cnn/cnn-model';
 import { describe, expect, it } from 'vitest';
 import { type Checkpoint, decodeCheckpoint, encodeCheckpoint, memoryCheckpointStore } from './checkpoint.js';
 import { CheckpointError } from './errors.js';
 import { checkpointFileName, directoryCheckpointStore } from './node-checkpoint.js';
-import { createRng } from './rng.js';
 
 function sampleCheckpoint(): Checkpoint {
   return {

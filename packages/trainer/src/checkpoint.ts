@@ -1,8 +1,7 @@
-import type { ModelSpec } from '@mnist-cnn/cnn-model';
+import type { ModelSpec, RngState } from '@mnist-cnn/cnn-model';
 import { checkpointFieldProblem } from './checkpoint-validation.js';
 import { CheckpointError } from './errors.js';
 import type { OptimizerState, ResolvedOptimizerConfig } from './optimizer-config.js';
-import type { RngState } from './rng.js';
 
 /** Why a checkpoint was written: at the end of an epoch, or because the run's AbortSignal fired. */
 export type CheckpointReason = 'epoch' | 'abort';

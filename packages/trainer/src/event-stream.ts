@@ -22,40 +22,26 @@ export function trainEventsWith<Options extends TrainOptions>(
   runTraining: (options: Options) => Promise<TrainResult>,
 ): TrainRun {
   const queue: TrainEvent[] = [];
-  let wake: (() => void) | undefined;
+  let wake = () => {};
   let finished = false;
-  let failure: unknown;
-  const notify = () => {
-    wake?.();
-    wake = undefined;
-  };
   const result = runTraining({
     ...(options as Options),
     onEvent: (event) => {
       queue.push(event);
-      notify();
+      wake();
     },
   });
-  result.then(
-    () => {
-      finished = true;
-      notify();
-    },
-    (error: unknown) => {
-      finished = true;
-      failure = error ?? new Error('training failed');
-      notify();
-    },
-  );
+  const end = () => {
+    finished = true;
+    wake();
+  };
+  // Handling the rejection here also keeps it from crashing the process when the caller only consumes `events`.
+  result.then(end, end);
   async function* iterate(): AsyncGenerator<TrainEvent> {
     for (;;) {
-      const next = queue.shift();
-      if (next !== undefined) {
-        yield next;
-        continue;
-      }
+      while (queue.length > 0) yield queue.shift()!;
       if (finished) {
-        if (failure !== undefined) throw failure;
+        await result; // rethrows a training error
         return;
       }
       await new Promise<void>((resolve) => {
@@ -63,7 +49,5 @@ export function trainEventsWith<Options extends TrainOptions>(
       });
     }
   }
-  // Keep an unobserved rejection from crashing the process when the caller only consumes `events`.
-  result.catch(() => {});
   return { events: iterate(), result };
 }

@@ -1,3 +1,12 @@
+// The seeded generator is cnn-model's (weight initialization and dropout draw from it too); re-exported for callers.
+export {
+  createRng,
+  createRngFromState,
+  deriveSeed,
+  type Rng,
+  type RngState,
+  shuffleInPlace,
+} from '@mnist-cnn/cnn-model';
 export { type AugmentOptions, augmentImages, type ImageBlockShape, resolveAugment } from './augment.js';
 export {
   type BackendChoice,
@@ -69,7 +78,6 @@ export {
   recipes,
   withRecipeDefaults,
 } from './recipes.js';
-export { createRng, createRngFromState, deriveSeed, type Rng, type RngState, shuffleInPlace } from './rng.js';
 export {
   type LearningRateSchedule,
   learningRateAt,

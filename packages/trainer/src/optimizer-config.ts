@@ -1,7 +1,7 @@
 import { TrainOptionsError } from './errors.js';
 
 // The optimizers `train` offers: their names, hyper-parameters, defaults and checks. A new optimizer starts here, then
-// gets its update rule (update-rules.ts) and, in cnn-model's kernel library, the rule's compiled loop.
+// gets its update rule (optimizer.ts) and, in cnn-model's kernel library, the rule's compiled loop.
 
 /** Optimizer names accepted by `train`; `momentum` is SGD with momentum 0.9; `adamw` is Adam with weight decay 0.01. */
 export type OptimizerName = 'adam' | 'adamw' | 'sgd' | 'momentum' | 'rmsprop';

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { CnnModel } from '@mnist-cnn/cnn-model';
+import { deriveSeed } from '@mnist-cnn/cnn-model';
 import * as tf from '@tensorflow/tfjs-core';
 import { currentBackend } from './backend.js';
 import { BatchAssembler } from './batches.js';
@@ -13,7 +14,6 @@ import {
   shardSizes,
   weightSlots,
 } from './replica.js';
-import { deriveSeed } from './rng.js';
 import type { StepBatch, StepFactory, StepRun, StepRunner } from './step.js';
 import { inputSlot, type StepRequest, type WorkerReply, type WorkerSetup } from './worker-protocol.js';
 

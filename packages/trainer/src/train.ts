@@ -1,4 +1,4 @@
-import { type CnnModel, checkActivationBudget } from '@mnist-cnn/cnn-model';
+import { type CnnModel, checkActivationBudget, createRng, createRngFromState, deriveSeed } from '@mnist-cnn/cnn-model';
 import type { DatasetSplit } from '@mnist-cnn/mnist-data';
 import * as tf from '@tensorflow/tfjs-core';
 import { batchCount, epochOrder, planData } from './batches.js';
@@ -20,7 +20,6 @@ import { buildModel, checkSplitFitsModel, classCountOf, specOf } from './model.j
 import { Optimizer } from './optimizer.js';
 import { type ResolvedTrainOptions, resolveTrainOptions, type TrainOptions } from './options.js';
 import { checkSameRun, datasetFingerprintOf, fingerprintOf, readResumeCheckpoint } from './resume.js';
-import { createRng, createRngFromState, deriveSeed } from './rng.js';
 import { learningRateAt } from './schedule.js';
 import { createLocalStep, type StepFactory, type StepRunner, type UpcomingStep } from './step.js';
 

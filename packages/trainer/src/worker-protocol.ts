@@ -1,8 +1,7 @@
-import type { ModelSpec } from '@mnist-cnn/cnn-model';
+import type { ModelSpec, RngState } from '@mnist-cnn/cnn-model';
 import type { ResolvedAugmentOptions } from './augment.js';
 import type { OptimizerState, ResolvedOptimizerConfig } from './optimizer-config.js';
 import type { ExchangeBuffers, WeightSlot } from './replica.js';
-import type { RngState } from './rng.js';
 
 /** What a training worker receives as `workerData`. */
 export interface WorkerSetup {

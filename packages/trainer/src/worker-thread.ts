@@ -1,13 +1,12 @@
 // The entry of a training worker thread: its own tfjs backend, model replica and optimizer. Each step it computes its
 // shard's gradients, waits for every other shard's in the shared exchange, and applies the batch mean itself.
 import { parentPort, workerData } from 'node:worker_threads';
-import { createModel } from '@mnist-cnn/cnn-model';
+import { createModel, createRngFromState } from '@mnist-cnn/cnn-model';
 import * as tf from '@tensorflow/tfjs-core';
 import { BatchAssembler } from './batches.js';
 import { initBackend } from './node-backend.js';
 import { Optimizer } from './optimizer.js';
 import { arrivalsAfter, type Exchange, openExchange, Replica, shardSizes } from './replica.js';
-import { createRngFromState } from './rng.js';
 import { inputSlot, type StepRequest, type WorkerReply, type WorkerSetup } from './worker-protocol.js';
 
 const setup = workerData as WorkerSetup;

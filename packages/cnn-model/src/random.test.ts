@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createRng, createRngFromState, deriveSeed, shuffleInPlace } from './rng.js';
+import { createRng, createRngFromState, deriveSeed, shuffleInPlace } from './random.js';
 
-describe('rng', () => {
+describe('seeded random numbers', () => {
   it('repeats a stream for the same seed and differs for another', () => {
     const a = createRng(7);
     const b = createRng(7);
