@@ -96,7 +96,7 @@ function swappedFilterGradient(
   const inChannels = input.shape[3];
   const outChannels = dy.shape[3];
   let swappedInput = tf.transpose(input, [3, 1, 2, 0]) as tf.Tensor4D;
-  // tf.ones, not a slice of the input: Slice on wasm copies its whole input out of the heap first (≈ 4 ms here).
+  // tf.ones, not a slice of the input: Slice on wasm copies its whole input out of the heap first.
   if (withBias)
     swappedInput = tf.concat(
       [swappedInput, tf.ones([1, swappedInput.shape[1], swappedInput.shape[2], swappedInput.shape[3]])],
