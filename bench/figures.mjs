@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 export const figuresPath = fileURLToPath(new URL('../apps/docs/benchmarks.json', import.meta.url));
 
 /** The sections benchmark scripts write, in the order the benchmarks page shows them. */
-export const sectionNames = ['training', 'inference', 'timeToAccuracy', 'kernels'];
+export const sectionNames = ['training', 'inference', 'timeToAccuracy', 'stepTime', 'kernels'];
 
 /** Top-level keys of benchmarks.json that are not sections. */
 const metadataKeys = new Set(['$comment', 'machine']);

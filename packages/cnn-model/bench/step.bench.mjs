@@ -5,6 +5,7 @@
 //   --steps   timed steps per variant (default 30 on wasm, 6 on cpu)
 //   --batch   images per step (default 64); a data-parallel shard of batch 64 on 2 workers is 32
 //   --no-record  print only; otherwise the per-kernel savings replace the `kernels` section of apps/docs/benchmarks.json
+//                and the wasm reference step's time by kernel (tf.profile) the `stepTime` section
 // Variants take turns step by step (all kernels, then the table without one kernel family, …), so a shared machine's
 // drifting load falls on every variant alike; each kernel's saving is the median of its paired step-time differences.
 import { createRequire } from 'node:module';
@@ -95,6 +96,18 @@ async function bench(backend, presetName) {
     infer();
     inferTimes.push(performance.now() - start);
   }
+  // Where a step's time goes: tf.profile times every kernel the step runs; summed by name over a few steps.
+  const kernelMs = new Map();
+  const profiledSteps = backend === 'cpu' ? 2 : 10;
+  for (let i = 0; i < profiledSteps; i++) {
+    const profile = await tf.profile(step);
+    // tfjs also lists each custom-gradient op (named `…__op`) as a kernel timed around the kernels it runs: skipped,
+    // so that no time counts twice.
+    for (const kernel of profile.kernels.filter((k) => !k.name.endsWith('__op'))) {
+      const ms = await kernel.kernelTimeMs;
+      kernelMs.set(kernel.name, (kernelMs.get(kernel.name) ?? 0) + (typeof ms === 'number' ? ms : 0) / profiledSteps);
+    }
+  }
   const stepMs = median(times[0]);
   console.log(`\n${backend} · ${presetName} · batch ${batchSize} · forward + backward + tf.train Adam`);
   console.log(`  kernel table: ${table.join(', ')}`);
@@ -123,15 +136,28 @@ async function bench(backend, presetName) {
       values: [Number(share.toFixed(1))],
     });
   }
+  const byTime = [...kernelMs].sort((a, b) => b[1] - a[1]);
+  const shown = byTime.slice(0, 9);
+  const rest = byTime.slice(9).reduce((sum, [, ms]) => sum + ms, 0);
+  console.log(`  where a step's time goes (tf.profile, mean of ${profiledSteps} steps):`);
+  const stepTimeRows = [...shown, [`${byTime.length - shown.length} other kernels`, rest]].map(([name, ms]) => {
+    console.log(`    ${name.padEnd(46)} ${ms.toFixed(2).padStart(7)} ms`);
+    return { name: name.replaceAll('MnistCnn', ''), values: [Number(ms.toFixed(2))] };
+  });
   tf.dispose([x, labels, inferenceBatch]);
   optimizer.dispose();
   model.dispose();
-  return rows;
+  return { rows, stepTimeRows };
 }
 
 const rows = [];
+let stepTime;
 for (const backend of backends.length ? backends : ['wasm', 'cpu']) {
-  for (const presetName of presetNames) rows.push(...(await bench(backend, presetName)));
+  for (const presetName of presetNames) {
+    const result = await bench(backend, presetName);
+    rows.push(...result.rows);
+    if (backend === 'wasm' && presetName === 'reference') stepTime = result.stepTimeRows;
+  }
 }
 if (!args.includes('--no-record')) {
   await recordFigures('kernels', {
@@ -141,5 +167,14 @@ if (!args.includes('--no-record')) {
     columns: ['saved, % of a step'],
     rows,
   });
-  console.log('\nrecorded in apps/docs/benchmarks.json (section kernels)');
+  if (stepTime)
+    await recordFigures('stepTime', {
+      title:
+        "Where a wasm training step's time goes, kernel by kernel (reference network, our kernel table registered)",
+      unit: `ms per step (batch ${batchSize}, forward + backward + Adam), tf.profile, mean of 10 steps`,
+      command: `node packages/cnn-model/bench/step.bench.mjs ${args.join(' ')}`.trim(),
+      columns: ['ms per step'],
+      rows: stepTime,
+    });
+  console.log(`\nrecorded in apps/docs/benchmarks.json (kernels${stepTime ? ', stepTime' : ''})`);
 }
