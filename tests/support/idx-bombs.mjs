@@ -22,6 +22,15 @@ export function gzipBomb(shape, inflatedBytes) {
   return new Uint8Array(Buffer.concat(members));
 }
 
+/**
+ * The same bomb as one gzip member, as a browser's DecompressionStream needs: Node 24's (like browsers') refuses data
+ * after the first member, so the joined members of `gzipBomb` would be stopped as corrupt before any size check.
+ */
+export function gzipBombOneMember(shape, inflatedBytes) {
+  const header = idxHeader(shape);
+  return new Uint8Array(gzipSync(Buffer.concat([header, Buffer.alloc(inflatedBytes - header.length)]), { level: 1 }));
+}
+
 /** Writes `gzipBomb(shape, inflatedBytes)` to `path`; returns its size on disk. */
 export function writeGzipBomb(path, shape, inflatedBytes) {
   const bomb = gzipBomb(shape, inflatedBytes);
