@@ -77,6 +77,17 @@ function isStale(holder: LockHolder | undefined, file: string): holder is LockHo
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Links `target` to `source`'s file; false when `target` already exists (the only way a lock or claim is taken). */
+async function linkIfAbsent(source: string, target: string): Promise<boolean> {
+  try {
+    await link(source, target);
+    return true;
+  } catch (error) {
+    if (!isSystemError(error, 'EEXIST')) throw error;
+    return false;
+  }
+}
+
 /**
  * Takes over the stale lock with inode `inode` unless another run is doing so. Removing a lock by name races: two runs
  * that both read it as stale would each delete it and link their own, the second deleting the first's. So the right to
@@ -87,12 +98,9 @@ async function takeOver(path: string, draft: string, inode: number): Promise<'he
   const claims: string[] = [];
   for (;;) {
     const claim = `${path}.takeover-${inode}-${claims.length + 1}`;
-    try {
-      await link(draft, claim);
+    if (await linkIfAbsent(draft, claim)) {
       claims.push(claim);
       break;
-    } catch (error) {
-      if (!isSystemError(error, 'EEXIST')) throw error;
     }
     // Another run's claim: wait for it, unless that run died, then the next number decides among the rest.
     if (!isStale(readLock(claim)?.holder, claim)) return 'busy';
@@ -103,13 +111,7 @@ async function takeOver(path: string, draft: string, inode: number): Promise<'he
     const current = readLock(path);
     if (current?.inode !== inode || !isStale(current.holder, path)) return 'retry';
     await rm(path, { force: true });
-    try {
-      await link(draft, path);
-      return 'held';
-    } catch (error) {
-      if (!isSystemError(error, 'EEXIST')) throw error;
-      return 'retry';
-    }
+    return (await linkIfAbsent(draft, path)) ? 'held' : 'retry';
   } finally {
     // The claims (ours and dead runs') go once the stale lock has: a claim on an inode no longer at `path` is inert.
     await Promise.all(claims.map((claim) => rm(claim, { force: true })));
@@ -133,12 +135,9 @@ export async function lockOutDirectory(directory: string): Promise<() => void> {
   try {
     // Bounded: a takeover by another run takes milliseconds, so a lock still changing hands after this is refused.
     for (let attempt = 0; ; attempt++) {
-      try {
-        await link(draft, path);
+      if (await linkIfAbsent(draft, path)) {
         heldLocks.add(path);
         break;
-      } catch (error) {
-        if (!isSystemError(error, 'EEXIST')) throw error;
       }
       const lock = readLock(path);
       if (lock === undefined) continue; // released in between
