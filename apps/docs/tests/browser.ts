@@ -1,6 +1,32 @@
-import type { Page } from 'playwright-core';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { launchChromium } from '../../../tests/support/chromium.mjs';
+import { serveDirectories } from '../../../tests/support/static-server.mjs';
 
-export { launchChromium } from '../../../tests/support/chromium.mjs';
+/** Where `pnpm --filter docs build` writes the site. */
+export const siteRoot = join(import.meta.dirname, '..', '.vitepress', 'dist');
+
+/**
+ * Serves the built site on 127.0.0.1 and launches Chromium before the calling file's tests, and closes both after
+ * them. The fields are set once `beforeAll` has run, so read them inside tests.
+ */
+export function useBuiltSite(): { readonly browser: Browser; readonly origin: string } {
+  const session = { browser: undefined as unknown as Browser, origin: '' };
+  let site: { url: string; close: () => Promise<void> } | undefined;
+  beforeAll(async () => {
+    if (!existsSync(siteRoot)) throw new Error(`the site is not built at ${siteRoot}: run "pnpm --filter docs build"`);
+    site = await serveDirectories({ '/': siteRoot });
+    session.origin = site.url;
+    session.browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await session.browser?.close();
+    await site?.close();
+  });
+  return session;
+}
 
 /** Records console errors, page errors and every request that is not to the site's own origin. */
 export function watchPage(page: Page, origin: string): { errors: string[]; foreignRequests: string[] } {

@@ -1,32 +1,13 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serveDirectories } from '../../../tests/support/static-server.mjs';
-import { launchChromium, watchPage } from './browser';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { useBuiltSite, watchPage } from './browser';
 
-const siteRoot = join(import.meta.dirname, '..', '.vitepress', 'dist');
-
-let browser: Browser;
-let site: { url: string; close: () => Promise<void> };
-let origin: string;
-
-beforeAll(async () => {
-  if (!existsSync(siteRoot)) throw new Error(`the site is not built at ${siteRoot}: run "pnpm --filter docs build"`);
-  site = await serveDirectories({ '/': siteRoot });
-  origin = site.url;
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await site?.close();
-});
+const site = useBuiltSite();
 
 async function openDemo(): Promise<{ page: Page; watched: ReturnType<typeof watchPage> }> {
-  const page = await browser.newPage();
-  const watched = watchPage(page, origin);
-  await page.goto(`${origin}/demo.html`);
+  const page = await site.browser.newPage();
+  const watched = watchPage(page, site.origin);
+  await page.goto(`${site.origin}/demo.html`);
   await page.locator('[data-testid="status"][data-ready="true"]').waitFor({ timeout: 60_000 });
   return { page, watched };
 }
@@ -78,9 +59,9 @@ describe('the draw-a-digit demo in Chromium', () => {
   });
 
   it('trains a small model in the browser and the loss falls', async () => {
-    const page = await browser.newPage();
-    const watched = watchPage(page, origin);
-    await page.goto(`${origin}/demo.html`);
+    const page = await site.browser.newPage();
+    const watched = watchPage(page, site.origin);
+    await page.goto(`${site.origin}/demo.html`);
     await page.getByTestId('train-start').click();
     const panel = page.getByTestId('train-panel');
     await page

@@ -1,11 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serveDirectories } from '../../../tests/support/static-server.mjs';
-import { launchChromium, watchPage } from './browser';
-
-const siteRoot = join(import.meta.dirname, '..', '.vitepress', 'dist');
+import { describe, expect, it } from 'vitest';
+import { siteRoot, useBuiltSite, watchPage } from './browser';
 
 /**
  * Every page of the built site except the generated API reference, of which the index, each entry's index and the main
@@ -29,21 +24,7 @@ function sitePages(): string[] {
 }
 const pages = existsSync(siteRoot) ? sitePages() : [];
 
-let browser: Browser;
-let site: { url: string; close: () => Promise<void> };
-let origin: string;
-
-beforeAll(async () => {
-  if (!existsSync(siteRoot)) throw new Error(`the site is not built at ${siteRoot}: run "pnpm --filter docs build"`);
-  site = await serveDirectories({ '/': siteRoot });
-  origin = site.url;
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await site?.close();
-});
+const site = useBuiltSite();
 
 describe('the built docs site in Chromium', () => {
   it('finds the pages to check', () => {
@@ -53,9 +34,9 @@ describe('the built docs site in Chromium', () => {
   it.each(pages)(
     '%s renders with no console errors, its images load, and no request leaves 127.0.0.1',
     async (path) => {
-      const page = await browser.newPage();
-      const watched = watchPage(page, origin);
-      const response = await page.goto(origin + path, { waitUntil: 'networkidle' });
+      const page = await site.browser.newPage();
+      const watched = watchPage(page, site.origin);
+      const response = await page.goto(site.origin + path, { waitUntil: 'networkidle' });
       expect(response?.status()).toBe(200);
       const heading = await page.locator('h1').first().textContent();
       expect(heading?.trim().length).toBeGreaterThan(0);
@@ -74,11 +55,11 @@ describe('the built docs site in Chromium', () => {
   );
 
   it('the home page shows the grid of test digits with the demo model predictions', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${origin}/`, { waitUntil: 'networkidle' });
+    const page = await site.browser.newPage();
+    await page.goto(`${site.origin}/`, { waitUntil: 'networkidle' });
     const grid = page.locator('.VPContent img[src*="test-digits"]');
     expect(await grid.evaluate((image) => (image as HTMLImageElement).naturalWidth)).toBeGreaterThan(300);
-    const response = await page.request.get(`${origin}/generated/test-digits.svg`);
+    const response = await page.request.get(`${site.origin}/generated/test-digits.svg`);
     const svg = await response.text();
     const labels = [...svg.matchAll(/data-label="(\d)" data-predicted="(\d)"/g)];
     expect(labels).toHaveLength(36);
@@ -89,9 +70,9 @@ describe('the built docs site in Chromium', () => {
   });
 
   it('the sample report page embeds the report of a training run: curves, heat map and misclassified digits', async () => {
-    const page = await browser.newPage();
-    const watched = watchPage(page, origin);
-    await page.goto(`${origin}/report.html`, { waitUntil: 'networkidle' });
+    const page = await site.browser.newPage();
+    const watched = watchPage(page, site.origin);
+    await page.goto(`${site.origin}/report.html`, { waitUntil: 'networkidle' });
     const frame = page.frameLocator('[data-testid="sample-report"]');
     const accuracy = Number(await frame.locator('[data-accuracy]').getAttribute('data-accuracy'));
     expect(accuracy).toBeGreaterThan(0.9);
@@ -134,8 +115,8 @@ describe('the built docs site in Chromium', () => {
     'trainer/index/functions/evaluate',
     'trainer/index/functions/predictImages',
   ])('the API page of %s shows its signature and an example', async (entry) => {
-    const page = await browser.newPage();
-    await page.goto(`${origin}/reference/api/@mnist-cnn/${entry}.html`);
+    const page = await site.browser.newPage();
+    await page.goto(`${site.origin}/reference/api/@mnist-cnn/${entry}.html`);
     const headings = await page.locator('main h2, main h3, main h4').allTextContents();
     expect(headings.map((text) => text.replace(/[\s\u200b]+/g, ' ').trim())).toEqual(
       expect.arrayContaining(['Parameters', 'Example']),
@@ -145,8 +126,8 @@ describe('the built docs site in Chromium', () => {
   });
 
   it('the CLI reference lists every command generated from the option definitions', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${origin}/reference/cli.html`);
+    const page = await site.browser.newPage();
+    await page.goto(`${site.origin}/reference/cli.html`);
     const text = await page.locator('main').textContent();
     for (const command of ['train', 'evaluate', 'predict', 'info', 'show', 'bench']) expect(text).toContain(command);
     expect(text).toContain('--batch-size');
