@@ -12,9 +12,11 @@ export class Conv2dLayer implements Layer {
   private readonly padding: 'valid' | 'same';
   private readonly activation: 'relu' | 'linear';
 
+  /** `reluGradientByPool`: the next layer, a max pool, gives this layer the gradient of its ReLU's input. */
   constructor(
     readonly plan: LayerPlan,
     readonly variables: tf.Variable[],
+    private readonly reluGradientByPool = false,
   ) {
     const spec = plan.spec as Conv2dLayerSpec;
     const kernel = pair(spec.kernelSize, 0, 'kernelSize');
@@ -41,7 +43,7 @@ export class Conv2dLayer implements Layer {
       ? kernelOr(kernelNames.convForward, (run) => run(inputs, { strides, relu }) as tf.Tensor4D, stock)
       : stock();
     const backward = (dy: tf.Tensor, needInputGradient: boolean) => {
-      const dz = (relu ? reluGradient(dy, y) : dy) as tf.Tensor4D;
+      const dz = (relu && !this.reluGradientByPool ? reluGradient(dy, y) : dy) as tf.Tensor4D;
       const gradients = conv2dFilterGradient(x, dz, this.geometry, !!bias);
       const grads = [gradients.filter, ...(gradients.bias ? [gradients.bias] : [])];
       const size: [number, number] = [x.shape[1], x.shape[2]];

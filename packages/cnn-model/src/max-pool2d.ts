@@ -1,24 +1,35 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { padOrCrop } from './conv-gradients.js';
 import { kernelNames, kernelOr } from './kernels/names.js';
 import type { ForwardMode, Layer } from './layer.js';
 import { type LayerPlan, type MaxPool2dLayerSpec, pair } from './spec.js';
 
 /**
+ * Whether the max pool `pool` right after `before` takes over the gradient of before's ReLU, so that one pass over the
+ * large tensor gives both gradients: the pool's gradient goes to window maxima, which the ReLU passes unless they are 0.
+ */
+export const poolTakesReluGradient = (before?: LayerPlan, pool?: LayerPlan) =>
+  before?.spec.type === 'conv2d' && before.spec.activation === 'relu' && pool?.spec.type === 'maxPool2d';
+
+/**
  * Non-overlapping max pooling. The gradient avoids the MaxPoolGrad kernel (a slow loop on wasm): a 0/1 mask of the
  * window maxima, with tied maxima sharing the window's gradient equally, so the result is deterministic and a valid
- * subgradient.
+ * subgradient. With `afterRelu` (see {@link poolTakesReluGradient}) it is the gradient of the ReLU's input.
  */
 export class MaxPool2dLayer implements Layer {
   readonly variables: tf.Variable[] = [];
   private readonly pool: [number, number];
 
-  constructor(readonly plan: LayerPlan) {
+  constructor(
+    readonly plan: LayerPlan,
+    private readonly afterRelu = false,
+  ) {
     this.pool = pair((plan.spec as MaxPool2dLayerSpec).poolSize, 0, 'poolSize');
   }
 
   forward(input: tf.Tensor, _mode: ForwardMode) {
     const x = input as tf.Tensor4D;
-    const attrs = { pool: this.pool };
+    const attrs = { pool: this.pool, relu: this.afterRelu };
     const y = tf.maxPool(x, this.pool, this.pool, 'valid');
     const backward = (dy: tf.Tensor) => {
       const dx = kernelOr(
@@ -39,18 +50,12 @@ export class MaxPool2dLayer implements Layer {
     const [n, h, w, c] = input.shape;
     const [, oh, ow] = y.shape;
     const [ph, pw] = this.pool;
-    const x = oh * ph === h && ow * pw === w ? input : tf.slice(input, 0, [n, oh * ph, ow * pw, c]);
+    const x = padOrCrop(input, 0, oh * ph - h, 0, ow * pw - w);
     const windows = tf.reshape(x, [n, oh, ph, ow, pw, c]);
     const isMax = tf.sub(1, tf.step(tf.sub(tf.reshape(y, [n, oh, 1, ow, 1, c]), windows)));
     const ties = tf.mul(tf.avgPool(tf.reshape(isMax, x.shape) as tf.Tensor4D, this.pool, this.pool, 'valid'), ph * pw);
-    const share = tf.reshape(tf.div(dy, ties), [n, oh, 1, ow, 1, c]);
-    const dx = tf.reshape(tf.mul(isMax, share), x.shape) as tf.Tensor4D;
-    if (x === input) return dx;
-    return tf.pad(dx, [
-      [0, 0],
-      [0, h - oh * ph],
-      [0, w - ow * pw],
-      [0, 0],
-    ]);
+    const shares = this.afterRelu ? tf.mul(tf.div(dy, ties), tf.step(y)) : tf.div(dy, ties);
+    const share = tf.reshape(shares, [n, oh, 1, ow, 1, c]);
+    return padOrCrop(tf.reshape(tf.mul(isMax, share), x.shape), 0, h - oh * ph, 0, w - ow * pw);
   }
 }

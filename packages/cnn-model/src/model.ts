@@ -8,7 +8,7 @@ import { FlattenLayer } from './flatten.js';
 import { initialValues } from './init.js';
 import type { Backward, Layer } from './layer.js';
 import { softmaxCrossEntropy } from './loss.js';
-import { MaxPool2dLayer } from './max-pool2d.js';
+import { MaxPool2dLayer, poolTakesReluGradient } from './max-pool2d.js';
 import { SeededRandom } from './random.js';
 import { ReluLayer } from './relu.js';
 import { type LayerPlan, type ModelSpec, planModel } from './spec.js';
@@ -36,12 +36,12 @@ function uniqueVariablePrefix(name: string): string {
   }
 }
 
-function buildLayer(plan: LayerPlan, variables: tf.Variable[]): Layer {
+function buildLayer(plan: LayerPlan, variables: tf.Variable[], before?: LayerPlan, after?: LayerPlan): Layer {
   switch (plan.spec.type) {
     case 'conv2d':
-      return new Conv2dLayer(plan, variables);
+      return new Conv2dLayer(plan, variables, poolTakesReluGradient(plan, after));
     case 'maxPool2d':
-      return new MaxPool2dLayer(plan);
+      return new MaxPool2dLayer(plan, poolTakesReluGradient(before, plan));
     case 'batchNorm':
       return new BatchNormLayer(plan, variables);
     case 'dropout':
@@ -77,7 +77,7 @@ export class CnnModel {
     const prefix = uniqueVariablePrefix(spec.name);
     this.trainableVariables = [];
     this.nonTrainableVariables = [];
-    this.layers = plans.map((plan) => {
+    this.layers = plans.map((plan, i) => {
       const variables = plan.weights.map((weight) => {
         const initial = tf.tensor(initialValues(weight, plan.spec, random), weight.shape, 'float32');
         const variable = tf.variable(initial, weight.trainable, `${prefix}/${weight.name}`);
@@ -86,7 +86,7 @@ export class CnnModel {
         (weight.trainable ? this.trainableVariables : this.nonTrainableVariables).push(variable);
         return variable;
       });
-      return buildLayer(plan, variables);
+      return buildLayer(plan, variables, plans[i - 1], plans[i + 1]);
     });
     this.dropoutRandom = new SeededRandom(seed ^ 0x5bd1e995);
   }

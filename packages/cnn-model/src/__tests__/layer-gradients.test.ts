@@ -285,39 +285,46 @@ describe('fast max-pool gradient with tied maxima', () => {
 
   // With 2x2 windows, 7 rows leave an edge no window covers (the upsampling mask) and 8 are tiled exactly (the
   // broadcast mask). The compiled loop takes channels four at a time, and the rest one at a time (3, 7 channels).
-  for (const [backend, rows, channels, pool] of [
-    ['cpu', 7, 3, 2],
-    ['cpu', 8, 3, 2],
-    ['wasm', 7, 3, 2],
-    ['wasm', 8, 4, 2],
-    ['wasm', 7, 8, 2],
-    ['wasm', 9, 4, 3],
-    ['wasm', 10, 8, [3, 2]],
-    ['wasm', 8, 7, 2],
-    ['cpu', 9, 4, 3],
+  // After a ReLU (`relu`), windows of zeros (tied at 0) pass no gradient.
+  for (const [backend, rows, channels, pool, relu] of [
+    ['cpu', 7, 3, 2, false],
+    ['cpu', 8, 3, 2, true],
+    ['wasm', 7, 3, 2, false],
+    ['wasm', 8, 4, 2, false],
+    ['wasm', 7, 8, 2, true],
+    ['wasm', 9, 4, 3, false],
+    ['wasm', 10, 8, [3, 2], true],
+    ['wasm', 8, 7, 2, false],
+    ['cpu', 9, 4, 3, true],
   ] as const) {
-    it(`shares each window's gradient equally between ties, like the op-based mask (${backend}, ${rows}x6x${channels}, pool ${pool})`, async () => {
+    it(`shares each window's gradient equally between ties, like the op-based mask (${backend}, ${rows}x6x${channels}, pool ${pool}${relu ? ', after a ReLU' : ''})`, async () => {
       await useBackend(backend);
-      // Values from {0, 1, 2}: most windows hold tied maxima.
-      const values = Array.from(fixedRandom(2 * rows * 6 * channels, 5), (v) => Math.floor((v + 1) * 1.5));
-      const gradient = () => {
-        const { layer } = buildLayer(
-          { type: 'maxPool2d', poolSize: typeof pool === 'number' ? pool : [pool[0], pool[1]] },
-          [rows, 6, channels],
-        );
+      // Values from {0, 1, 2}: most windows hold tied maxima. A ReLU's output is 0 more often: many windows of zeros.
+      const values = Array.from(fixedRandom(2 * rows * 6 * channels, 5), (v) =>
+        Math.max(0, Math.floor((v + 1) * 1.5) - (relu ? 1 : 0)),
+      );
+      const gradient = (afterRelu: boolean) => {
+        const spec: LayerSpec = { type: 'maxPool2d', poolSize: typeof pool === 'number' ? pool : [pool[0], pool[1]] };
+        const layer: Layer = new MaxPool2dLayer(buildLayer(spec, [rows, 6, channels]).layer.plan, afterRelu);
         return tf.tidy(() => {
-          const { y, backward } = layer.forward(tf.tensor(values, [2, rows, 6, channels]), { training: true });
-          return backward(tf.tensor(fixedRandom(y.size, 3), y.shape), true)
-            .dx!.dataSync()
-            .slice();
+          const x = tf.tensor(values, [2, rows, 6, channels]);
+          const { y, backward } = layer.forward(x, { training: true });
+          const dx = backward(tf.tensor(fixedRandom(y.size, 3), y.shape), true).dx!;
+          return { dx: dx.dataSync().slice(), throughRelu: tf.mul(dx, tf.step(x)).dataSync().slice() };
         });
       };
-      const opBased = gradient();
+      const opBased = gradient(relu);
       expect(registerFastKernels(backend)).toContain('MnistCnnMaxPoolBackprop');
-      const fast = gradient();
+      const fast = gradient(relu);
+      // The gradient after a ReLU is the pool's own passed through the ReLU's.
+      if (relu) {
+        const plain = gradient(false);
+        expect(relativeError(fast.dx, plain.throughRelu)).toBeLessThan(1e-6);
+        expect(relativeError(fast.dx, plain.dx)).toBeGreaterThan(0.01); // some windows of zeros were masked
+      }
       unregisterFastKernels(backend);
-      expect(relativeError(fast, opBased)).toBeLessThan(1e-6);
-      expect(opBased.filter((g) => g !== 0).length).toBeGreaterThan(opBased.length / 4);
+      expect(relativeError(fast.dx, opBased.dx)).toBeLessThan(1e-6);
+      expect(opBased.dx.filter((g) => g !== 0).length).toBeGreaterThan(opBased.dx.length / 4);
     });
   }
 });

@@ -1,6 +1,7 @@
 // The gradient of non-overlapping 'valid' max pooling (windows of poolH × poolW, strides the same), NHWC. Each window's
 // gradient goes to the elements equal to its maximum, shared equally between tied maxima: the result is deterministic
-// and a valid subgradient. Channels go four at a time, then one at a time (lane 0) for the rest.
+// and a valid subgradient. Channels go four at a time, then one at a time (lane 0) for the rest. Where x is a ReLU's
+// output, the kernel gives the ReLU input's gradient in the same pass: a window whose maximum is 0 gets none.
 import { read, write } from './vectors';
 
 // The call's tensors and geometry, for `window`. Globals, not memory: the kernel writes nothing but dx.
@@ -10,7 +11,8 @@ let xAt: usize = 0,
   rowBytes: usize = 0,
   pixelBytes: usize = 0,
   poolRows = 0,
-  poolColumns = 0;
+  poolColumns = 0,
+  afterRelu = false;
 
 export function maxPoolGradient(
   x: usize,
@@ -22,11 +24,13 @@ export function maxPoolGradient(
   channels: i32,
   poolH: i32,
   poolW: i32,
+  relu: bool,
 ): void {
   xAt = x;
   dxAt = dx;
   poolRows = poolH;
   poolColumns = poolW;
+  afterRelu = relu;
   pixelBytes = (<usize>channels) << 2;
   rowBytes = <usize>width * pixelBytes;
   const vectorBytes = pixelBytes & ~15;
@@ -42,7 +46,19 @@ export function maxPoolGradient(
         dyAt += pixelBytes;
       }
     }
+    // Rows and columns no window covers get no gradient.
+    const coveredBytes = <usize>(width / poolW) * <usize>poolW * pixelBytes;
+    for (let row = 0; row < height; row++) {
+      const from = row < (height / poolH) * poolH ? coveredBytes : 0;
+      memory.fill(dx + imageAt + <usize>row * rowBytes + from, 0, rowBytes - from);
+    }
   }
+}
+
+/** Each of the window's maxima's share of its gradient: dy over the number of ties (none after a ReLU's 0). */
+function shareOf(max: v128, ties: v128, lane: usize, whole: bool): v128 {
+  const share = f32x4.div(read(dyAt + lane, whole), ties);
+  return afterRelu ? v128.and(share, f32x4.gt(max, f32x4.splat(0))) : share;
 }
 
 /** 1 where `isMax`, else 0. */
@@ -68,7 +84,7 @@ function window(first: usize, lane: usize, whole: bool): void {
       mc = f32x4.eq(c, max),
       md = f32x4.eq(d, max);
     const ties = f32x4.add(f32x4.add(count(ma), count(mb)), f32x4.add(count(mc), count(md)));
-    const share = f32x4.div(read(dyAt + lane, whole), ties);
+    const share = shareOf(max, ties, lane, whole);
     write(dx, v128.and(ma, share), whole);
     write(dx + pixelBytes, v128.and(mb, share), whole);
     write(dx + rowBytes, v128.and(mc, share), whole);
@@ -86,7 +102,7 @@ function window(first: usize, lane: usize, whole: bool): void {
       ties = f32x4.add(ties, count(f32x4.eq(read(x + <usize>i * rowBytes + <usize>j * pixelBytes, whole), max)));
     }
   }
-  const share = f32x4.div(read(dyAt + lane, whole), ties);
+  const share = shareOf(max, ties, lane, whole);
   for (let i = 0; i < poolRows; i++) {
     for (let j = 0; j < poolColumns; j++) {
       const at = <usize>i * rowBytes + <usize>j * pixelBytes;
