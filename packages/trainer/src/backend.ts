@@ -1,4 +1,4 @@
-import { registerKernels } from '@mnist-cnn/cnn-model';
+import { kernelsUnavailable, registerKernels } from '@mnist-cnn/cnn-model';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
@@ -16,7 +16,7 @@ export interface BackendInfo {
   binary?: string;
   /** The kernels of cnn-model's kernel table registered for this backend (the optimizer update among them). */
   kernels: string[];
-  /** Why the result differs from the request (for example why `auto` fell back to cpu). */
+  /** Why the result differs from the request (why `auto` fell back to cpu, or why no kernels were registered). */
   reason?: string;
 }
 
@@ -31,7 +31,8 @@ export interface InitBackendOptions {
   simd?: boolean;
 }
 
-const binaryNames = {
+/** tfjs-backend-wasm's three binaries. */
+export const binaryNames = {
   plain: 'tfjs-backend-wasm.wasm',
   simd: 'tfjs-backend-wasm-simd.wasm',
   threadedSimd: 'tfjs-backend-wasm-threaded-simd.wasm',
@@ -62,9 +63,13 @@ async function detectFeatures(options: InitBackendOptions): Promise<{ simd: bool
   return { simd: Boolean(simd), threads: Boolean(threads) };
 }
 
-function registerTable(backend: 'wasm' | 'cpu'): string[] {
+/** Registers cnn-model's kernels for `backend`, or says why they cannot run here (tfjs's stock kernels then do). */
+function registerTable(backend: 'wasm' | 'cpu'): { kernels: string[]; reason?: string } {
   try {
-    return registerKernels(backend);
+    const reason = kernelsUnavailable(backend);
+    return reason
+      ? { kernels: [], reason: `${reason}; tfjs's stock kernels run instead` }
+      : { kernels: registerKernels(backend) };
   } catch (error) {
     throw new BackendError(`cnn-model's kernels cannot run here: ${describe(error)}`, { cause: error });
   }
@@ -87,13 +92,13 @@ async function startWasm(options: InitBackendOptions): Promise<BackendInfo> {
   }
   await tf.ready();
   const binary = simd && threads ? binaryNames.threadedSimd : simd ? binaryNames.simd : binaryNames.plain;
-  return { backend: 'wasm', simd, binary, kernels: registerTable('wasm') };
+  return { backend: 'wasm', simd, binary, ...registerTable('wasm') };
 }
 
 async function startCpu(): Promise<BackendInfo> {
   if (!(await tf.setBackend('cpu'))) throw new BackendError('the CPU backend failed to start');
   await tf.ready();
-  return { backend: 'cpu', simd: false, kernels: registerTable('cpu') };
+  return { backend: 'cpu', simd: false, ...registerTable('cpu') };
 }
 
 function describe(error: unknown): string {

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import {
   type BackendChoice,
   type BackendInfo,
+  binaryNames,
   type InitBackendOptions,
   initBackend as initAnyBackend,
 } from './backend.js';
@@ -34,12 +35,7 @@ export async function initBackend(
   if (options.wasmPaths !== undefined) return initAnyBackend(backend, options);
   const directory = installedWasmDirectory();
   // Emscripten's Node loader reads plain file paths with fs; absolute paths keep it independent of the cwd.
-  const wasmPaths = Object.fromEntries(
-    ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'].map((name) => [
-      name,
-      join(directory, name),
-    ]),
-  );
+  const wasmPaths = Object.fromEntries(Object.values(binaryNames).map((name) => [name, join(directory, name)]));
   // The wasm backend's Node build reads `__dirname` while it starts; inside an ESM bundle that name does not exist,
   // so lend it a global one for the duration of the start-up.
   const lendDirname = !('__dirname' in globalThis);

@@ -2,6 +2,7 @@ import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 import { cpuMemory, runOnScratch } from './cpu/memory.js';
 import { kernelNames } from './names.js';
+import { stockOptimizerUpdate } from './stock-optimizer-update.js';
 import { wasmHeap } from './wasm/heap.js';
 import { compiledKernel } from './wasm/module.js';
 
@@ -18,7 +19,7 @@ export interface OptimizerUpdateAttrs {
 
 /**
  * One update step of `rule` for one weight: returns [new weights, ...new slots] (up to three slots, as the rule keeps).
- * Needs the kernel tables registered for the active backend (`registerKernels`).
+ * Runs the kernel where the active backend's table has it (`registerKernels`), else the same rule in tfjs ops.
  */
 export function optimizerUpdate(
   rule: string,
@@ -28,7 +29,7 @@ export function optimizerUpdate(
   scalars: readonly number[],
 ): tf.Tensor[] {
   if (!tf.getKernel(kernelNames.optimizerUpdate, tf.getBackend())) {
-    throw new Error(`cnn-model's kernels are not registered for backend ${tf.getBackend()}; call registerKernels()`);
+    return stockOptimizerUpdate(rule, weights, gradient, slots, scalars);
   }
   const inputs: tf.NamedTensorMap = { weights, gradient };
   for (const [index, slot] of slots.entries()) inputs[`slot${index}`] = slot;

@@ -4,7 +4,8 @@ import { cpuConvolution, wasmConvolution } from './convolution.js';
 import { cpuMaxPoolGradient, wasmMaxPoolGradient } from './max-pool.js';
 import { kernelNames } from './names.js';
 import { cpuOptimizerUpdate, wasmOptimizerUpdate } from './optimizer-update.js';
-import { kernelModule } from './wasm/module.js';
+import { wasmHeap } from './wasm/heap.js';
+import { isShared, kernelModule } from './wasm/module.js';
 
 /**
  * Each backend's kernel table: our kernels for it, by name. A kernel stays only while the step benchmark
@@ -29,14 +30,24 @@ const tables: Record<string, Record<string, KernelFunc>> = {
 };
 
 /**
- * Registers the kernel table of `backendName` (default: the active backend) and returns the names registered; [] for
- * a backend without a table. Idempotent. Throws where the engine lacks WebAssembly SIMD, which the compiled kernels
- * need.
+ * Why our kernels cannot run on `backendName` (default: the active backend), or undefined where they can: they need
+ * WebAssembly SIMD, and threads too on tfjs-backend-wasm's threaded build, whose memory is shared.
+ */
+export function kernelsUnavailable(backendName: string = tf.getBackend()): string | undefined {
+  const wasm = backendName === 'wasm' ? tf.findBackend('wasm') : null;
+  const module = kernelModule(wasm !== null && isShared(wasmHeap(wasm).memory));
+  return typeof module === 'string' ? `cnn-model's kernels cannot run here: ${module}` : undefined;
+}
+
+/**
+ * Registers the kernel table of `backendName` (default: the active backend) and returns the names registered: none for
+ * a backend without a table, or where the kernels cannot run (`kernelsUnavailable` says why), so stock ops run instead.
+ * Idempotent.
  */
 export function registerKernels(backendName: string = tf.getBackend()): string[] {
   const table = tables[backendName] ?? {};
   const names = Object.keys(table);
-  if (names.length > 0) kernelModule();
+  if (names.length === 0 || kernelsUnavailable(backendName)) return [];
   for (const name of names) {
     if (!tf.getKernel(name, backendName)) {
       tf.registerKernel({ kernelName: name, backendName, kernelFunc: table[name]! } as KernelConfig);

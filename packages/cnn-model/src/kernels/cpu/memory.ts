@@ -38,7 +38,7 @@ export function cpuMemory(backend: unknown): CpuMemory {
 }
 
 const pageBytes = 65536;
-const scratch = { memory: new WebAssembly.Memory({ initial: 1 }) };
+let scratch: WebAssembly.Memory | undefined; // made on first use: an engine may lack WebAssembly
 
 /**
  * Runs a compiled kernel over float32 arrays on a memory of our own, for the cpu backend, whose tensors live in
@@ -58,11 +58,13 @@ export function runOnScratch(
     offsets.push(end);
     end += Math.ceil(length / 4) * 16; // 16-byte aligned, as the kernels' vector loads expect
   }
-  const missing = Math.ceil(end / pageBytes) - scratch.memory.buffer.byteLength / pageBytes;
-  if (missing > 0) scratch.memory.grow(missing);
-  const floats = new Float32Array(scratch.memory.buffer);
+  scratch ??= new WebAssembly.Memory({ initial: 1 });
+  const memory = scratch;
+  const missing = Math.ceil(end / pageBytes) - memory.buffer.byteLength / pageBytes;
+  if (missing > 0) memory.grow(missing);
+  const floats = new Float32Array(memory.buffer);
   for (const [index, input] of inputs.entries()) floats.set(input, offsets[index]! / 4);
-  run((name) => compiledKernel(scratch.memory, name), offsets);
+  run((name) => compiledKernel(memory, name), offsets);
   return outputLengths.map((length, k) => {
     const start = offsets[inputs.length + k]! / 4;
     return floats.slice(start, start + length);

@@ -23,6 +23,6 @@ describe("tfjs-backend-wasm's heap", () => {
   it('names what is missing when handed something else', async () => {
     await useBackend('cpu');
     expect(() => wasmHeap(tf.backend())).toThrow(/BackendWasm\.wasm\.asm\.memory .*heap\.ts must follow/);
-    expect(() => wasmHeap({})).toThrow(/memory \(a WebAssembly\.Memory\), getMemoryOffset\(\), makeOutput\(\)/);
+    expect(() => wasmHeap({})).toThrow(/wasmMemory \(a WebAssembly\.Memory\), getMemoryOffset\(\), makeOutput\(\)/);
   });
 });

@@ -4,9 +4,9 @@ import type { TensorInfo } from '@tensorflow/tfjs-core';
 // imports the backend: it recognizes the instance tfjs hands a kernel. heap.test.ts starts the real backend and fails
 // with the message below if a tfjs update moves any of these members.
 
-/** The members of BackendWasm the kernels use. */
+/** The members of BackendWasm the kernels use; the threaded build's module imports its (shared) memory. */
 interface BackendWasm {
-  wasm: { asm: { memory: WebAssembly.Memory } };
+  wasm: { asm: { memory?: WebAssembly.Memory }; wasmMemory?: WebAssembly.Memory };
   getMemoryOffset(dataId: object): number;
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
 }
@@ -24,8 +24,9 @@ export interface WasmHeap {
 /** The heap of `backend`, which must be tfjs-backend-wasm's BackendWasm as of tfjs 4.22. */
 export function wasmHeap(backend: unknown): WasmHeap {
   const b = backend as Partial<BackendWasm> | null;
+  const memory = b?.wasm?.asm?.memory ?? b?.wasm?.wasmMemory;
   const missing = [
-    !(b?.wasm?.asm?.memory instanceof WebAssembly.Memory) && 'wasm.asm.memory (a WebAssembly.Memory)',
+    !(memory instanceof WebAssembly.Memory) && 'wasm.asm.memory or wasm.wasmMemory (a WebAssembly.Memory)',
     typeof b?.getMemoryOffset !== 'function' && 'getMemoryOffset()',
     typeof b?.makeOutput !== 'function' && 'makeOutput()',
   ].filter(Boolean);
@@ -37,7 +38,7 @@ export function wasmHeap(backend: unknown): WasmHeap {
   }
   const wasm = b as BackendWasm;
   return {
-    memory: wasm.wasm.asm.memory,
+    memory: memory as WebAssembly.Memory,
     offsetOf: (info) => wasm.getMemoryOffset(info.dataId),
     allocate: (shape) => wasm.makeOutput(shape, 'float32'),
   };

@@ -4,8 +4,7 @@ import { kernelBuilds, kernelModule } from './module.js';
 
 // Node 20 validates the relaxed-SIMD build only with --experimental-wasm-relaxed-simd (Node 22+ by default), so it
 // runs the plain build; with the flag set before compiling, both builds load here and must agree.
-function runAdam(bytes: Uint8Array<ArrayBuffer>): Float32Array {
-  const memory = new WebAssembly.Memory({ initial: 1 });
+function runAdam(bytes: Uint8Array<ArrayBuffer>, memory = new WebAssembly.Memory({ initial: 1 })): Float32Array {
   const { adam } = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as {
     adam: (...args: number[]) => void;
   };
@@ -21,7 +20,7 @@ describe('the compiled kernel library', () => {
   it('loads the plain-SIMD build where relaxed SIMD is off, and exports every kernel family', () => {
     const { simd } = kernelBuilds();
     expect(WebAssembly.validate(simd)).toBe(true);
-    const exports = WebAssembly.Module.exports(kernelModule()).map((entry) => entry.name);
+    const exports = WebAssembly.Module.exports(kernelModule() as WebAssembly.Module).map((entry) => entry.name);
     expect(exports).toEqual(expect.arrayContaining(['adam', 'sgd', 'momentum', 'rmsprop', 'maxPoolGradient']));
     expect(exports).toEqual(expect.arrayContaining(['convForward', 'convFilterGradient', 'convInputGradient']));
   });
@@ -33,5 +32,13 @@ describe('the compiled kernel library', () => {
     const [relaxed, plain] = [runAdam(relaxedSimd), runAdam(simd)];
     expect(Array.from(relaxed)).toEqual(Array.from(plain));
     expect(plain.some((value) => value !== 0)).toBe(true);
+  });
+
+  it("has a build for a shared memory, as tfjs-backend-wasm's threaded build has, with the same results", () => {
+    // That build's memory: shared, with a maximum of the whole 32-bit space.
+    const shared = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+    expect(kernelModule(true)).toBeInstanceOf(WebAssembly.Module);
+    expect(() => runAdam(kernelBuilds().simd, shared)).toThrow(WebAssembly.LinkError);
+    expect(Array.from(runAdam(kernelBuilds(true).simd, shared))).toEqual(Array.from(runAdam(kernelBuilds().simd)));
   });
 });

@@ -1,30 +1,36 @@
-import { relaxedSimdModule, simdModule } from './module-bytes.generated.js';
+import { builds } from './module-bytes.generated.js';
 
 /** A kernel of the compiled library: byte offsets, counts and float32 constants, all as numbers. */
 export type CompiledKernel = (...args: number[]) => void;
 
-let compiled: WebAssembly.Module | undefined;
-
-/** The two builds of the library, as bytes. */
-export function kernelBuilds(): { relaxedSimd: Uint8Array<ArrayBuffer>; simd: Uint8Array<ArrayBuffer> } {
+/** The library's two builds for an ordinary memory, or for a shared one (tfjs-backend-wasm's threaded build), as bytes. */
+export function kernelBuilds(shared = false): { relaxedSimd: Uint8Array<ArrayBuffer>; simd: Uint8Array<ArrayBuffer> } {
   const decode = (base64: string) => Uint8Array.from(atob(base64), (char) => char.charCodeAt(0));
-  return { relaxedSimd: decode(relaxedSimdModule), simd: decode(simdModule) };
+  const { relaxedSimd, simd } = shared ? { relaxedSimd: builds.sharedRelaxedSimd, simd: builds.sharedSimd } : builds;
+  return { relaxedSimd: decode(relaxedSimd), simd: decode(simd) };
 }
+
+const compiled = new Map<boolean, WebAssembly.Module | string>();
 
 /**
- * The kernel library's module, compiled once: the relaxed-SIMD build where the engine validates it (Node 22 and newer,
- * current browsers), else the plain-SIMD build of the same source. Throws where WebAssembly SIMD is missing.
+ * The kernel library's module for an ordinary or a shared memory, compiled once: the relaxed-SIMD build where the
+ * engine validates it (Node 22 and newer, current browsers), else the plain-SIMD build; or why neither can run here.
  */
-export function kernelModule(): WebAssembly.Module {
-  if (compiled) return compiled;
-  if (typeof WebAssembly !== 'object') throw new Error("cnn-model's kernels need WebAssembly");
-  const { relaxedSimd, simd } = kernelBuilds();
-  const bytes = WebAssembly.validate(relaxedSimd) ? relaxedSimd : simd;
-  if (!WebAssembly.validate(bytes))
-    throw new Error("cnn-model's kernels need WebAssembly SIMD, which this engine lacks");
-  compiled = new WebAssembly.Module(bytes);
-  return compiled;
+export function kernelModule(shared = false): WebAssembly.Module | string {
+  let module = compiled.get(shared);
+  if (module === undefined) {
+    const { relaxedSimd, simd } = kernelBuilds(shared);
+    const hasWasm = typeof WebAssembly === 'object';
+    const bytes = [relaxedSimd, simd].find((build) => hasWasm && WebAssembly.validate(build));
+    module = bytes ? new WebAssembly.Module(bytes) : `this engine lacks WebAssembly${hasWasm ? ' SIMD' : ''}`;
+    compiled.set(shared, module);
+  }
+  return module;
 }
+
+/** Whether `memory` is shared (tfjs-backend-wasm's threaded build): the kernels must then import it as shared. */
+export const isShared = (memory: WebAssembly.Memory) =>
+  typeof SharedArrayBuffer === 'function' && memory.buffer instanceof SharedArrayBuffer;
 
 const instances = new WeakMap<WebAssembly.Memory, Record<string, CompiledKernel>>();
 
@@ -32,7 +38,9 @@ const instances = new WeakMap<WebAssembly.Memory, Record<string, CompiledKernel>
 export function kernelsOn(memory: WebAssembly.Memory): Record<string, CompiledKernel> {
   let kernels = instances.get(memory);
   if (!kernels) {
-    kernels = new WebAssembly.Instance(kernelModule(), { env: { memory } }).exports as Record<string, CompiledKernel>;
+    const module = kernelModule(isShared(memory));
+    if (typeof module === 'string') throw new Error(`cnn-model's kernels cannot run here: ${module}`);
+    kernels = new WebAssembly.Instance(module, { env: { memory } }).exports as Record<string, CompiledKernel>;
     instances.set(memory, kernels);
   }
   return kernels;
