@@ -19,8 +19,11 @@ const contentTypes = {
   '.gz': 'application/gzip',
 };
 
-/** Serves `mounts` (`{ '/wasm/': dir, '/': dir }`, longest prefix wins) at a free port; resolves to `{ url, close }`. */
-export async function serveDirectories(mounts) {
+/**
+ * Serves `mounts` (`{ '/wasm/': dir, '/': dir }`, longest prefix wins) at a free port, with `headers` on every file;
+ * resolves to `{ url, close }`.
+ */
+export async function serveDirectories(mounts, headers = {}) {
   const prefixes = Object.keys(mounts).sort((a, b) => b.length - a.length);
   return serveOnLoopback(async (request, response) => {
     const path = decodeURIComponent(new URL(request.url ?? '/', 'http://127.0.0.1').pathname);
@@ -38,6 +41,7 @@ export async function serveDirectories(mounts) {
         info = await stat(file);
       }
       response.writeHead(200, {
+        ...headers,
         'content-type': contentTypes[extname(file)] ?? 'application/octet-stream',
         'content-length': info.size,
       });
