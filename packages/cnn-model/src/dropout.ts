@@ -18,7 +18,7 @@ export class DropoutLayer implements Layer {
     const random = mode.random;
     const keepScale = 1 / (1 - this.rate);
     const values = new Float32Array(x.size);
-    for (let i = 0; i < values.length; i++) values[i] = random.nextFloat() >= this.rate ? keepScale : 0;
+    for (let i = 0; i < values.length; i++) values[i] = random.next() >= this.rate ? keepScale : 0;
     const mask = tf.tensor(values, x.shape, 'float32');
     const y = tf.mul(x, mask);
     return { y, backward: (dy: tf.Tensor) => ({ dx: tf.mul(dy, mask), grads: [] }) };

@@ -1,4 +1,3 @@
-export { checkActivationBudget, maxActivationFloats } from './budget.js';
 export type { ModelFormatErrorCode, ModelSpecErrorCode } from './errors.js';
 export { ModelFormatError, ModelSpecError } from './errors.js';
 export { kernelNames } from './kernels/names.js';
@@ -30,4 +29,4 @@ export type {
   ModelSpec,
   ReluLayerSpec,
 } from './spec.js';
-export { maxParameters } from './spec.js';
+export { checkActivationBudget, maxActivationFloats, maxParameters } from './spec.js';

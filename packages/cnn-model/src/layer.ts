@@ -1,9 +1,9 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { SeededRandom } from './random.js';
+import type { Rng } from './random.js';
 import type { LayerPlan } from './spec.js';
 
 /** How a forward pass runs: training mode enables dropout and batch statistics. */
-export type ForwardMode = { training: boolean; random?: SeededRandom };
+export type ForwardMode = { training: boolean; random?: Rng };
 
 /** Gradients of one layer: for its input (null when not asked for) and for each trainable variable, in order. */
 export type LayerGradients = { dx: tf.Tensor | null; grads: tf.Tensor[] };

@@ -6,13 +6,12 @@ import { DropoutLayer } from './dropout.js';
 import { ModelFormatError, ModelSpecError } from './errors.js';
 import { FlattenLayer } from './flatten.js';
 import { initialValues } from './init.js';
-import type { Backward, Layer } from './layer.js';
+import type { Backward, ForwardMode, Layer } from './layer.js';
 import { softmaxCrossEntropy } from './loss.js';
 import { MaxPool2dLayer, poolTakesReluGradient } from './max-pool2d.js';
-import { SeededRandom } from './random.js';
+import { createRng, normalSampler, type Rng } from './random.js';
 import { ReluLayer } from './relu.js';
-import { type LayerPlan, type ModelSpec, planModel } from './spec.js';
-import { formatSummary } from './summary.js';
+import { type LayerPlan, type ModelSpec, planModel, weightCount } from './spec.js';
 import { checkWeightMap } from './weights.js';
 
 /** What one training step returns; every tensor is the caller's to dispose. */
@@ -66,20 +65,21 @@ export class CnnModel {
   private readonly plans: LayerPlan[];
   private readonly layers: Layer[];
   private readonly byWeightName = new Map<string, tf.Variable>();
-  private readonly dropoutRandom: SeededRandom;
+  private readonly dropoutRandom: Rng;
   private disposed = false;
 
   /** Use {@link createModel}; the constructor trusts that `plans` came from `planModel(spec)`. */
   constructor(spec: ModelSpec, plans: LayerPlan[], seed: number) {
     this.spec = structuredClone(spec);
     this.plans = plans;
-    const random = new SeededRandom(seed);
+    const random = createRng(seed >>> 0);
+    const normal = normalSampler(random);
     const prefix = uniqueVariablePrefix(spec.name);
     this.trainableVariables = [];
     this.nonTrainableVariables = [];
     this.layers = plans.map((plan, i) => {
       const variables = plan.weights.map((weight) => {
-        const initial = tf.tensor(initialValues(weight, plan.spec, random), weight.shape, 'float32');
+        const initial = tf.tensor(initialValues(weight, plan.spec, random, normal), weight.shape, 'float32');
         const variable = tf.variable(initial, weight.trainable, `${prefix}/${weight.name}`);
         initial.dispose();
         this.byWeightName.set(weight.name, variable);
@@ -88,13 +88,12 @@ export class CnnModel {
       });
       return buildLayer(plan, variables, plans[i - 1], plans[i + 1]);
     });
-    this.dropoutRandom = new SeededRandom(seed ^ 0x5bd1e995);
+    this.dropoutRandom = createRng((seed ^ 0x5bd1e995) >>> 0);
   }
 
   /** Class probabilities for normalized NHWC images, in inference mode (no dropout, moving batch-norm stats). */
   predict(x: tf.Tensor4D): tf.Tensor2D {
-    this.checkInput(x);
-    return tf.tidy(() => tf.softmax(this.run(x, { training: false }).logits as tf.Tensor2D));
+    return tf.tidy(() => tf.softmax(this.logits(x)));
   }
 
   /** Raw logits for normalized NHWC images, in inference mode. */
@@ -112,7 +111,7 @@ export class CnnModel {
         `labels must be a 1-D tensor of ${x.shape[0]} class indices, got shape [${labels.shape}]`,
       );
     }
-    const random = new SeededRandom(options.seed ?? this.dropoutRandom.nextUint32());
+    const random = createRng((options.seed ?? this.dropoutRandom.nextUint32()) >>> 0);
     return tf.tidy(() => {
       const { logits, backwards } = this.run(x, { training: true, random });
       const { loss, correct, dLogits } = softmaxCrossEntropy(logits as tf.Tensor2D, labels);
@@ -166,9 +165,24 @@ export class CnnModel {
     return variables.reduce((sum, v) => sum + v.size, 0);
   }
 
-  /** A table of layers, output shapes and parameter counts. */
+  /** A Keras-style table: layer (type), output shape, parameter count, then the totals. */
   summary(): string {
-    return formatSummary(this.spec.name, this.plans);
+    const format = (count: number) => count.toLocaleString('en-US');
+    const header = ['Layer (type)', 'Output shape', 'Params'];
+    const rows = this.plans.map((plan) => [
+      `${plan.name} (${plan.spec.type})`,
+      `[null, ${plan.outputShape.join(', ')}]`,
+      format(weightCount(plan)),
+    ]);
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+    const line = (cells: string[]) =>
+      cells.map((cell, i) => (i === 2 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('   ');
+    const rule = '─'.repeat(widths.reduce((a, b) => a + b, 0) + 6);
+    const total = this.parameterCount();
+    const trainable = this.parameterCount({ trainableOnly: true });
+    const totals = [`Total params: ${format(total)}`, `Trainable params: ${format(trainable)}`];
+    totals.push(`Non-trainable params: ${format(total - trainable)}`);
+    return [`Model: ${this.spec.name}`, rule, line(header), rule, ...rows.map(line), rule, ...totals].join('\n');
   }
 
   /** Releases every variable; the model cannot be used afterwards. */
@@ -178,7 +192,7 @@ export class CnnModel {
     for (const variable of this.byWeightName.values()) variable.dispose();
   }
 
-  private run(x: tf.Tensor, mode: { training: boolean; random?: SeededRandom }) {
+  private run(x: tf.Tensor, mode: ForwardMode) {
     const backwards: Backward[] = [];
     let current = x;
     for (const layer of this.layers) {

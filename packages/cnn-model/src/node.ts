@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdir, open, realpath, rename, rm } from 'node:fs/promises';
 import path, { dirname } from 'node:path';
 import { ModelFormatError } from './errors.js';
@@ -47,7 +47,7 @@ const maxModelJsonBytes = 16 * 1024 * 1024;
 async function namedWeightFiles(directory: string): Promise<string[]> {
   try {
     const modelJson = await readRegularFile(path.join(directory, 'model.json'), { maxBytes: maxModelJsonBytes });
-    return await weightFilePaths(directory, JSON.parse(new TextDecoder().decode(modelJson)).weightsManifest);
+    return await weightFilePaths(directory, readModelJson(new TextDecoder().decode(modelJson)).files);
   } catch {
     return [];
   }
@@ -73,33 +73,28 @@ export async function saveModel(
   directory: string,
 ): Promise<{ modelJsonPath: string; weightsPath: string }> {
   const { modelJson, weightData } = await serializeModel(model);
-  const weights = new Uint8Array(weightData);
-  const weightsName = `weights-${createHash('sha256').update(weights).digest('hex').slice(0, 16)}.bin`;
-  modelJson.weightsManifest = modelJson.weightsManifest.map((group) => ({ ...group, paths: [weightsName] }));
+  const weightsName = modelJson.weightsManifest[0]!.paths[0]!;
   await mkdir(directory, { recursive: true });
   const weightsPath = path.join(directory, weightsName);
   const modelJsonPath = path.join(directory, 'model.json');
   const previous = await namedWeightFiles(directory);
-  await writeFileAtomic(weightsPath, weights);
+  await writeFileAtomic(weightsPath, new Uint8Array(weightData));
   await writeFileAtomic(modelJsonPath, `${JSON.stringify(modelJson, null, 2)}\n`);
   for (const file of previous) if (path.basename(file) !== weightsName) await rm(file, { force: true });
   return { modelJsonPath, weightsPath };
 }
 
-async function readOrFail(file: string, limits: { maxBytes: number }): Promise<Uint8Array> {
-  try {
-    return await readRegularFile(file, limits);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
-      throw new ModelFormatError('FILE_NOT_FOUND', `${file} does not exist`);
-    if (error instanceof FileLimitError) throw new ModelFormatError('UNREADABLE_FILE', error.message);
-    throw error;
-  }
-}
+/** Reports a missing file as FILE_NOT_FOUND and a refused one as UNREADABLE_FILE, naming it. */
+const asFormatError = (file: string) => (error: NodeJS.ErrnoException) => {
+  if (error.code === 'ENOENT') throw new ModelFormatError('FILE_NOT_FOUND', `${file} does not exist`);
+  if (error instanceof FileLimitError) throw new ModelFormatError('UNREADABLE_FILE', error.message);
+  throw error;
+};
+
+const readOrFail = (file: string, maxBytes: number) => readRegularFile(file, { maxBytes }).catch(asFormatError(file));
 
 /** The weight files a manifest names: each a plain name listed once, resolving (through symlinks) inside `directory`. */
-async function weightFilePaths(directory: string, manifest: Array<{ paths?: unknown }>): Promise<string[]> {
-  const listed = manifest.flatMap((group) => (Array.isArray(group.paths) ? (group.paths as unknown[]) : []));
+async function weightFilePaths(directory: string, listed: unknown[]): Promise<string[]> {
   const seen = new Set<string>();
   const home = await realpath(directory);
   const files: string[] = [];
@@ -116,10 +111,7 @@ async function weightFilePaths(directory: string, manifest: Array<{ paths?: unkn
       throw new ModelFormatError('INVALID_MODEL_JSON', `weightsManifest lists ${name} more than once`);
     seen.add(name);
     const file = path.join(directory, name);
-    const target = await realpath(file).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') throw new ModelFormatError('FILE_NOT_FOUND', `${file} does not exist`);
-      throw error;
-    });
+    const target = await realpath(file).catch(asFormatError(file));
     if (path.dirname(target) !== home) {
       throw new ModelFormatError('INVALID_MODEL_JSON', `${file} resolves to ${target}, outside the model directory`);
     }
@@ -143,20 +135,17 @@ async function weightFilePaths(directory: string, manifest: Array<{ paths?: unkn
  * ```
  */
 export async function loadModel(directory: string): Promise<CnnModel> {
-  const text = new TextDecoder().decode(
-    await readOrFail(path.join(directory, 'model.json'), { maxBytes: maxModelJsonBytes }),
-  );
-  const { spec } = readModelJson(text);
-  const json = JSON.parse(text) as { weightsManifest: Array<{ paths?: unknown }> };
+  const text = new TextDecoder().decode(await readOrFail(path.join(directory, 'model.json'), maxModelJsonBytes));
+  const { spec, files } = readModelJson(text);
   const needed = 4 * planModel(spec).reduce((sum, layer) => sum + weightCount(layer), 0);
   const data = new Uint8Array(needed);
   let filled = 0;
-  for (const file of await weightFilePaths(directory, json.weightsManifest)) {
-    const chunk = await readOrFail(file, { maxBytes: needed - filled });
+  for (const file of await weightFilePaths(directory, files)) {
+    const chunk = await readOrFail(file, needed - filled);
     data.set(chunk, filled);
     filled += chunk.length;
   }
-  return deserializeModel(json, data.subarray(0, filled));
+  return deserializeModel(text, data.subarray(0, filled));
 }
 
 export type { CnnModel } from './model.js';

@@ -59,11 +59,7 @@ export const presets: Readonly<Record<PresetName, ModelSpec>> = { reference, bes
 
 /** Returns a deep copy of a preset spec by name; throws {@link ModelSpecError} for an unknown name. */
 export function getPreset(name: string): ModelSpec {
-  if (name !== 'reference' && name !== 'best') {
-    throw new ModelSpecError(
-      'UNKNOWN_PRESET',
-      `unknown preset ${JSON.stringify(name)}; expected one of ${Object.keys(presets).join(', ')}`,
-    );
-  }
-  return structuredClone(presets[name]);
+  if (Object.hasOwn(presets, name)) return structuredClone(presets[name as PresetName]);
+  const expected = Object.keys(presets).join(', ');
+  throw new ModelSpecError('UNKNOWN_PRESET', `unknown preset ${JSON.stringify(name)}; expected one of ${expected}`);
 }

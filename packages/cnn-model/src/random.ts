@@ -79,34 +79,17 @@ export function shuffleInPlace<T extends { length: number; [index: number]: numb
   return items;
 }
 
-/** The draws weight initialization and dropout use: a generator seeded from any int32 or uint32, with normal samples. */
-export class SeededRandom {
-  private readonly rng: Rng;
-  private spareNormal: number | undefined;
-
-  constructor(seed: number) {
-    this.rng = createRng(seed >>> 0);
-  }
-
-  nextUint32(): number {
-    return this.rng.nextUint32();
-  }
-
-  nextFloat(): number {
-    return this.rng.next();
-  }
-
-  /** A standard normal sample (Box–Muller, both values used). */
-  nextNormal(): number {
-    if (this.spareNormal !== undefined) {
-      const spare = this.spareNormal;
-      this.spareNormal = undefined;
-      return spare;
-    }
-    const u = 1 - this.nextFloat();
-    const v = this.nextFloat();
+/** Standard normal samples drawn from `rng` (Box–Muller, both values of each pair used in turn). */
+export function normalSampler(rng: Rng): () => number {
+  let spare: number | undefined;
+  return () => {
+    const value = spare;
+    spare = undefined;
+    if (value !== undefined) return value;
+    const u = 1 - rng.next();
+    const v = rng.next();
     const radius = Math.sqrt(-2 * Math.log(u));
-    this.spareNormal = radius * Math.sin(2 * Math.PI * v);
+    spare = radius * Math.sin(2 * Math.PI * v);
     return radius * Math.cos(2 * Math.PI * v);
-  }
+  };
 }

@@ -16,11 +16,8 @@ export class FileLimitError extends Error {
   }
 }
 
-/** Limits for {@link readRegularFile}: a ceiling, or the exact size the caller already knows the file must have. */
-export interface ReadLimits {
-  maxBytes: number;
-  exactBytes?: number;
-}
+/** Limits for {@link readRegularFile}: the largest size accepted, in bytes. */
+export type ReadLimits = { maxBytes: number };
 
 function describeKind(stats: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean }): string {
   if (stats.isDirectory()) return 'a directory';
@@ -38,27 +35,10 @@ export async function readRegularFile(file: string, limits: ReadLimits): Promise
   const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const stats = await handle.stat();
-    if (!stats.isFile()) {
-      throw new FileLimitError(
-        'NOT_A_REGULAR_FILE',
-        file,
-        `${file} is ${describeKind(stats)}, expected a regular file`,
-      );
-    }
-    if (limits.exactBytes !== undefined && stats.size !== limits.exactBytes) {
-      throw new FileLimitError(
-        'FILE_SIZE_MISMATCH',
-        file,
-        `${file} has ${stats.size} bytes, expected ${limits.exactBytes}`,
-      );
-    }
-    if (stats.size > limits.maxBytes) {
-      throw new FileLimitError(
-        'FILE_TOO_LARGE',
-        file,
-        `${file} has ${stats.size} bytes, more than the ${limits.maxBytes} accepted`,
-      );
-    }
+    const refuse = (code: FileLimitErrorCode, problem: string) => new FileLimitError(code, file, `${file} ${problem}`);
+    if (!stats.isFile()) throw refuse('NOT_A_REGULAR_FILE', `is ${describeKind(stats)}, expected a regular file`);
+    if (stats.size > limits.maxBytes)
+      throw refuse('FILE_TOO_LARGE', `has ${stats.size} bytes, more than the ${limits.maxBytes} accepted`);
     const bytes = new Uint8Array(stats.size);
     let filled = 0;
     while (filled < bytes.length) {
@@ -67,9 +47,7 @@ export async function readRegularFile(file: string, limits: ReadLimits): Promise
       filled += bytesRead;
     }
     // A file that shrank while we read is reported rather than padded with zeros.
-    if (filled !== bytes.length) {
-      throw new FileLimitError('FILE_SIZE_MISMATCH', file, `${file} changed size while it was read`);
-    }
+    if (filled !== bytes.length) throw refuse('FILE_SIZE_MISMATCH', 'changed size while it was read');
     return bytes;
   } finally {
     await handle.close();

@@ -1,6 +1,5 @@
 import { ModelFormatError, ModelSpecError } from './errors.js';
-import { specFromKerasTopology } from './keras-import.js';
-import { toKerasTopology } from './keras-topology.js';
+import { specFromKerasTopology, toKerasTopology } from './keras-topology.js';
 import { type CnnModel, createModel } from './model.js';
 import { type ModelSpec, planModel, sizeOf } from './spec.js';
 import { checkFinite, checkWeightNames } from './weights.js';
@@ -21,7 +20,13 @@ export type ModelJson = {
   userDefinedMetadata: { mnistCnn: { formatVersion: number; spec: ModelSpec } };
 };
 
-/** model.json and the weights file's bytes in the TF.js weights-manifest format (loadable by tfjs-layers). */
+/** `weights-<16 hex digits of the bytes' SHA-256>.bin`: a new model never overwrites the weights an old model.json names. */
+async function weightsFileName(data: ArrayBuffer): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', data));
+  return `weights-${Array.from(digest.subarray(0, 8), (byte) => byte.toString(16).padStart(2, '0')).join('')}.bin`;
+}
+
+/** model.json and its weights file's bytes in the TF.js weights-manifest format (loadable by tfjs-layers). */
 export async function serializeModel(model: CnnModel): Promise<{ modelJson: ModelJson; weightData: ArrayBuffer }> {
   const plans = planModel(model.spec);
   const weights = model.getWeights();
@@ -42,7 +47,7 @@ export async function serializeModel(model: CnnModel): Promise<{ modelJson: Mode
     generatedBy: '@mnist-cnn/cnn-model',
     convertedBy: null,
     modelTopology: toKerasTopology(model.spec, plans),
-    weightsManifest: [{ paths: ['weights.bin'], weights: specs }],
+    weightsManifest: [{ paths: [await weightsFileName(data.buffer)], weights: specs }],
     userDefinedMetadata: { mnistCnn: { formatVersion: modelFormatVersion, spec: structuredClone(model.spec) } },
   };
   return { modelJson, weightData: data.buffer };
@@ -56,7 +61,7 @@ function invalid(message: string): never {
  * Reads the spec out of a model.json object (or its text): ours from its metadata block, checking the format version,
  * or, for a file tfjs-layers' `model.save` wrote, one built from its Keras topology.
  */
-export function readModelJson(modelJson: unknown): { spec: ModelSpec; manifest: WeightSpec[] } {
+export function readModelJson(modelJson: unknown): { spec: ModelSpec; manifest: WeightSpec[]; files: unknown[] } {
   const json = typeof modelJson === 'string' ? parseJson(modelJson) : modelJson;
   if (typeof json !== 'object' || json === null) invalid('model.json must be a JSON object');
   const { userDefinedMetadata, weightsManifest, modelTopology } = json as Partial<ModelJson>;
@@ -78,7 +83,8 @@ export function readModelJson(modelJson: unknown): { spec: ModelSpec; manifest: 
   const manifest = weightsManifest.flatMap((group) =>
     Array.isArray(group?.weights) ? group.weights : invalid('weightsManifest group without weights'),
   );
-  return { spec, manifest };
+  const files = weightsManifest.flatMap((group) => (Array.isArray(group.paths) ? group.paths : []));
+  return { spec, manifest, files };
 }
 
 function ourSpec(meta: ModelJson['userDefinedMetadata']['mnistCnn'] | undefined): ModelSpec {
@@ -107,8 +113,7 @@ function parseJson(text: string): unknown {
 
 /** Splits the weights' bytes by the manifest after checking names, dtypes, shapes, byte length and finiteness. */
 function decodeWeights(
-  spec: ModelSpec,
-  manifest: WeightSpec[],
+  { spec, manifest, files }: ReturnType<typeof readModelJson>,
   weightData: ArrayBuffer | Uint8Array,
 ): Record<string, Float32Array> {
   const expected = planModel(spec).flatMap((p) => p.weights);
@@ -129,10 +134,8 @@ function decodeWeights(
   const bytes = weightData instanceof Uint8Array ? weightData : new Uint8Array(weightData);
   const needed = manifest.reduce((sum, w) => sum + sizeOf(w.shape) * 4, 0);
   if (bytes.byteLength !== needed) {
-    throw new ModelFormatError(
-      'WEIGHT_BYTE_LENGTH',
-      `the weights hold ${bytes.byteLength} bytes, the model needs ${needed}`,
-    );
+    const holder = files.length === 1 ? `${files[0]} holds` : `the weights files (${files.join(', ')}) hold`;
+    throw new ModelFormatError('WEIGHT_BYTE_LENGTH', `${holder} ${bytes.byteLength} bytes, the model needs ${needed}`);
   }
   const result: Record<string, Float32Array> = {};
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -162,9 +165,9 @@ function decodeWeights(
  * ```
  */
 export function deserializeModel(modelJson: unknown, weightData: ArrayBuffer | Uint8Array): CnnModel {
-  const { spec, manifest } = readModelJson(modelJson);
-  const weights = decodeWeights(spec, manifest, weightData);
-  const model = createModel(spec);
+  const read = readModelJson(modelJson);
+  const weights = decodeWeights(read, weightData);
+  const model = createModel(read.spec);
   try {
     model.setWeights(weights);
   } catch (error) {

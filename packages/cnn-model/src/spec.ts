@@ -1,4 +1,4 @@
-import { ModelSpecError } from './errors.js';
+import { ModelSpecError, type ModelSpecErrorCode } from './errors.js';
 
 /** Activation applied by a conv2d or dense layer; the last dense layer must be `linear` (it yields logits). */
 export type Activation = 'relu' | 'linear';
@@ -58,9 +58,6 @@ export type ModelSpec = {
   classNames?: string[];
 };
 
-/** The layer types a spec may use. */
-const layerTypes = ['conv2d', 'maxPool2d', 'batchNorm', 'dropout', 'relu', 'flatten', 'dense'] as const;
-
 /** A weight a layer owns, before any tensor exists. */
 export type WeightPlan = {
   /** Keras-style name, e.g. `conv2d_1/kernel`; also the key in `getWeights()` and in model.json's weights manifest. */
@@ -78,34 +75,79 @@ export type LayerPlan = {
   weights: WeightPlan[];
 };
 
-const kerasBaseNames: Record<LayerSpec['type'], string> = {
-  conv2d: 'conv2d',
-  maxPool2d: 'max_pooling2d',
-  batchNorm: 'batch_normalization',
-  dropout: 'dropout',
-  relu: 're_lu',
-  flatten: 'flatten',
-  dense: 'dense',
+/** What a field of a spec must hold: a test, and the words an error uses for it. */
+type FieldRule = { expected: string; holds: (value: unknown) => boolean };
+type Loose = Record<string, unknown> | null | undefined;
+
+const isPositiveInt = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isInteger(value) && value > 0;
+const positiveInt: FieldRule = { expected: 'a positive integer', holds: isPositiveInt };
+const fraction: FieldRule = { expected: 'a number in [0, 1)', holds: (v) => typeof v === 'number' && v >= 0 && v < 1 };
+const positive: FieldRule = { expected: 'a number > 0', holds: (v) => typeof v === 'number' && v > 0 };
+const oneOf = (...values: string[]): FieldRule => ({
+  expected: values.map((value) => `'${value}'`).join(' or '),
+  holds: (v) => values.includes(v as string),
+});
+const optional = (rule: FieldRule): FieldRule => ({ ...rule, holds: (v) => v === undefined || rule.holds(v) });
+const activation = optional(oneOf('relu', 'linear'));
+
+/** The fields of the spec itself; layers are checked one by one with {@link layerTypes}. */
+const specFields: Record<string, FieldRule> = {
+  name: { expected: 'a non-empty string', holds: (v) => typeof v === 'string' && v !== '' },
+  inputShape: {
+    expected: '[height, width, channels] as positive integers',
+    holds: (v) => Array.isArray(v) && v.length === 3 && v.every(isPositiveInt),
+  },
+  normalization: {
+    expected: '{ mean: finite number, std: number > 0 }',
+    holds: (v) => Number.isFinite((v as Loose)?.mean) && positive.holds((v as Loose)?.std),
+  },
+  layers: { expected: 'a non-empty array', holds: (v) => Array.isArray(v) && v.length > 0 },
 };
 
-function fail(message: string): never {
-  throw new ModelSpecError('INVALID_LAYER', message);
+/** Each layer type's Keras base name (`conv2d_1`, `max_pooling2d_1`, …) and its fields that are not sizes. */
+const layerTypes: Record<LayerSpec['type'], { kerasName: string; fields: Record<string, FieldRule> }> = {
+  conv2d: {
+    kerasName: 'conv2d',
+    fields: { filters: positiveInt, padding: optional(oneOf('valid', 'same')), activation },
+  },
+  maxPool2d: { kerasName: 'max_pooling2d', fields: {} },
+  batchNorm: {
+    kerasName: 'batch_normalization',
+    fields: { momentum: optional(fraction), epsilon: optional(positive) },
+  },
+  dropout: { kerasName: 'dropout', fields: { rate: fraction } },
+  relu: { kerasName: 're_lu', fields: {} },
+  flatten: { kerasName: 'flatten', fields: {} },
+  dense: { kerasName: 'dense', fields: { units: positiveInt, activation } },
+};
+
+/** A value as an error message shows it: JSON, cut short so that a huge one cannot flood the message. */
+const shown = (value: unknown) => String(JSON.stringify(value)).slice(0, 100);
+
+/** Throws `code` for the first field of `object` that breaks its rule, naming the field, the rule and the value. */
+function checkFields(object: object, rules: Record<string, FieldRule>, where: string, code: ModelSpecErrorCode): void {
+  for (const [field, rule] of Object.entries(rules)) {
+    const value = (object as Record<string, unknown>)[field];
+    if (!rule.holds(value)) fail(code, `${where}${field} must be ${rule.expected}, got ${shown(value)}`);
+  }
+}
+
+function fail(code: ModelSpecErrorCode, message: string): never {
+  throw new ModelSpecError(code, message);
 }
 
 /** How many values a tensor of this shape holds. */
 export const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
-function isPositiveInt(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value > 0;
-}
-
 /** Reads `n` or `[a, b]` as a pair of positive integers. */
 export function pair(value: number | [number, number] | undefined, fallback: number, what: string): [number, number] {
   const resolved = value ?? fallback;
   const result: [number, number] = typeof resolved === 'number' ? [resolved, resolved] : [resolved[0], resolved[1]];
-  if (!Array.isArray(resolved) && typeof resolved !== 'number') fail(`${what} must be a number or [number, number]`);
+  if (!Array.isArray(resolved) && typeof resolved !== 'number')
+    fail('INVALID_LAYER', `${what} must be a number or [number, number]`);
   if (!isPositiveInt(result[0]) || !isPositiveInt(result[1]))
-    fail(`${what} must be positive integers, got ${JSON.stringify(value)}`);
+    fail('INVALID_LAYER', `${what} must be positive integers, got ${shown(value)}`);
   return result;
 }
 
@@ -119,82 +161,44 @@ export function convAxis(size: number, kernel: number, stride: number, padding: 
   return { out: Math.floor((size - kernel) / stride) + 1, padBefore: 0, padAfter: 0 };
 }
 
-function checkActivation(activation: unknown, where: string): void {
-  if (activation !== undefined && activation !== 'relu' && activation !== 'linear') {
-    fail(`${where}: activation must be 'relu' or 'linear', got ${JSON.stringify(activation)}`);
-  }
-}
-
-function planLayer(spec: LayerSpec, name: string, input: number[], where: string): LayerPlan {
-  const plan = (outputShape: number[], weights: WeightPlan[] = []): LayerPlan => ({
-    spec,
-    name,
-    inputShape: input,
-    outputShape,
-    weights,
-  });
-  const spatial = (): [number, number, number] => {
-    if (input.length !== 3) throw new ModelSpecError('INVALID_SHAPE', `${where} needs [h, w, c] input, got [${input}]`);
-    return input as [number, number, number];
-  };
+/** One layer's output shape and weights; its fields have passed {@link layerTypes}' rules. */
+function planLayer(spec: LayerSpec, name: string, input: number[], where: string) {
+  const plan = (outputShape: number[], weights: WeightPlan[] = []) => ({ outputShape, weights });
+  const weight = (role: string, shape: number[], trainable = true) => ({ name: `${name}/${role}`, shape, trainable });
+  const spatial = () =>
+    input.length === 3 ? input : fail('INVALID_SHAPE', `${where} needs [h, w, c] input, got [${input}]`);
   switch (spec.type) {
     case 'conv2d': {
-      const [h, w, c] = spatial();
-      if (!isPositiveInt(spec.filters)) fail(`${where}: filters must be a positive integer`);
+      const [h, w, c] = spatial() as [number, number, number];
       const [kh, kw] = pair(spec.kernelSize, 0, `${where}: kernelSize`);
       const [sh, sw] = pair(spec.strides, 1, `${where}: strides`);
-      const padding = spec.padding ?? 'valid';
-      if (padding !== 'valid' && padding !== 'same') fail(`${where}: padding must be 'valid' or 'same'`);
-      checkActivation(spec.activation, where);
-      const oh = convAxis(h, kh, sh, padding).out;
-      const ow = convAxis(w, kw, sw, padding).out;
-      if (oh < 1 || ow < 1)
-        throw new ModelSpecError('INVALID_SHAPE', `${where}: kernel ${kh}x${kw} is larger than input ${h}x${w}`);
-      const weights: WeightPlan[] = [{ name: `${name}/kernel`, shape: [kh, kw, c, spec.filters], trainable: true }];
-      if (spec.useBias !== false) weights.push({ name: `${name}/bias`, shape: [spec.filters], trainable: true });
-      return plan([oh, ow, spec.filters], weights);
+      const oh = convAxis(h, kh, sh, spec.padding ?? 'valid').out;
+      const ow = convAxis(w, kw, sw, spec.padding ?? 'valid').out;
+      if (oh < 1 || ow < 1) fail('INVALID_SHAPE', `${where}: kernel ${kh}x${kw} is larger than input ${h}x${w}`);
+      const bias = spec.useBias === false ? [] : [weight('bias', [spec.filters])];
+      return plan([oh, ow, spec.filters], [weight('kernel', [kh, kw, c, spec.filters]), ...bias]);
     }
     case 'maxPool2d': {
-      const [h, w, c] = spatial();
+      const [h, w, c] = spatial() as [number, number, number];
       const [ph, pw] = pair(spec.poolSize, 0, `${where}: poolSize`);
-      if (ph > h || pw > w)
-        throw new ModelSpecError('INVALID_SHAPE', `${where}: pool ${ph}x${pw} is larger than input ${h}x${w}`);
+      if (ph > h || pw > w) fail('INVALID_SHAPE', `${where}: pool ${ph}x${pw} is larger than input ${h}x${w}`);
       return plan([Math.floor(h / ph), Math.floor(w / pw), c]);
     }
     case 'batchNorm': {
-      const channels = input[input.length - 1] ?? 0;
-      const momentum = spec.momentum ?? 0.99;
-      const epsilon = spec.epsilon ?? 1e-3;
-      if (!(momentum >= 0 && momentum < 1)) fail(`${where}: momentum must be in [0, 1)`);
-      if (!(epsilon > 0)) fail(`${where}: epsilon must be > 0`);
-      return plan(input, [
-        { name: `${name}/gamma`, shape: [channels], trainable: true },
-        { name: `${name}/beta`, shape: [channels], trainable: true },
-        { name: `${name}/moving_mean`, shape: [channels], trainable: false },
-        { name: `${name}/moving_variance`, shape: [channels], trainable: false },
-      ]);
+      const channels = [input[input.length - 1] ?? 0];
+      const moving = [weight('moving_mean', channels, false), weight('moving_variance', channels, false)];
+      return plan(input, [weight('gamma', channels), weight('beta', channels), ...moving]);
     }
     case 'dropout':
-      if (!(typeof spec.rate === 'number' && spec.rate >= 0 && spec.rate < 1)) fail(`${where}: rate must be in [0, 1)`);
-      return plan(input);
     case 'relu':
       return plan(input);
     case 'flatten':
       return plan([sizeOf(input)]);
     case 'dense': {
-      if (input.length !== 1)
-        throw new ModelSpecError('INVALID_SHAPE', `${where} needs flat input; add a flatten layer before it`);
-      if (!isPositiveInt(spec.units)) fail(`${where}: units must be a positive integer`);
-      checkActivation(spec.activation, where);
-      const weights: WeightPlan[] = [{ name: `${name}/kernel`, shape: [input[0] ?? 0, spec.units], trainable: true }];
-      if (spec.useBias !== false) weights.push({ name: `${name}/bias`, shape: [spec.units], trainable: true });
-      return plan([spec.units], weights);
+      if (input.length !== 1) fail('INVALID_SHAPE', `${where} needs flat input; add a flatten layer before it`);
+      const bias = spec.useBias === false ? [] : [weight('bias', [spec.units])];
+      return plan([spec.units], [weight('kernel', [input[0] ?? 0, spec.units]), ...bias]);
     }
-    default:
-      throw new ModelSpecError(
-        'UNKNOWN_LAYER_TYPE',
-        `${where}: unknown layer type ${JSON.stringify((spec as { type?: unknown }).type)}; expected one of ${layerTypes.join(', ')}`,
-      );
   }
 }
 
@@ -217,57 +221,75 @@ function checkParameterBudget(plans: readonly LayerPlan[]): void {
 
 /** Validates a spec and resolves every layer's name, shapes and weights; throws {@link ModelSpecError}. */
 export function planModel(spec: ModelSpec): LayerPlan[] {
-  if (typeof spec !== 'object' || spec === null) throw new ModelSpecError('INVALID_SPEC', 'spec must be an object');
-  if (typeof spec.name !== 'string' || spec.name === '')
-    throw new ModelSpecError('INVALID_SPEC', 'spec.name must be a non-empty string');
-  const shape = spec.inputShape;
-  if (!Array.isArray(shape) || shape.length !== 3 || !shape.every(isPositiveInt)) {
-    throw new ModelSpecError(
-      'INVALID_SPEC',
-      `spec.inputShape must be [height, width, channels], got ${JSON.stringify(shape)}`,
-    );
-  }
-  const norm = spec.normalization;
-  if (typeof norm !== 'object' || norm === null || !Number.isFinite(norm.mean) || !(norm.std > 0)) {
-    throw new ModelSpecError('INVALID_SPEC', 'spec.normalization must be { mean: finite number, std: number > 0 }');
-  }
-  if (!Array.isArray(spec.layers) || spec.layers.length === 0)
-    throw new ModelSpecError('INVALID_SPEC', 'spec.layers must be a non-empty array');
+  if (typeof spec !== 'object' || spec === null) fail('INVALID_SPEC', 'spec must be an object');
+  checkFields(spec, specFields, 'spec.', 'INVALID_SPEC');
   const counts = new Map<string, number>();
   const names = new Set<string>();
-  let current: number[] = [...shape];
+  let current: number[] = [...spec.inputShape];
   const plans = spec.layers.map((layer, index) => {
-    const where = `layer ${index} (${(layer as { type?: unknown })?.type ?? '?'})`;
-    if (typeof layer !== 'object' || layer === null)
-      throw new ModelSpecError('INVALID_SPEC', `${where} must be an object`);
-    const base = kerasBaseNames[layer.type] ?? 'layer';
-    const count = (counts.get(base) ?? 0) + 1;
-    counts.set(base, count);
-    const name = layer.name ?? `${base}_${count}`;
+    const type = (layer as { type?: unknown } | null)?.type;
+    const where = `layer ${index} (${String(type ?? '?')})`;
+    if (typeof layer !== 'object' || layer === null) fail('INVALID_SPEC', `${where} must be an object`);
+    if (!Object.hasOwn(layerTypes, layer.type)) {
+      const expected = Object.keys(layerTypes).join(', ');
+      fail('UNKNOWN_LAYER_TYPE', `${where}: unknown layer type ${shown(type)}; expected one of ${expected}`);
+    }
+    const { kerasName, fields } = layerTypes[layer.type];
+    checkFields(layer, fields, `${where}: `, 'INVALID_LAYER');
+    const count = (counts.get(kerasName) ?? 0) + 1;
+    counts.set(kerasName, count);
+    const name = layer.name ?? `${kerasName}_${count}`;
     if (!/^[A-Za-z][A-Za-z0-9_.-]*$/.test(name))
-      fail(`${where}: name ${JSON.stringify(name)} must match [A-Za-z][A-Za-z0-9_.-]*`);
-    if (names.has(name)) fail(`${where}: duplicate layer name ${JSON.stringify(name)}`);
+      fail('INVALID_LAYER', `${where}: name ${shown(name)} must match [A-Za-z][A-Za-z0-9_.-]*`);
+    if (names.has(name)) fail('INVALID_LAYER', `${where}: duplicate layer name ${shown(name)}`);
     names.add(name);
-    const plan = planLayer(layer, name, current, where);
+    const plan: LayerPlan = { spec: layer, name, inputShape: current, ...planLayer(layer, name, current, where) };
     current = plan.outputShape;
     return plan;
   });
   const last = plans[plans.length - 1]!;
-  if (last.spec.type !== 'dense' || (last.spec.activation ?? 'linear') !== 'linear') {
-    throw new ModelSpecError(
-      'INVALID_SPEC',
-      'the last layer must be a dense layer with linear activation (its outputs are the logits)',
-    );
-  }
-  if (spec.classNames !== undefined) {
-    const ok = Array.isArray(spec.classNames) && spec.classNames.every((n) => typeof n === 'string');
-    if (!ok || spec.classNames.length !== last.spec.units) {
-      throw new ModelSpecError(
-        'INVALID_SPEC',
-        `spec.classNames must be ${last.spec.units} strings, one per output unit`,
-      );
-    }
-  }
+  if (last.spec.type !== 'dense' || (last.spec.activation ?? 'linear') !== 'linear')
+    fail('INVALID_SPEC', 'the last layer must be a dense layer with linear activation (its outputs are the logits)');
+  const { classNames } = spec;
+  const units = last.spec.units;
+  const namesFit =
+    Array.isArray(classNames) && classNames.length === units && classNames.every((n) => typeof n === 'string');
+  if (classNames !== undefined && !namesFit)
+    fail('INVALID_SPEC', `spec.classNames must be ${units} strings, one per output unit`);
   checkParameterBudget(plans);
   return plans;
+}
+
+/**
+ * Most floats one activation (a layer's output for a whole batch) may hold: 256 MB. A model file is small whatever its
+ * layers' widths, so without this cap a 1 MB model.json could ask for gigabytes per batch (or trap the wasm heap).
+ */
+export const maxActivationFloats = 64 * 1024 * 1024;
+
+/** `15.7 M`, `4.0 G`: float counts in messages. */
+const millions = (count: number) => (count >= 1e9 ? `${(count / 1e9).toFixed(1)} G` : `${(count / 1e6).toFixed(1)} M`);
+
+/**
+ * Throws OVER_BUDGET, naming the layer and the largest batch that fits, when one activation at `batchSize` images
+ * would exceed {@link maxActivationFloats}. Call it with the batch size a run will actually use, before it starts.
+ */
+export function checkActivationBudget(spec: ModelSpec, batchSize: number): void {
+  const plans = planModel(spec);
+  const shapes = [
+    { name: 'the input', shape: plans[0]!.inputShape },
+    ...plans.map((p) => ({ name: `layer ${p.name} (${p.spec.type})`, shape: p.outputShape })),
+  ];
+  for (const { name, shape } of shapes) {
+    const perImage = sizeOf(shape);
+    if (perImage * batchSize <= maxActivationFloats) continue;
+    const fits = Math.floor(maxActivationFloats / perImage);
+    const advice =
+      fits >= 1
+        ? `use a batch size of at most ${fits} (--batch-size ${fits})`
+        : 'no batch size fits; use a narrower model';
+    throw new ModelSpecError(
+      'OVER_BUDGET',
+      `${name} outputs ${shape.join('×')} = ${millions(perImage)} floats per image; at batch size ${batchSize} that is ${millions(perImage * batchSize)}, over the ${millions(maxActivationFloats)} budget: ${advice}`,
+    );
+  }
 }

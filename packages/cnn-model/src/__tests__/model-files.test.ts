@@ -6,11 +6,10 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wideConvolutionSpec as wide } from '../../../../tests/support/over-budget-model.mjs';
-import { checkActivationBudget } from '../budget.js';
 import { createModel } from '../model.js';
 import { loadModel, saveModel } from '../node.js';
 import { getPreset } from '../presets.js';
-import type { ModelSpec } from '../spec.js';
+import { checkActivationBudget, type ModelSpec } from '../spec.js';
 import { useBackend } from './backends.js';
 
 let directory: string;

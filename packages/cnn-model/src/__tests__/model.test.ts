@@ -75,6 +75,53 @@ describe('createModel', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it.each([
+    ['spec.name', { name: '' }, 'INVALID_SPEC', 'spec.name must be a non-empty string, got ""'],
+    ['spec.inputShape', { inputShape: [28, 28] }, 'INVALID_SPEC', 'spec.inputShape must be [height, width, channels]'],
+    ['spec.normalization', { normalization: { mean: 0, std: 0 } }, 'INVALID_SPEC', 'std: number > 0 }, got {"mean'],
+    ['spec.layers', { layers: [] }, 'INVALID_SPEC', 'spec.layers must be a non-empty array, got []'],
+    [
+      'conv2d filters',
+      { filters: 1.5 },
+      'INVALID_LAYER',
+      'layer 0 (conv2d): filters must be a positive integer, got 1.5',
+    ],
+    ['conv2d padding', { padding: 'full' }, 'INVALID_LAYER', `padding must be 'valid' or 'same', got "full"`],
+    ['conv2d activation', { activation: 'tanh' }, 'INVALID_LAYER', `activation must be 'relu' or 'linear', got "tanh"`],
+    ['conv2d kernelSize', { kernelSize: [3, 0] }, 'INVALID_LAYER', 'kernelSize must be positive integers, got [3,0]'],
+    ['a kernel larger than the input', { kernelSize: 29 }, 'INVALID_SHAPE', 'kernel 29x29 is larger than input 28x28'],
+    ['an unknown layer type', { type: 'toString' }, 'UNKNOWN_LAYER_TYPE', 'unknown layer type "toString"'],
+  ])('refuses a bad %s with a typed error naming the value', (_, change, code, message) => {
+    const reference = presets.reference;
+    const isSpecField = Object.keys(change).some((key) => key in reference);
+    const layers = [{ ...reference.layers[0]!, ...change }, ...reference.layers.slice(1)];
+    const spec = (isSpecField ? { ...reference, ...change } : { ...reference, layers }) as ModelSpec;
+    expect(() => createModel(spec)).toThrow(
+      expect.objectContaining({ code, message: expect.stringContaining(message) }),
+    );
+  });
+
+  it('refuses bad batch-norm, dropout and dense fields and class names', () => {
+    const layers = presets.reference.layers;
+    const spec = (layer: object, at = 1) =>
+      ({ ...presets.reference, layers: [...layers.slice(0, at), layer, ...layers.slice(at)] }) as ModelSpec;
+    const refusal = (message: string) => expect.objectContaining({ message: expect.stringContaining(message) });
+    expect(() => createModel(spec({ type: 'batchNorm', momentum: 1 }))).toThrow(
+      refusal('momentum must be a number in [0, 1), got 1'),
+    );
+    expect(() => createModel(spec({ type: 'batchNorm', epsilon: '1e-3' }))).toThrow(
+      refusal('epsilon must be a number > 0'),
+    );
+    expect(() => createModel(spec({ type: 'dropout' }))).toThrow(
+      refusal('rate must be a number in [0, 1), got undefined'),
+    );
+    expect(() => createModel(spec({ type: 'dense', units: 0 }, 5))).toThrow(
+      refusal('units must be a positive integer, got 0'),
+    );
+    const classNames = { ...presets.reference, classNames: ['a', 'b'] };
+    expect(() => createModel(classNames)).toThrow(refusal('spec.classNames must be 10 strings, one per output unit'));
+  });
+
   it('rejects input of the wrong shape with a typed error', () => {
     const model = createModel(presets.reference);
     expect(() => model.predict(tf.zeros([2, 27, 28, 1]) as tf.Tensor4D)).toThrow(

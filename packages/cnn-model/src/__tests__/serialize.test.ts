@@ -139,7 +139,7 @@ describe('bad model files get typed errors and allocate nothing', () => {
       'UNEXPECTED_WEIGHT',
     ],
     [
-      'truncated weights.bin',
+      'truncated weights file',
       () => [good.modelJson, good.weightData.slice(0, good.weightData.byteLength - 4)],
       'WEIGHT_BYTE_LENGTH',
     ],
@@ -204,6 +204,22 @@ describe('bad model files get typed errors and allocate nothing', () => {
     });
   }
 
+  it('names the weights file: serializeModel as saveModel does, and the decoder when its bytes are short', async () => {
+    const [file] = good.modelJson.weightsManifest[0]!.paths;
+    expect(file).toMatch(/^weights-[0-9a-f]{16}\.bin$/);
+    const directory = await mkdtemp(path.join(tmpdir(), 'cnn-model-name-'));
+    try {
+      const model = deserializeModel(good.modelJson, good.weightData);
+      expect(path.basename((await saveModel(model, directory)).weightsPath)).toBe(file);
+      model.dispose();
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+    expect(() => deserializeModel(good.modelJson, good.weightData.slice(4))).toThrow(
+      `${file} holds ${good.weightData.byteLength - 4} bytes, the model needs ${good.weightData.byteLength}`,
+    );
+  });
+
   it('setWeights with a wrong map changes nothing', () => {
     const model = createModel(getPreset('reference'), { seed: 1 });
     const before = model.getWeights();
@@ -217,7 +233,8 @@ describe('bad model files get typed errors and allocate nothing', () => {
     const directory = await mkdtemp(path.join(tmpdir(), 'cnn-model-bad-'));
     try {
       await writeFile(path.join(directory, 'model.json'), JSON.stringify(good.modelJson));
-      await writeFile(path.join(directory, 'weights.bin'), new Uint8Array(good.weightData.slice(8)));
+      const [file] = good.modelJson.weightsManifest[0]!.paths;
+      await writeFile(path.join(directory, file!), new Uint8Array(good.weightData.slice(8)));
       await expect(loadModel(directory)).rejects.toMatchObject({ code: 'WEIGHT_BYTE_LENGTH' });
     } finally {
       await rm(directory, { recursive: true, force: true });
