@@ -1,6 +1,7 @@
 // This checkout's training step against another checkout's (an older commit, built: `git worktree add DIR REV`, then
 // `pnpm install && pnpm build` there), in alternating child processes, so both see the same minutes of a shared
-// machine. Each child times steps of the reference preset with its build's whole kernel table and tf.train's Adam.
+// machine. Each child times steps of the reference preset with its build's whole kernel table and tf.train's Adam, in
+// wall time and in the process's CPU time, which other processes' load disturbs far less on a busy machine.
 // Usage: node bench/compare-builds.mjs OTHER_CHECKOUT [wasm|cpu] [--rounds N] [--steps N]
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -34,16 +35,19 @@ if (args[0] === '--child') {
     Array.from({ length: 64 }, (_, i) => i % 10),
     'int32',
   );
-  const times = [];
+  const [times, cpuTimes] = [[], []];
   for (let i = -2; i < Number(steps); i++) {
-    const start = performance.now();
+    const [start, cpuStart] = [performance.now(), process.cpuUsage()];
     const { loss, correct, gradients } = model.computeGradients(x, labels);
     optimizer.applyGradients(gradients);
     loss.dataSync();
     tf.dispose([loss, correct, ...Object.values(gradients)]);
-    if (i >= 0) times.push(performance.now() - start);
+    const cpu = process.cpuUsage(cpuStart);
+    if (i < 0) continue;
+    times.push(performance.now() - start);
+    cpuTimes.push((cpu.user + cpu.system) / 1000);
   }
-  console.log(JSON.stringify({ median: median(times), min: Math.min(...times) }));
+  console.log(JSON.stringify({ median: median(times), min: Math.min(...times), cpu: median(cpuTimes) }));
 } else {
   const here = fileURLToPath(new URL('../../..', import.meta.url));
   const other = path.resolve(args[0] ?? '');
@@ -53,6 +57,7 @@ if (args[0] === '--child') {
   const script = fileURLToPath(import.meta.url);
   const builds = { other, this: here };
   const results = { other: [], this: [] };
+  const cpuResults = { other: [], this: [] };
   console.log(`reference preset, batch 64, ${backend}, ${steps} steps per child, ${rounds} rounds`);
   for (let round = 0; round < rounds; round++) {
     // Alternate which build goes first, so neither always runs in the other's wake.
@@ -60,13 +65,19 @@ if (args[0] === '--child') {
     const line = [];
     for (const name of order) {
       const output = execFileSync(process.execPath, [script, '--child', builds[name], backend, String(steps)]);
-      const { median: stepMs, min } = JSON.parse(output.toString().trim().split('\n').pop());
+      const { median: stepMs, min, cpu } = JSON.parse(output.toString().trim().split('\n').pop());
       results[name].push(stepMs);
-      line.push(`${name} ${stepMs.toFixed(1)} ms (min ${min.toFixed(1)})`);
+      cpuResults[name].push(cpu);
+      line.push(`${name} ${stepMs.toFixed(1)} ms (min ${min.toFixed(1)}, CPU ${cpu.toFixed(1)})`);
     }
     console.log(`  round ${round + 1}: ${line.join(', ')}`);
   }
   const [mine, theirs] = [median(results.this), median(results.other)];
   console.log(`median of round medians: this ${mine.toFixed(1)} ms, other ${theirs.toFixed(1)} ms`);
   console.log(`this / other: ${(mine / theirs).toFixed(3)} (other: ${other})`);
+  const [mineCpu, theirsCpu] = [median(cpuResults.this), median(cpuResults.other)];
+  console.log(
+    `CPU time per step, median of round medians: this ${mineCpu.toFixed(1)} ms, other ${theirsCpu.toFixed(1)} ms`,
+  );
+  console.log(`CPU time, this / other: ${(mineCpu / theirsCpu).toFixed(3)}`);
 }
