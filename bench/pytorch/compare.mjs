@@ -42,22 +42,27 @@ const oursTraining = (batchSize, workers) =>
     '--steps',
     String(steps),
   ]).at(-1).trainingImagesPerSecond;
-const oursInference = () =>
-  runCli([
+// Inference: our replicas on worker threads (bench reports how many it used) against PyTorch's intra-op threads.
+const inferenceWorkers = new Map();
+const oursInference = (workers) => {
+  const record = runCli([
     'bench',
     '--backend',
     'wasm',
     '--batch-size',
     '256',
     '--workers',
-    String(cores),
+    String(workers),
     '--steps',
     '2',
     '--warmup',
     '2',
     '--inference-images',
     '10000',
-  ]).at(-1).inferenceImagesPerSecond;
+  ]).at(-1);
+  inferenceWorkers.set(workers, record.inferenceWorkers);
+  return record.inferenceImagesPerSecond;
+};
 
 function readNodeModule(expression) {
   const script = `import('${expression.module}').then(async (m) => console.log(JSON.stringify(await (${expression.value})(m))))`;
@@ -100,7 +105,7 @@ const measurements = [
   ...[64, 32].flatMap((batch) =>
     [1, 2].map((workers) => ({ key: `ours ${batch} ${workers}`, run: () => oursTraining(batch, workers) })),
   ),
-  { key: 'ours infer', run: oursInference },
+  ...[1, cores].map((workers) => ({ key: `ours infer ${workers}`, run: () => oursInference(workers) })),
   ...(hasTorch
     ? [
         ...[1, 2].map((threads) => ({
@@ -177,10 +182,18 @@ console.log(`\ninference, batch 256, test set`);
 const torchInferBest = Math.max(best.get('torch infer 1') ?? 0, best.get(`torch infer ${cores}`) ?? 0) || undefined;
 row(`${torchName}, 1 thread`, best.get('torch infer 1'));
 row(`${torchName}, ${plural(cores, 'thread')}`, best.get(`torch infer ${cores}`));
+const oursInfer1 = best.get('ours infer 1');
+const oursInferAll = best.get(`ours infer ${cores}`);
+const torchInfer1 = best.get('torch infer 1');
 row(
-  'mnist-cnn',
-  best.get('ours infer'),
-  torchInferBest === undefined ? '' : `${ratio(best.get('ours infer'), torchInferBest)} PyTorch's best`,
+  'mnist-cnn, 1 worker',
+  oursInfer1,
+  torchInfer1 === undefined ? '' : `${ratio(oursInfer1, torchInfer1)} PyTorch's 1 thread`,
+);
+row(
+  `mnist-cnn, ${plural(inferenceWorkers.get(cores), 'worker')} (all cores)`,
+  oursInferAll,
+  `${ratio(oursInferAll, oursInfer1)} 1 worker${torchInferBest === undefined ? '' : `; ${ratio(oursInferAll, torchInferBest)} PyTorch's best on ${plural(cores, 'core')}`}`,
 );
 console.log(`\ntime to accuracy: the default recipe (${JSON.stringify(recipe)}) on ${ours.trainCount} images`);
 const accuracy = (value) => `${(value * 100).toFixed(2)}%`;
@@ -217,7 +230,8 @@ if (hasTorch) {
     rows: [
       { name: `PyTorch 1.13, ${blas}, 1 thread`, values: [round(best.get('torch infer 1'))] },
       { name: `PyTorch 1.13, ${blas}, ${plural(cores, 'thread')}`, values: [round(best.get(`torch infer ${cores}`))] },
-      { name: 'mnist-cnn, wasm', values: [round(best.get('ours infer'))] },
+      { name: 'mnist-cnn, wasm, 1 worker', values: [round(oursInfer1)] },
+      { name: `mnist-cnn, wasm, ${plural(inferenceWorkers.get(cores), 'worker')}`, values: [round(oursInferAll)] },
     ],
   });
   await recordFigures('timeToAccuracy', {

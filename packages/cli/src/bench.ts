@@ -1,13 +1,13 @@
-import { predictImages } from '@mnist-cnn/trainer';
-import { train } from '@mnist-cnn/trainer/node';
+import type { CnnModel } from '@mnist-cnn/cnn-model';
+import { type InferencePool, openInferencePool, train } from '@mnist-cnn/trainer/node';
 import { describeBackend, startBackend } from './backend-setup.js';
 import type { CommandContext } from './cli.js';
 import { loadCliDataset } from './dataset-source.js';
 import type { benchDefinition } from './definitions.js';
 import { ExitCode } from './errors.js';
-import { formatCount } from './format.js';
+import { formatCount, plural } from './format.js';
 import type { OptionValues } from './option-types.js';
-import { workerCount } from './workers.js';
+import { inferenceWorkerCount, workerCount } from './workers.js';
 
 /** `mnist-cnn bench`: training and inference throughput in images per second. */
 export async function runBench(
@@ -18,12 +18,13 @@ export async function runBench(
   const backend = await startBackend(values.backend);
   const dataset = await loadCliDataset(values, renderer);
   const workers = workerCount(values.workers, values.batchSize, (message) => renderer.warn(message));
+  const inferenceWorkers = inferenceWorkerCount(values.workers); // warned about above, if at all
   // Untimed batches first, so kernel compilation, heap growth and a new thread's slow first steps do not count.
   const warmupBatches = values.warmup;
   const batches = values.steps + warmupBatches;
   const limit = Math.min(dataset.train.count, batches * values.batchSize);
   renderer.text(
-    `benchmarking ${values.preset} on ${describeBackend(backend)}, batch size ${values.batchSize}, ${workers} worker${workers === 1 ? '' : 's'}`,
+    `benchmarking ${values.preset} on ${describeBackend(backend)}, batch size ${values.batchSize}, ${plural(workers, 'worker')} (inference: ${inferenceWorkers})`,
   );
   let timedFrom: number | undefined;
   let timedTo = 0;
@@ -54,16 +55,7 @@ export async function runBench(
 
   const inferenceCount = Math.min(values.inferenceImages, dataset.test.count);
   const pixels = dataset.test.images.subarray(0, inferenceCount * dataset.test.rows * dataset.test.cols);
-  predictImages(
-    result.model,
-    pixels.subarray(0, Math.min(inferenceCount, values.batchSize) * dataset.test.rows * dataset.test.cols),
-    Math.min(inferenceCount, values.batchSize),
-    { batchSize: values.batchSize },
-  );
-  const inferenceStart = performance.now();
-  predictImages(result.model, pixels, inferenceCount, { batchSize: values.batchSize });
-  const inferenceMs = performance.now() - inferenceStart;
-  result.model.dispose();
+  const inferenceMs = await timeInference(result.model, pixels, inferenceCount, values.batchSize, inferenceWorkers);
   const inferenceImagesPerSecond = (inferenceCount * 1000) / Math.max(inferenceMs, 1e-3);
 
   renderer.record(
@@ -79,11 +71,35 @@ export async function runBench(
       trainingMsPerStep: (values.batchSize * 1000) / trainingImagesPerSecond,
       inferenceImages: inferenceCount,
       inferenceImagesPerSecond,
+      inferenceWorkers,
     },
     [
       `training:  ${formatCount(trainingImagesPerSecond)} images/s (${((values.batchSize * 1000) / trainingImagesPerSecond).toFixed(1)} ms per batch of ${values.batchSize}, ${timedBatches} batches timed)`,
-      `inference: ${formatCount(inferenceImagesPerSecond)} images/s (${formatCount(inferenceCount)} images in batches of ${values.batchSize})`,
+      `inference: ${formatCount(inferenceImagesPerSecond)} images/s (${formatCount(inferenceCount)} images in batches of ${values.batchSize} on ${plural(inferenceWorkers, 'worker')})`,
     ],
   );
   return ExitCode.ok;
+}
+
+/** Milliseconds `workers` replicas of `model` take to predict `count` images; disposes the model. */
+async function timeInference(
+  model: CnnModel,
+  pixels: Uint8Array,
+  count: number,
+  batchSize: number,
+  workers: number,
+): Promise<number> {
+  let pool: InferencePool | undefined;
+  try {
+    pool = await openInferencePool(model, { workers });
+    // An untimed pass first, long enough for every replica to run a batch or two: a thread's first batches are slow.
+    const warmupCount = Math.min(count, 2 * workers * batchSize);
+    await pool.predict(pixels.subarray(0, (warmupCount * pixels.length) / count), warmupCount, { batchSize });
+    const start = performance.now();
+    await pool.predict(pixels, count, { batchSize });
+    return performance.now() - start;
+  } finally {
+    await pool?.close();
+    model.dispose();
+  }
 }

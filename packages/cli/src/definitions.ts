@@ -327,13 +327,19 @@ export const showDefinition = {
 export const benchDefinition = {
   name: 'bench',
   summary: 'Measure training and inference throughput (images/s)',
-  description: 'Times a few training steps and a batched inference pass on the chosen backend and batch size.',
+  description:
+    'Times a few training steps and a batched inference pass on the chosen backend and batch size, both on --workers threads.',
   args: [],
   options: {
     ...backendOption,
     ...presetOption,
     ...batchSizeOption,
-    ...workersOption,
+    workers: {
+      ...workersOption.workers,
+      defaultNote: 'the number of CPU cores (training keeps at least 16 images per worker)',
+      description:
+        'Worker threads for training (a share of every batch each) and for inference (whole batches each); at most 4× the CPU cores.',
+    },
     steps: {
       kind: 'integer',
       valueName: 'n',

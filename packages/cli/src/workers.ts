@@ -22,12 +22,21 @@ export function workerCount(
   cores: number = availableParallelism(),
 ): number {
   if (given === undefined) return Math.max(1, Math.min(cores, Math.floor(batchSize / minimumImagesPerWorker)));
-  if (given <= cores) return given;
+  return inferenceWorkerCount(given, warn, cores);
+}
+
+/** `--workers` for inference, where each worker predicts whole batches: one per CPU core when not given. */
+export function inferenceWorkerCount(
+  given: number | undefined,
+  warn: (message: string) => void = () => {},
+  cores: number = availableParallelism(),
+): number {
+  if (given === undefined || given <= cores) return given ?? cores;
   const cap = maxWorkersPerCore * cores;
   if (given > cap) {
     warn(`--workers ${given} is more than ${maxWorkersPerCore}× the ${cores} CPU cores; using ${cap}`);
     return cap;
   }
-  warn(`--workers ${given} is more than the ${cores} CPU cores; the threads will share them and train slower`);
+  warn(`--workers ${given} is more than the ${cores} CPU cores; the threads will share them and run slower`);
   return given;
 }

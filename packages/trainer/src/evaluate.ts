@@ -1,4 +1,4 @@
-import { type CnnModel, checkActivationBudget } from '@mnist-cnn/cnn-model';
+import { type CnnModel, checkActivationBudget, type ModelSpec } from '@mnist-cnn/cnn-model';
 import { type DatasetSplit, writeNormalizedBatch } from '@mnist-cnn/mnist-data';
 import * as tf from '@tensorflow/tfjs-core';
 import { TrainOptionsError } from './errors.js';
@@ -29,11 +29,30 @@ export interface PredictOptions {
   limit?: number;
 }
 
-function checkBatchSize(batchSize: number): number {
+/** `batchSize`, checked, once it is known that `count` images' activations fit in memory in batches of that size. */
+export function checkBatchSize(spec: ModelSpec, batchSize: number, count: number): number {
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new TrainOptionsError('batchSize', `expected a positive integer, got ${batchSize}`);
   }
+  checkActivationBudget(spec, Math.min(batchSize, count));
   return batchSize;
+}
+
+/** Writes the probabilities of a split's images `batch` into `into` from row `row` on, normalizing them into `buffer`. */
+export function predictBatch(
+  model: CnnModel,
+  split: DatasetSplit,
+  batch: ArrayLike<number>,
+  buffer: Float32Array,
+  into: Float32Array,
+  row: number,
+): void {
+  const [height, width, channels] = model.spec.inputShape;
+  const pixels = buffer.subarray(0, batch.length * height * width * channels);
+  writeNormalizedBatch(split, batch, pixels, model.spec.normalization);
+  const output = tf.tidy(() => model.predict(tf.tensor4d(pixels, [batch.length, height, width, channels])));
+  into.set(output.dataSync(), row * classCountOf(model.spec));
+  output.dispose();
 }
 
 /** Runs the model over images `indices` of a split in batches and returns the probabilities, row per image. */
@@ -43,20 +62,13 @@ export function predictSplit(
   indices: ArrayLike<number>,
   batchSize = 256,
 ): Float32Array {
-  const spec = model.spec;
-  const classes = classCountOf(spec);
-  const [height, width, channels] = spec.inputShape;
-  const size = checkBatchSize(batchSize);
-  checkActivationBudget(spec, Math.min(size, indices.length));
-  const probabilities = new Float32Array(indices.length * classes);
+  const [height, width, channels] = model.spec.inputShape;
+  const size = checkBatchSize(model.spec, batchSize, indices.length);
+  const probabilities = new Float32Array(indices.length * classCountOf(model.spec));
   const buffer = new Float32Array(Math.min(size, indices.length) * height * width * channels);
   for (let start = 0; start < indices.length; start += size) {
     const batch = Array.prototype.slice.call(indices, start, Math.min(indices.length, start + size)) as number[];
-    const pixels = buffer.subarray(0, batch.length * height * width * channels);
-    writeNormalizedBatch(split, batch, pixels, spec.normalization);
-    const output = tf.tidy(() => model.predict(tf.tensor4d(pixels, [batch.length, height, width, channels])));
-    probabilities.set(output.dataSync(), start * classes);
-    output.dispose();
+    predictBatch(model, split, batch, buffer, probabilities, start);
   }
   return probabilities;
 }
@@ -120,18 +132,23 @@ export function predictImages(
   count: number,
   options: PredictOptions = {},
 ): Float32Array {
-  const [rows, cols, channels] = model.spec.inputShape;
-  if (!Number.isInteger(count) || count < 0 || pixels.length !== count * rows * cols * channels) {
-    throw new TrainOptionsError(
-      'pixels',
-      `expected ${count} images of ${rows}×${cols}×${channels} = ${count * rows * cols * channels} bytes, got ${pixels.length}`,
-    );
-  }
-  const split: DatasetSplit = { images: pixels, labels: new Uint8Array(count), count, rows, cols };
+  const split = imagesAsSplit(model.spec, pixels, count);
   return predictSplit(
     model,
     split,
     Int32Array.from({ length: count }, (_, i) => i),
     options.batchSize,
   );
+}
+
+/** `count` raw uint8 images laid out back to back, as an unlabelled split; throws unless they fill `pixels` exactly. */
+export function imagesAsSplit(spec: ModelSpec, pixels: Uint8Array, count: number): DatasetSplit {
+  const [rows, cols, channels] = spec.inputShape;
+  if (!Number.isInteger(count) || count < 0 || pixels.length !== count * rows * cols * channels) {
+    throw new TrainOptionsError(
+      'pixels',
+      `expected ${count} images of ${rows}×${cols}×${channels} = ${count * rows * cols * channels} bytes, got ${pixels.length}`,
+    );
+  }
+  return { images: pixels, labels: new Uint8Array(count), count, rows, cols };
 }

@@ -6,4 +6,9 @@ export * from './index.js';
 export { initBackend, installedWasmDirectory } from './node-backend.js';
 export { checkpointFileName, directoryCheckpointStore } from './node-checkpoint.js';
 export { type NodeTrainOptions, train, trainEvents } from './node-train.js';
+export {
+  type InferencePool,
+  type InferencePoolOptions,
+  openInferencePool,
+} from './threaded-inference.js';
 export { shardSeed, shardSizes, type WorkerStepOptions } from './threaded-step.js';

@@ -93,7 +93,7 @@ export interface ResolvedTrainOptions {
   workers: number;
 }
 
-function positiveInteger(option: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
+export function positiveInteger(option: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
     throw new TrainOptionsError(option, `expected an integer from 1 to ${max}, got ${String(value)}`);
   }

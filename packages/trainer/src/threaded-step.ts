@@ -28,7 +28,7 @@ export interface WorkerStepOptions {
   workerScript?: string | URL;
 }
 
-function defaultWorkerScript(): URL {
+export function defaultWorkerScript(): URL {
   // From the sources (tests run them through vitest), the worker comes from the package's build.
   return import.meta.url.endsWith('.ts')
     ? new URL('../dist/worker-thread.js', import.meta.url)
@@ -49,10 +49,10 @@ type WaitAsync = (
   index: number,
   value: number,
 ) => { async: false; value: string } | { async: true; value: Promise<string> };
-const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
+export const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
 
 /** The worker threads of one run; the first failure rejects `failed` and terminates all of them. */
-class WorkerPool {
+export class WorkerPool<Request = StepRequest> {
   /** Rejects with the first WorkerError; never resolves. */
   readonly failed: Promise<never>;
   private readonly threads: Worker[];
@@ -63,7 +63,7 @@ class WorkerPool {
 
   constructor(
     script: string | URL,
-    setups: WorkerSetup[],
+    setups: readonly Pick<WorkerSetup, 'index'>[],
     private readonly signals: Int32Array,
   ) {
     this.failed = new Promise<never>((_, reject) => {
@@ -97,7 +97,7 @@ class WorkerPool {
     return Promise.race([promise, this.failed]);
   }
 
-  post(index: number, message: StepRequest): void {
+  post(index: number, message: Request): void {
     if (this.failure) throw this.failure;
     this.threads[index]!.postMessage(message);
   }
@@ -118,7 +118,7 @@ class WorkerPool {
   }
 }
 
-function wasmSimdEnabled(): boolean {
+export function wasmSimdEnabled(): boolean {
   try {
     return Boolean(tf.env().get('WASM_HAS_SIMD_SUPPORT'));
   } catch {

@@ -50,3 +50,23 @@ export interface StepRequest {
 
 /** Worker → main thread. Steps are not acknowledged: the exchange's arrival count says when a shard is in. */
 export type WorkerReply = { type: 'ready' } | { type: 'failed'; message: string };
+
+/** What an inference worker receives as `workerData`: a replica of the main thread's model, nothing to train. */
+export type InferenceSetup = Pick<WorkerSetup, 'index' | 'backend' | 'simd' | 'prodMode' | 'spec' | 'weights'> & {
+  task: 'inference';
+};
+
+/**
+ * Main thread → inference worker: predict `count` images in batches of `batchSize`, claiming batches one by one from
+ * `progress` ([0] the next batch to claim, [1] the batches done) alongside every other replica, until none is left.
+ */
+export interface InferenceRequest {
+  type: 'infer';
+  /** The images' uint8 pixels, back to back. */
+  pixels: SharedArrayBuffer;
+  /** Float32, count × classes: each replica writes the rows of the batches it claimed. */
+  probabilities: SharedArrayBuffer;
+  progress: SharedArrayBuffer;
+  count: number;
+  batchSize: number;
+}

@@ -1,5 +1,6 @@
 // The entry of a training worker thread: its own tfjs backend, model replica and optimizer. Each step it computes its
-// shard's gradients, waits for every other shard's in the shared exchange, and applies the batch mean itself.
+// shard's gradients, waits for every other shard's in the shared exchange, and applies the batch mean itself. An
+// inference worker (threaded-inference.ts) starts the same replica and only predicts.
 import { parentPort, workerData } from 'node:worker_threads';
 import { createModel, createRngFromState } from '@mnist-cnn/cnn-model';
 import * as tf from '@tensorflow/tfjs-core';
@@ -7,9 +8,16 @@ import { BatchAssembler } from './batches.js';
 import { initBackend } from './node-backend.js';
 import { Optimizer } from './optimizer.js';
 import { arrivalsAfter, type Exchange, openExchange, Replica, shardSizes } from './replica.js';
-import { inputSlot, type StepRequest, type WorkerReply, type WorkerSetup } from './worker-protocol.js';
+import { serveInference } from './threaded-inference.js';
+import {
+  type InferenceSetup,
+  inputSlot,
+  type StepRequest,
+  type WorkerReply,
+  type WorkerSetup,
+} from './worker-protocol.js';
 
-const setup = workerData as WorkerSetup;
+const setup = workerData as WorkerSetup | InferenceSetup;
 const port = parentPort!;
 const send = (reply: WorkerReply) => port.postMessage(reply);
 
@@ -31,6 +39,7 @@ async function start(): Promise<void> {
   await initBackend(setup.backend, setup.simd ? {} : { simd: false });
   const model = createModel(setup.spec, { seed: 0 });
   model.setWeights(setup.weights);
+  if ('task' in setup) return serveInference(model, port, send);
   const optimizer = new Optimizer(setup.optimizer.config, setup.optimizer.learningRate);
   // A fresh run's optimizer has no state yet; a resumed one's must match the main thread's exactly.
   if (setup.optimizer.state.iterations > 0) await optimizer.loadState(setup.optimizer.state);

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { workerCount } from '../workers.js';
+import { inferenceWorkerCount, workerCount } from '../workers.js';
 import { runBin, tempDir } from './run-bin.js';
 
 describe('workerCount', () => {
@@ -17,7 +17,7 @@ describe('workerCount', () => {
     expect(workerCount(5, 64, warn, 2)).toBe(5);
     expect(workerCount(256, 64, warn, 2)).toBe(8);
     expect(warnings).toEqual([
-      '--workers 5 is more than the 2 CPU cores; the threads will share them and train slower',
+      '--workers 5 is more than the 2 CPU cores; the threads will share them and run slower',
       '--workers 256 is more than 4× the 2 CPU cores; using 8',
     ]);
   });
@@ -28,6 +28,41 @@ describe('workerCount', () => {
     expect(workerCount(undefined, 32)).toBe(Math.min(availableParallelism(), 2));
     expect(workerCount(undefined, 64)).toBe(Math.min(availableParallelism(), 4));
     expect(workerCount(undefined, 4096)).toBe(availableParallelism());
+  });
+});
+
+describe('inferenceWorkerCount', () => {
+  it('defaults to one per core whatever the batch size, and caps like training', () => {
+    expect(inferenceWorkerCount(undefined, undefined, 2)).toBe(2);
+    expect(inferenceWorkerCount(1, undefined, 2)).toBe(1);
+    const warnings: string[] = [];
+    expect(inferenceWorkerCount(9, (message) => void warnings.push(message), 2)).toBe(8);
+    expect(warnings).toEqual(['--workers 9 is more than 4× the 2 CPU cores; using 8']);
+  });
+});
+
+describe('mnist-cnn bench --workers (built binary)', () => {
+  it('infers on the given number of workers and says so', async () => {
+    const args = ['bench', '--backend', 'wasm', '--steps', '1', '--warmup', '1', '--batch-size', '32'];
+    const result = await runBin([...args, '--workers', '2', '--inference-images', '300', '--json']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const [record] = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(record).toMatchObject({ type: 'bench', workers: 2, inferenceWorkers: 2, inferenceImages: 300 });
+    expect(record!.inferenceImagesPerSecond).toBeGreaterThan(0);
+    const text = await runBin([...args, '--workers', '2', '--inference-images', '64']);
+    expect(text.stdout).toMatch(/^inference: [\d,]+ images\/s \(64 images in batches of 32 on 2 workers\)$/m);
+  });
+
+  it('rejects --workers 0 and 257 as usage errors', async () => {
+    for (const workers of ['0', '257']) {
+      const result = await runBin(['bench', '--workers', workers]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/^mnist-cnn: error: --workers must be (>= 1|<= 256), got (0|257)/);
+    }
   });
 });
 

@@ -1,0 +1,59 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createModel, getPreset } from '@mnist-cnn/cnn-model';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { TrainOptionsError, WorkerError } from '../errors.js';
+import { predictImages } from '../evaluate.js';
+import { argmaxRows } from '../metrics.js';
+import { initBackend } from '../node-backend.js';
+import { openInferencePool } from '../threaded-inference.js';
+import { testSubset } from './fixtures.js';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+
+beforeAll(() => initBackend('wasm'));
+
+describe('openInferencePool', () => {
+  it('predicts what one thread predicts, on real MNIST test digits', async () => {
+    const test = await testSubset(1000);
+    const model = createModel(getPreset('reference'), { seed: 3 });
+    // 1000 images in batches of 96: ten full batches and one of 40, shared by this thread and two worker threads.
+    const single = predictImages(model, test.images, test.count, { batchSize: 96 });
+    const pool = await openInferencePool(model, { workers: 3 });
+    try {
+      expect(pool.workers).toBe(3);
+      for (let run = 0; run < 2; run++) {
+        const threaded = await pool.predict(test.images, test.count, { batchSize: 96 });
+        expect(threaded).toHaveLength(single.length);
+        expect(argmaxRows(threaded, 10)).toEqual(argmaxRows(single, 10));
+        let largest = 0;
+        for (const [i, value] of threaded.entries()) largest = Math.max(largest, Math.abs(value - single[i]!));
+        expect(largest).toBeLessThan(1e-6);
+      }
+      expect(await pool.predict(test.images.subarray(0, 784), 1)).toEqual(single.subarray(0, 10));
+    } finally {
+      await pool.close();
+      model.dispose();
+    }
+  });
+
+  it.each([0, -1, 2.5, 257, Number.NaN])('rejects workers: %s with a TrainOptionsError', async (workers) => {
+    const model = createModel(getPreset('reference'), { seed: 3 });
+    const error = await openInferencePool(model, { workers }).catch((caught: unknown) => caught);
+    model.dispose();
+    expect(error).toBeInstanceOf(TrainOptionsError);
+    expect(error).toMatchObject({ option: 'workers' });
+    expect((error as Error).message).toContain(`expected an integer from 1 to 256, got ${workers}`);
+  });
+
+  it('rejects images that do not fill the pixels, and a worker that cannot start', async () => {
+    const model = createModel(getPreset('reference'), { seed: 3 });
+    const pool = await openInferencePool(model, { workers: 1 });
+    await expect(pool.predict(new Uint8Array(783), 1)).rejects.toMatchObject({ option: 'pixels' });
+    await expect(pool.predict(new Uint8Array(784), 1, { batchSize: 0 })).rejects.toMatchObject({ option: 'batchSize' });
+    await pool.close();
+    const broken = openInferencePool(model, { workers: 2, workerScript: join(here, 'workers', 'throws-on-start.mjs') });
+    await expect(broken).rejects.toBeInstanceOf(WorkerError);
+    model.dispose();
+  });
+});

@@ -1,0 +1,133 @@
+import { availableParallelism } from 'node:os';
+import type { MessagePort } from 'node:worker_threads';
+import type { CnnModel } from '@mnist-cnn/cnn-model';
+import * as tf from '@tensorflow/tfjs-core';
+import { currentBackend } from './backend.js';
+import { BackendError } from './errors.js';
+import { checkBatchSize, imagesAsSplit, type PredictOptions, predictBatch } from './evaluate.js';
+import { classCountOf } from './model.js';
+import { positiveInteger } from './options.js';
+import {
+  defaultWorkerScript,
+  WorkerPool,
+  type WorkerStepOptions,
+  waitAsync,
+  wasmSimdEnabled,
+} from './threaded-step.js';
+import type { InferenceRequest, InferenceSetup, WorkerReply } from './worker-protocol.js';
+
+/** Options of `openInferencePool`. */
+export interface InferencePoolOptions extends WorkerStepOptions {
+  /** Replicas predicting side by side, this thread's model among them (default: one per CPU core, at most 256). */
+  workers?: number;
+}
+
+/** A model's replicas on worker threads; `predict` hands each of them whole batches until none is left. */
+export interface InferencePool {
+  readonly workers: number;
+  /** Class probabilities (count × classes, row-major), equal to `predictImages`' with the same batch size. */
+  predict(pixels: Uint8Array, count: number, options?: Omit<PredictOptions, 'limit'>): Promise<Float32Array>;
+  /** Ends the worker threads; the model stays the caller's. */
+  close(): Promise<void>;
+}
+
+/**
+ * Predicts one request's batches until none is left unclaimed. Batches are claimed one at a time, so a replica slowed
+ * by a busy core simply takes fewer; each batch is the one `predictImages` would run, so the rows match it.
+ */
+export function predictClaimedBatches(model: CnnModel, request: InferenceRequest): void {
+  const { count, batchSize } = request;
+  const [rows, cols, channels] = model.spec.inputShape;
+  const split = imagesAsSplit(model.spec, new Uint8Array(request.pixels), count);
+  const into = new Float32Array(request.probabilities);
+  const progress = new Int32Array(request.progress);
+  const positions = Int32Array.from({ length: count }, (_, i) => i);
+  const buffer = new Float32Array(Math.min(batchSize, count) * rows * cols * channels);
+  const batches = Math.ceil(count / batchSize);
+  for (let batch = Atomics.add(progress, 0, 1); batch < batches; batch = Atomics.add(progress, 0, 1)) {
+    const first = batch * batchSize;
+    predictBatch(model, split, positions.subarray(first, first + batchSize), buffer, into, first);
+    Atomics.add(progress, 1, 1);
+    Atomics.notify(progress, 1);
+  }
+}
+
+/** The worker side: answers every request on `port` with `predictClaimedBatches`. */
+export function serveInference(model: CnnModel, port: MessagePort, send: (reply: WorkerReply) => void): void {
+  port.on('message', (request: InferenceRequest) => {
+    try {
+      predictClaimedBatches(model, request);
+    } catch (error) {
+      send({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
+    }
+  });
+  send({ type: 'ready' });
+}
+
+/**
+ * Starts `workers − 1` threads, each with its own backend (the kind this thread runs, with the same kernel table) and a
+ * copy of `model`'s weights; with this thread's `model` they predict a batch stream side by side.
+ *
+ * @example
+ * ```ts
+ * import { loadModel } from '@mnist-cnn/cnn-model/node';
+ * import { loadDataset } from '@mnist-cnn/mnist-data/node';
+ * import { initBackend, openInferencePool } from '@mnist-cnn/trainer/node';
+ *
+ * await initBackend('wasm');
+ * const test = (await loadDataset()).test;
+ * const pool = await openInferencePool(await loadModel('./mnist-model')); // one replica per core
+ * const probabilities = await pool.predict(test.images, test.count, { batchSize: 256 });
+ * await pool.close();
+ * ```
+ */
+export async function openInferencePool(model: CnnModel, options: InferencePoolOptions = {}): Promise<InferencePool> {
+  const workers = positiveInteger('workers', options.workers ?? availableParallelism(), 256);
+  const backend = currentBackend();
+  if (backend === undefined) {
+    throw new BackendError(`worker threads run on cpu or wasm, not on ${tf.getBackend()}; call initBackend first`);
+  }
+  const common = { backend, simd: backend === 'wasm' && wasmSimdEnabled(), prodMode: tf.env().getBool('PROD') };
+  const weights = model.getWeights();
+  const setups: InferenceSetup[] = Array.from({ length: workers - 1 }, (_, thread) => {
+    return { task: 'inference', index: thread + 1, ...common, spec: model.spec, weights };
+  });
+  const pool = new WorkerPool<InferenceRequest>(
+    options.workerScript ?? defaultWorkerScript(),
+    setups,
+    new Int32Array(2),
+  );
+  try {
+    await pool.whenReady();
+  } catch (error) {
+    await pool.close();
+    throw error;
+  }
+  const classes = classCountOf(model.spec);
+  return {
+    workers,
+    async predict(pixels, count, predictOptions = {}) {
+      const images = imagesAsSplit(model.spec, pixels, count).images;
+      const batchSize = checkBatchSize(model.spec, predictOptions.batchSize ?? 256, count);
+      const request: InferenceRequest = {
+        type: 'infer',
+        pixels: new SharedArrayBuffer(images.length),
+        probabilities: new SharedArrayBuffer(count * classes * 4),
+        progress: new SharedArrayBuffer(8),
+        count,
+        batchSize,
+      };
+      new Uint8Array(request.pixels).set(images);
+      for (const thread of setups.keys()) pool.post(thread, request);
+      predictClaimedBatches(model, request);
+      const done = new Int32Array(request.progress);
+      const batches = Math.ceil(count / batchSize);
+      for (let finished = Atomics.load(done, 1); finished < batches; finished = Atomics.load(done, 1)) {
+        const waiting = waitAsync(done, 1, finished);
+        if (waiting.async) await pool.until(waiting.value);
+      }
+      return new Float32Array(request.probabilities).slice();
+    },
+    close: () => pool.close(),
+  };
+}
