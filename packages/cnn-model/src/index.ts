@@ -1,7 +1,7 @@
 export type { ModelFormatErrorCode, ModelSpecErrorCode } from './errors.js';
 export { ModelFormatError, ModelSpecError } from './errors.js';
 export { kernelNames } from './kernels/names.js';
-export { type OptimizerUpdateAttrs, optimizerUpdate } from './kernels/optimizer-update.js';
+export { copyValuesInto, type OptimizerUpdateAttrs, optimizerUpdate } from './kernels/optimizer-update.js';
 export { kernelsUnavailable, registerKernels, unregisterKernels } from './kernels/tables.js';
 export type { TrainingStepResult } from './model.js';
 export { CnnModel, createModel } from './model.js';

@@ -6,7 +6,7 @@ import { resolveOptimizer } from './optimizer-config.js';
 
 // The optimizer's update runs as a kernel-library rule on each backend's own memory. These tests pin what that must
 // keep: the same float32 results on cpu and wasm (also for the 1–3 values past the last whole vector, and for gradients
-// given as arrays), the slots across backend changes, and weights that XNNPACK's cached operators and shared tensors see.
+// given as shards’ arrays), the slots across backend changes, and weights that XNNPACK's cached operators and shared tensors see.
 
 const config = resolveOptimizer({ name: 'adam', beta1: 0.85, beta2: 0.99 });
 /** Sizes with 0, 1, 2 and 3 values past the last vector of four. */
@@ -36,7 +36,11 @@ async function run(prefix: string, steps: number, backendAt: (step: number) => '
     await initBackend(backendAt(step));
     const arrays = variables.map((variable, index) => gradientValues(variable.size, step, index));
     if (asArrays) {
-      optimizer.applyGradientValues(arrays, variables);
+      // Two half-weighted shards of the same values: their float32 sum is exactly the values.
+      optimizer.applyShardGradients(
+        [0.5, 0.5].map((scale) => ({ gradients: arrays, scale })),
+        variables,
+      );
     } else {
       const tensors = Object.fromEntries(
         variables.map((variable, index) => [variable.name, tf.tensor(arrays[index]!, variable.shape)]),
@@ -56,13 +60,60 @@ async function run(prefix: string, steps: number, backendAt: (step: number) => '
 }
 
 describe('the optimizer update on each backend', () => {
-  it('gives the same bits on wasm as on cpu, with gradients as tensors or as arrays', async () => {
+  it('gives the same bits on wasm as on cpu, with gradients as tensors or as shards’ arrays', async () => {
     const reference = await run('heap-reference', 12, () => 'cpu');
     const tensors = await run('heap-tensors', 12, () => 'wasm');
     const arrays = await run('heap-arrays', 12, () => 'wasm', true);
     expect(tensors).toEqual(reference);
     expect(arrays).toEqual(reference);
     expect(reference.weights[3]).not.toEqual(Array.from(startValues([7], 3)));
+  });
+
+  it('sums 1 to 4 shards in shard order in float32, as tf.mul and tf.add would, then updates', async () => {
+    for (const backend of ['cpu', 'wasm'] as const) {
+      await initBackend(backend);
+      for (let shards = 1; shards <= 4; shards++) {
+        const scales = [0.3, 0.2, 0.45, 0.05].slice(0, shards);
+        const parts = scales.map((_, shard) =>
+          shapes.map((shape, index) =>
+            gradientValues(
+              shape.reduce((a, b) => a * b),
+              shard,
+              index,
+            ),
+          ),
+        );
+        const [byShards, byTensors] = [
+          makeVariables(`shards-${backend}-${shards}`),
+          makeVariables(`sum-${backend}-${shards}`),
+        ];
+        const [first, second] = [new Optimizer(config, 0.02), new Optimizer(config, 0.02)];
+        first.applyShardGradients(
+          scales.map((scale, shard) => ({ gradients: parts[shard]!, scale })),
+          byShards,
+        );
+        const sums = tf.tidy(() =>
+          Object.fromEntries(
+            byTensors.map((variable, index) => {
+              const terms = scales.map((scale, shard) =>
+                tf.mul(tf.tensor(parts[shard]![index]!, variable.shape), scale),
+              );
+              return [variable.name, terms.reduce((sum, term) => tf.add(sum, term))];
+            }),
+          ),
+        );
+        second.applyGradients(
+          sums,
+          byTensors.map((variable) => variable.name),
+        );
+        const values = (variables: tf.Variable[]) => variables.map((variable) => Array.from(variable.dataSync()));
+        expect(values(byShards), `${backend}, ${shards} shards`).toEqual(values(byTensors));
+        expect(values(byShards)).not.toEqual(shapes.map((shape, index) => Array.from(startValues(shape, index))));
+        tf.dispose([byShards, byTensors, Object.values(sums)].flat());
+        first.dispose();
+        second.dispose();
+      }
+    }
   });
 
   it('carries its moments across backend changes mid-run', async () => {
@@ -81,7 +132,8 @@ describe('the optimizer update on each backend', () => {
     const outputs = () => [tf.conv2d(image, filter, 1, 'valid'), tf.matMul(rows, kernel)];
     tf.dispose(outputs());
     const optimizer = new Optimizer(config, 0.1);
-    optimizer.applyGradientValues([gradientValues(36, 1, 0), gradientValues(128, 1, 1)], [filter, kernel]);
+    const gradients = [gradientValues(36, 1, 0), gradientValues(128, 1, 1)];
+    optimizer.applyShardGradients([{ gradients, scale: 1 }], [filter, kernel]);
     const [convolved, multiplied] = outputs() as [tf.Tensor, tf.Tensor];
     const freshFilter = tf.tensor4d(filter.dataSync(), [3, 3, 1, 4]);
     const freshKernel = tf.tensor2d(kernel.dataSync(), [16, 8]);
@@ -98,7 +150,7 @@ describe('the optimizer update on each backend', () => {
     const variable = tf.variable(initial, true, 'heap-shared');
     const optimizer = new Optimizer(config, 0.1);
     for (let step = 0; step < 3; step++) {
-      optimizer.applyGradientValues([Float32Array.from([1, -1, 1, -1, 1])], [variable]);
+      optimizer.applyShardGradients([{ gradients: [Float32Array.from([1, -1, 1, -1, 1])], scale: 1 }], [variable]);
     }
     expect(Array.from(initial.dataSync())).toEqual([0.5, -0.25, 1, 2, 3]);
     expect(Array.from(variable.dataSync())).not.toEqual([0.5, -0.25, 1, 2, 3]);

@@ -70,21 +70,24 @@ function updateRuleOf(config: ResolvedOptimizerConfig): UpdateRule {
   }
 }
 
-/** The weights and gradient the rule sees after weight decay; `created` are the new tensors for the caller to free. */
+/**
+ * The weights and gradient parts the rule sees after weight decay; `created` are the new tensors for the caller to
+ * free. Coupled decay adds rate × weights as one more part of the gradient's sum, as tf.add(gradient, weights × rate).
+ */
 function withWeightDecay(
   update: UpdateRule,
   weights: tf.Tensor,
-  gradient: tf.Tensor,
+  parts: tf.Tensor[],
+  scales: number[] | undefined,
   learningRate: number,
-): { weights: tf.Tensor; gradient: tf.Tensor; created: tf.Tensor[] } {
+): { weights: tf.Tensor; parts: tf.Tensor[]; scales: number[] | undefined; created: tf.Tensor[] } {
   const decay = update.weightDecay;
-  if (decay === undefined) return { weights, gradient, created: [] };
+  if (decay === undefined) return { weights, parts, scales, created: [] };
   if (decay.decoupled) {
     const shrunk = tf.tidy(() => tf.mul(weights, f(1 - learningRate * decay.rate)));
-    return { weights: shrunk, gradient, created: [shrunk] };
+    return { weights: shrunk, parts, scales, created: [shrunk] };
   }
-  const regularized = tf.tidy(() => tf.add(gradient, tf.mul(weights, f(decay.rate))));
-  return { weights, gradient: regularized, created: [regularized] };
+  return { weights, parts: [...parts, weights], scales: [...(scales ?? [1]), f(decay.rate)], created: [] };
 }
 
 /**
@@ -128,27 +131,40 @@ export class Optimizer {
     const tensors = variableNames.map((name) => {
       const tensor = gradients[name];
       if (tensor === undefined) throw new Error(`the model returned no gradient for variable ${name}`);
-      return tensor;
+      return [tensor];
     });
     this.apply(variables, tensors);
   }
 
-  /** Updates `variables` from gradient values given in the same order (the data-parallel step has them as arrays). */
-  applyGradientValues(gradients: readonly Float32Array[], variables: readonly tf.Variable[]): void {
-    const tensors = variables.map((variable, index) => tf.tensor(gradients[index]!, variable.shape, 'float32'));
+  /**
+   * Updates `variables` from the weighted sum of shards' gradient values (a data-parallel step's, in shared memory):
+   * `shards[s].gradients[i]` is shard s's gradient of variable i; the update kernel sums them in shard order.
+   */
+  applyShardGradients(
+    shards: readonly { gradients: readonly Float32Array[]; scale: number }[],
+    variables: readonly tf.Variable[],
+  ): void {
+    const parts = variables.map((variable, index) =>
+      shards.map((shard) => tf.tensor(shard.gradients[index]!, variable.shape, 'float32')),
+    );
     try {
-      this.apply(variables, tensors);
+      this.apply(
+        variables,
+        parts,
+        shards.map((shard) => f(shard.scale)),
+      );
     } finally {
-      tf.dispose(tensors);
+      tf.dispose(parts.flat());
     }
   }
 
-  private apply(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[]): void {
+  private apply(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[][], gradientScales?: number[]): void {
     const scalars = this.update.scalars(this.rate, this.betaPowers);
     for (const [index, variable] of variables.entries()) {
-      const gradient = gradients[index]!;
-      if (gradient.size !== variable.size) {
-        throw new Error(`gradient of ${variable.name} has ${gradient.size} values, expected ${variable.size}`);
+      const parts = gradients[index]!;
+      for (const { size } of parts) {
+        if (size !== variable.size)
+          throw new Error(`gradient of ${variable.name} has ${size} values, expected ${variable.size}`);
       }
       const slots = this.slots[index] ?? Array.from({ length: this.update.slots }, () => tf.zeros(variable.shape));
       for (const slot of slots) {
@@ -156,13 +172,14 @@ export class Optimizer {
           throw new Error(`optimizer slot ${index} holds ${slot.size} values, expected ${variable.size}`);
         }
       }
-      const decayed = withWeightDecay(this.update, variable, gradient, this.rate);
+      const decayed = withWeightDecay(this.update, variable, parts, gradientScales, this.rate);
       const [weights, ...newSlots] = optimizerUpdate(
         this.update.rule,
         decayed.weights,
-        decayed.gradient,
+        decayed.parts,
         slots,
         scalars,
+        decayed.scales,
       );
       tf.dispose(decayed.created);
       // The weights become a new tensor rather than changing in place: tfjs-backend-wasm's XNNPACK operators keep a

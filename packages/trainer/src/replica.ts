@@ -1,4 +1,4 @@
-import type { CnnModel } from '@mnist-cnn/cnn-model';
+import { type CnnModel, copyValuesInto } from '@mnist-cnn/cnn-model';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Optimizer } from './optimizer.js';
 import type { StepOutcome } from './step.js';
@@ -79,12 +79,9 @@ export function shardSizes(count: number, parts: number): number[] {
  */
 export class Replica {
   private readonly variables: tf.Variable[];
-  /** The trainable weights' slots and variables, in the model's trainable-variable order (the optimizer's order). */
+  /** The trainable weights' variables and slots, in the model's trainable-variable order (the optimizer's order). */
   private readonly trainableVariables: tf.Variable[];
-  /** The batch mean of every shard's region, rebuilt each step. */
-  private readonly combined: Float32Array;
-  /** Views of `combined` holding each trainable weight's gradient, in the optimizer's order. */
-  private readonly combinedGradients: Float32Array[];
+  private readonly trainableSlots: WeightSlot[];
 
   constructor(
     private readonly model: CnnModel,
@@ -99,11 +96,7 @@ export class Replica {
     this.variables = slots.map((slot) => byName.get(model.variableName(slot.name))!);
     const slotOfVariable = new Map(slots.map((slot, index) => [this.variables[index]!.name, slot]));
     this.trainableVariables = model.trainableVariables;
-    this.combined = new Float32Array(exchange.regionLength);
-    this.combinedGradients = model.trainableVariables.map((variable) => {
-      const slot = slotOfVariable.get(variable.name)!;
-      return this.combined.subarray(slot.offset, slot.offset + slot.length);
-    });
+    this.trainableSlots = model.trainableVariables.map((variable) => slotOfVariable.get(variable.name)!);
   }
 
   /** This replica's region of the exchange for pool step `step`, or another shard's. */
@@ -133,7 +126,7 @@ export class Replica {
           const variable = this.variables[index]!;
           const source = slot.trainable ? gradients[variable.name] : variable;
           if (source === undefined) throw new Error(`the model returned no gradient for ${slot.name}`);
-          region.set(source.dataSync() as Float32Array, slot.offset);
+          copyValuesInto(source, region, slot.offset);
         }
         region[length - 2] = loss.dataSync()[0]!;
         region[length - 1] = correct.dataSync()[0]!;
@@ -163,48 +156,30 @@ export class Replica {
     }
     const loss = lossSum / count;
     if (!Number.isFinite(loss)) return { loss, correct, finite: false };
-    const parts = sizes.flatMap((size, shard) =>
-      size > 0 ? [{ values: this.region(step, shard), scale: size / count }] : [],
+    const shards = sizes.flatMap((size, shard) =>
+      size > 0 ? [{ region: this.region(step, shard), scale: size / count }] : [],
     );
-    weightedSum(this.combined, parts);
-    this.assignStatistics();
+    this.assignStatistics(shards);
     this.optimizer.setLearningRate(learningRate);
-    this.optimizer.applyGradientValues(this.combinedGradients, this.trainableVariables);
+    const gradientsOf = (region: Float32Array) =>
+      this.trainableSlots.map((slot) => region.subarray(slot.offset, slot.offset + slot.length));
+    this.optimizer.applyShardGradients(
+      shards.map(({ region, scale }) => ({ gradients: gradientsOf(region), scale })),
+      this.trainableVariables,
+    );
     return { loss, correct, finite: true };
   }
 
-  /** Sets the batch-norm moving statistics (the non-trainable weights) to their batch mean in `combined`. */
-  private assignStatistics(): void {
+  /** Sets the batch-norm moving statistics (the non-trainable weights) to their batch mean over the shards. */
+  private assignStatistics(shards: readonly { region: Float32Array; scale: number }[]): void {
     for (const [index, slot] of this.slots.entries()) {
       if (slot.trainable) continue;
       const variable = this.variables[index]!;
-      // A copy: the cpu backend keeps the array it is given, and `combined` is rewritten every step.
-      const values = this.combined.slice(slot.offset, slot.offset + slot.length);
+      const values = new Float32Array(slot.length);
+      for (const { region, scale } of shards) {
+        for (let i = 0; i < slot.length; i++) values[i] = values[i]! + scale * region[slot.offset + i]!;
+      }
       tf.tidy(() => variable.assign(tf.tensor(values, variable.shape, 'float32')));
     }
   }
-}
-
-/**
- * target ← Σ scale × values over target's length but the last two (the region's loss and count, not summed), in part
- * order, two parts per pass (one pass for the usual two shards).
- */
-export function weightedSum(target: Float32Array, parts: readonly { values: Float32Array; scale: number }[]): void {
-  const length = target.length - 2;
-  for (let first = 0; first < parts.length; first += 2) {
-    const { values: a, scale: sa } = parts[first]!;
-    const second = parts[first + 1];
-    if (first === 0 && second) {
-      const { values: b, scale: sb } = second;
-      for (let i = 0; i < length; i++) target[i] = sa * a[i]! + sb * b[i]!;
-    } else if (first === 0) {
-      for (let i = 0; i < length; i++) target[i] = sa * a[i]!;
-    } else if (second) {
-      const { values: b, scale: sb } = second;
-      for (let i = 0; i < length; i++) target[i] = target[i]! + (sa * a[i]! + sb * b[i]!);
-    } else {
-      for (let i = 0; i < length; i++) target[i] = target[i]! + sa * a[i]!;
-    }
-  }
-  if (parts.length === 0) target.fill(0, 0, length);
 }

@@ -10,7 +10,6 @@ import { NonFiniteLossError, TrainOptionsError, WorkerError } from '../errors.js
 import { initBackend } from '../node-backend.js';
 import { type NodeTrainOptions, train } from '../node-train.js';
 import type { TrainOptions } from '../options.js';
-import { weightedSum } from '../replica.js';
 import { shardSeed, shardSizes } from '../threaded-step.js';
 import { train as browserTrain } from '../train.js';
 import { compactSpec, trainSubset } from './fixtures.js';
@@ -75,24 +74,6 @@ describe('shards', () => {
     expect(shardSizes(25, 2)).toEqual([13, 12]);
     expect(shardSizes(3, 4)).toEqual([1, 1, 1, 0]);
     expect(shardSizes(64, 3)).toEqual([22, 21, 21]);
-  });
-
-  it('sums 0 to 5 weighted shard regions, leaving the trailing loss and count alone', () => {
-    const length = 7;
-    const regions = [0, 1, 2, 3, 4].map((shard) => Float32Array.from({ length }, (_, i) => (i - 3) * (shard + 1.5)));
-    for (let parts = 0; parts <= regions.length; parts++) {
-      const scales = regions.slice(0, parts).map((_, shard) => (shard + 1) / 10);
-      const target = Float32Array.from({ length }, () => 99);
-      weightedSum(
-        target,
-        scales.map((scale, shard) => ({ values: regions[shard]!, scale })),
-      );
-      const expected = Array.from({ length: length - 2 }, (_, i) =>
-        scales.reduce((sum, scale, shard) => sum + scale * regions[shard]![i]!, 0),
-      );
-      for (const [i, value] of expected.entries()) expect(target[i]).toBeCloseTo(value, 5);
-      expect(Array.from(target.slice(-2))).toEqual([99, 99]);
-    }
   });
 
   it('keeps the batch seed on shard 0 and derives distinct seeds for the others', () => {

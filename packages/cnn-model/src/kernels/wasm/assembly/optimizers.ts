@@ -2,8 +2,19 @@
 // the weights, the gradient, up to three slots, where the new weights and slots go, then its own float32 constants.
 // Each performs tfjs-core's float32 operations in tfjs's order, without fused multiply-adds, so the results are
 // bit-identical to tf.train's optimizers on the cpu and wasm backends. A new optimizer is one more function here,
-// with the same first ten arguments.
+// with the same first ten arguments. A rule reads each position's inputs before it writes that position, so the
+// gradient may sit where the new weights go (the data-parallel step sums its shards' gradients there first).
 import { read, stepFrom, write } from './vectors';
+
+/** out ← part·scale when `add` is 0, else out + part·scale: one shard of a weighted sum, in float32, in shard order. */
+export function scaledSum(n: i32, out: usize, add: i32, part: usize, scale: f32): void {
+  const end = (<usize>n) << 2;
+  for (let i: usize = 0; i < end; i += stepFrom(i, end)) {
+    const whole = i + 16 <= end;
+    const scaled = f32x4.mul(read(part + i, whole), f32x4.splat(scale));
+    write(out + i, add === 0 ? scaled : f32x4.add(read(out + i, whole), scaled), whole);
+  }
+}
 
 export function adam(
   n: i32,
