@@ -20,8 +20,13 @@ export type ModelJson = {
   userDefinedMetadata: { mnistCnn: { formatVersion: number; spec: ModelSpec } };
 };
 
-/** `weights-<16 hex digits of the bytes' SHA-256>.bin`: a new model never overwrites the weights an old model.json names. */
+/**
+ * `weights-<16 hex digits of the bytes' SHA-256>.bin`: a new model never overwrites the weights an old model.json names.
+ * Browsers offer SubtleCrypto only to secure pages (https, localhost); a page served over plain http still gets valid
+ * files, named `weights.bin`, since the hash only matters where files are saved side by side on disk.
+ */
 async function weightsFileName(data: ArrayBuffer): Promise<string> {
+  if (globalThis.crypto?.subtle === undefined) return 'weights.bin';
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', data));
   return `weights-${Array.from(digest.subarray(0, 8), (byte) => byte.toString(16).padStart(2, '0')).join('')}.bin`;
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ModelFormatError } from '../errors.js';
 import { createModel } from '../model.js';
 import { loadModel, saveModel } from '../node.js';
@@ -53,6 +53,23 @@ describe('save and load', () => {
       model.dispose();
     });
   }
+
+  it('names the weights file by its SHA-256, and still serializes on a page without SubtleCrypto (plain http)', async () => {
+    const model = trainedModel('reference');
+    const { modelJson, weightData } = await serializeModel(model);
+    const { createHash } = await import('node:crypto');
+    const digest = createHash('sha256').update(new Uint8Array(weightData)).digest('hex');
+    expect(modelJson.weightsManifest[0]!.paths).toEqual([`weights-${digest.slice(0, 16)}.bin`]);
+    vi.stubGlobal('crypto', {});
+    try {
+      const insecure = await serializeModel(model);
+      expect(insecure.modelJson.weightsManifest[0]!.paths).toEqual(['weights.bin']);
+      expect(new Uint8Array(insecure.weightData)).toEqual(new Uint8Array(weightData));
+    } finally {
+      vi.unstubAllGlobals();
+      model.dispose();
+    }
+  });
 
   it('round-trips bytes to the exact model: spec, class names, weights and moving statistics', async () => {
     const model = trainedModel('best');
