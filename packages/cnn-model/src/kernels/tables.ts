@@ -34,8 +34,9 @@ const tables: Record<string, Record<string, KernelFunc>> = {
  * WebAssembly SIMD, and threads too on tfjs-backend-wasm's threaded build, whose memory is shared.
  */
 export function kernelsUnavailable(backendName: string = tf.getBackend()): string | undefined {
-  const wasm = backendName === 'wasm' ? tf.findBackend('wasm') : null;
-  const module = kernelModule(wasm !== null && isShared(wasmHeap(wasm).memory));
+  // The started backend only: tf.findBackend would start one, before the caller may have set its wasm paths.
+  const wasm = backendName === 'wasm' ? tf.engine().registry.wasm : undefined;
+  const module = kernelModule(wasm !== undefined && isShared(wasmHeap(wasm).memory));
   return typeof module === 'string' ? `cnn-model's kernels cannot run here: ${module}` : undefined;
 }
 
