@@ -1,32 +1,6 @@
-import { createRng, type Rng, shuffleInPlace } from '@mnist-cnn/cnn-model';
+import { createRng, type Rng } from '@mnist-cnn/cnn-model';
 import { type DatasetSplit, writeNormalizedBatch } from '@mnist-cnn/mnist-data';
 import { augmentImages, type ResolvedAugmentOptions } from './augment.js';
-
-/** Which images of a split are trained on and which are held out for validation. */
-export interface DataPlan {
-  split: DatasetSplit;
-  trainIndices: Int32Array;
-  validationIndices: Int32Array;
-}
-
-/** Takes the first `limit` images, then holds out the last `validationFraction` of them (Keras-style, no shuffle). */
-export function planData(split: DatasetSplit, limit: number | undefined, validationFraction: number): DataPlan {
-  const usable = Math.min(split.count, limit ?? split.count);
-  const validationCount = Math.round(usable * validationFraction);
-  const trainCount = usable - validationCount;
-  const range = (start: number, end: number) => Int32Array.from({ length: end - start }, (_, i) => start + i);
-  return { split, trainIndices: range(0, trainCount), validationIndices: range(trainCount, usable) };
-}
-
-/** The order of one epoch: a seeded permutation of the training indices. */
-export function epochOrder(trainIndices: Int32Array, shuffleRng: Rng): Int32Array {
-  return shuffleInPlace(trainIndices.slice(), shuffleRng);
-}
-
-/** Number of batches in one epoch; the last batch may be smaller than `batchSize`. */
-export function batchCount(trainCount: number, batchSize: number): number {
-  return Math.ceil(trainCount / batchSize);
-}
 
 /**
  * Reusable buffers that turn a list of image indices into a normalized NHWC float batch and int32 labels, optionally

@@ -31,6 +31,35 @@ export class TrainOptionsError extends TrainerError {
   }
 }
 
+/** A numeric option's test, and what a value that passes looks like (for the message). */
+export type NumberCheck = readonly [test: (value: number) => boolean, expected: string];
+
+/** Integers from `min` to `max`, both included. */
+export const integerIn = (min: number, max = Number.MAX_SAFE_INTEGER): NumberCheck => [
+  (value) => Number.isSafeInteger(value) && value >= min && value <= max,
+  max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer from ${min} to ${max}`,
+];
+
+/** Finite numbers from `min` to `max`; `open` names the bounds that are excluded. */
+export const numberIn = (min: number, max = Infinity, open: 'min' | 'max' | 'both' | 'none' = 'none'): NumberCheck => {
+  const [minOpen, maxOpen] = [open === 'min' || open === 'both', open === 'max' || open === 'both'];
+  return [
+    (value) =>
+      Number.isFinite(value) && (minOpen ? value > min : value >= min) && (maxOpen ? value < max : value <= max),
+    max === Infinity
+      ? `a number ${minOpen ? '>' : '>='} ${min}`
+      : `a number in ${minOpen ? '(' : '['}${min}, ${max}${maxOpen ? ')' : ']'}`,
+  ];
+};
+
+/** Returns `value` when it is a number that passes `check`; otherwise throws TrainOptionsError naming the option. */
+export function checkNumber(option: string, value: unknown, [test, expected]: NumberCheck): number {
+  if (typeof value !== 'number' || !test(value)) {
+    throw new TrainOptionsError(option, `expected ${expected}, got ${String(value)}`);
+  }
+  return value;
+}
+
 /** The images do not fit the model (size or channel count), or labels fall outside the model's classes. */
 export class DataMismatchError extends TrainerError {
   constructor(problem: string) {
@@ -40,15 +69,13 @@ export class DataMismatchError extends TrainerError {
 
 /** A batch produced a NaN or infinite loss; the run stops and the last good checkpoint is left untouched. */
 export class NonFiniteLossError extends TrainerError {
-  readonly epoch: number;
-  readonly batch: number;
-  readonly loss: number;
-
-  constructor(epoch: number, batch: number, loss: number, hint: string) {
+  constructor(
+    readonly epoch: number,
+    readonly batch: number,
+    readonly loss: number,
+    hint: string,
+  ) {
     super('TRAIN_NON_FINITE_LOSS', `loss became ${loss} at epoch ${epoch}, batch ${batch}; ${hint}`);
-    this.epoch = epoch;
-    this.batch = batch;
-    this.loss = loss;
   }
 }
 

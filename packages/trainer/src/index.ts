@@ -1,13 +1,4 @@
-// The seeded generator is cnn-model's (weight initialization and dropout draw from it too); re-exported for callers.
-export {
-  createRng,
-  createRngFromState,
-  deriveSeed,
-  type Rng,
-  type RngState,
-  shuffleInPlace,
-} from '@mnist-cnn/cnn-model';
-export { type AugmentOptions, augmentImages, type ImageBlockShape, resolveAugment } from './augment.js';
+export type { AugmentOptions } from './augment.js';
 export {
   type BackendChoice,
   type BackendInfo,
@@ -15,8 +6,6 @@ export {
   type InitBackendOptions,
   initBackend,
 } from './backend.js';
-export type { DataPlan } from './batches.js';
-export { batchCount, epochOrder, planData } from './batches.js';
 export {
   type Checkpoint,
   type CheckpointReason,
@@ -42,47 +31,29 @@ export {
   WorkerError,
 } from './errors.js';
 export { type EvaluationResult, evaluate, type PredictOptions, predictImages } from './evaluate.js';
-export { type TrainRun, trainEvents } from './event-stream.js';
-export type {
-  BatchEvent,
-  CheckpointEvent,
-  EarlyStopEvent,
-  EpochEvent,
-  StartEvent,
-  TrainEvent,
-  TrainEventHandler,
+export {
+  type BatchEvent,
+  type CheckpointEvent,
+  type EarlyStopEvent,
+  type EpochEvent,
+  type StartEvent,
+  type TrainEvent,
+  type TrainEventHandler,
+  type TrainRun,
+  trainEvents,
 } from './events.js';
 export { type ClassMetrics, classMetrics, confusionMatrix } from './metrics.js';
 export type { ModelChoice } from './model.js';
-export {
-  type OptimizerConfig,
-  type OptimizerName,
-  type OptimizerState,
-  type ResolvedOptimizerConfig,
-  resolveOptimizer,
-} from './optimizer-config.js';
-export {
-  type EarlyStoppingMonitor,
-  type EarlyStoppingOptions,
-  type ResolvedTrainOptions,
-  resolveTrainOptions,
-  type TrainOptions,
-} from './options.js';
+export type { OptimizerConfig, OptimizerName, OptimizerState, ResolvedOptimizerConfig } from './optimizer-config.js';
+export type { EarlyStoppingMonitor, EarlyStoppingOptions, TrainOptions } from './options.js';
 export {
   type GivenSettings,
   getRecipe,
   type Recipe,
   type RecipeName,
   type RecipeSettings,
-  recipeFor,
   recipes,
   withRecipeDefaults,
 } from './recipes.js';
-export {
-  type LearningRateSchedule,
-  learningRateAt,
-  resolveSchedule,
-  type ScheduleName,
-  type SchedulePosition,
-} from './schedule.js';
+export type { LearningRateSchedule, ScheduleName } from './schedule.js';
 export { type StopReason, type TrainResult, train } from './train.js';

@@ -1,4 +1,4 @@
-import { type TrainRun, trainEventsWith } from './event-stream.js';
+import { type TrainRun, trainEventsWith } from './events.js';
 import type { TrainOptions } from './options.js';
 import type { StepFactory } from './step.js';
 import { type WorkerStepOptions, workerSteps } from './threaded-step.js';

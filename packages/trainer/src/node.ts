@@ -1,8 +1,68 @@
-// The Node entry is the main entry plus what needs Node. Its own `initBackend`, `train` and `trainEvents` (files, worker
-// threads) take the place of the browser ones: an entry's own exports win over those it re-exports with `*`.
-// The atomic write lives in cnn-model/node (model files); re-exported here for checkpoints' and reports' callers.
+// The Node entry: everything the main entry exports, except that `initBackend`, `train` and `trainEvents` are the Node
+// versions (files, worker threads), plus the Node-only helpers. The atomic write lives in cnn-model/node (model files);
+// re-exported here for checkpoints' and reports' callers.
 export { writeFileAtomic } from '@mnist-cnn/cnn-model/node';
-export * from './index.js';
+export {
+  type AugmentOptions,
+  type BackendChoice,
+  BackendError,
+  type BackendInfo,
+  type BatchEvent,
+  type Checkpoint,
+  CheckpointError,
+  type CheckpointEvent,
+  type CheckpointReason,
+  type CheckpointStore,
+  type ClassMetrics,
+  classMetrics,
+  confusionMatrix,
+  currentBackend,
+  DataMismatchError,
+  type DatasetFingerprint,
+  decodeCheckpoint,
+  type EarlyStopEvent,
+  type EarlyStoppingMonitor,
+  type EarlyStoppingOptions,
+  type EarlyStoppingState,
+  type EpochEvent,
+  type EpochSummary,
+  type EvaluationResult,
+  encodeCheckpoint,
+  evaluate,
+  type GivenSettings,
+  getRecipe,
+  type InitBackendOptions,
+  type LearningRateSchedule,
+  type ModelChoice,
+  memoryCheckpointStore,
+  NonFiniteLossError,
+  NonFiniteStateError,
+  type OptimizerConfig,
+  type OptimizerName,
+  type OptimizerState,
+  type PredictOptions,
+  predictImages,
+  type Recipe,
+  type RecipeName,
+  type RecipeSettings,
+  type ResolvedOptimizerConfig,
+  type RunFingerprint,
+  recipes,
+  type ScheduleName,
+  type StartEvent,
+  type StopReason,
+  type TrainEvent,
+  type TrainEventHandler,
+  TrainerError,
+  type TrainerErrorCode,
+  type TrainingProgress,
+  type TrainOptions,
+  TrainOptionsError,
+  type TrainResult,
+  type TrainRun,
+  WorkerError,
+  withRecipeDefaults,
+} from './index.js';
 export { initBackend, installedWasmDirectory } from './node-backend.js';
 export { checkpointFileName, directoryCheckpointStore } from './node-checkpoint.js';
 export { type NodeTrainOptions, train, trainEvents } from './node-train.js';
@@ -11,4 +71,4 @@ export {
   type InferencePoolOptions,
   openInferencePool,
 } from './threaded-inference.js';
-export { shardSeed, shardSizes, type WorkerStepOptions } from './threaded-step.js';
+export type { WorkerStepOptions } from './threaded-step.js';

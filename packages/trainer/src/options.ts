@@ -1,7 +1,7 @@
 import type { DatasetSplit } from '@mnist-cnn/mnist-data';
 import { type AugmentOptions, type ResolvedAugmentOptions, resolveAugment } from './augment.js';
 import type { Checkpoint, CheckpointStore } from './checkpoint.js';
-import { TrainOptionsError } from './errors.js';
+import { checkNumber, integerIn, numberIn, TrainOptionsError } from './errors.js';
 import type { TrainEventHandler } from './events.js';
 import type { ModelChoice } from './model.js';
 import {
@@ -93,13 +93,6 @@ export interface ResolvedTrainOptions {
   workers: number;
 }
 
-export function positiveInteger(option: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
-    throw new TrainOptionsError(option, `expected an integer from 1 to ${max}, got ${String(value)}`);
-  }
-  return value;
-}
-
 function checkSplit(option: string, split: DatasetSplit | undefined): void {
   if (
     split === undefined ||
@@ -126,26 +119,17 @@ export function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions
   }
   checkSplit('train', options.train);
   if (options.validation !== undefined) checkSplit('validation', options.validation);
-  const epochs = positiveInteger('epochs', options.epochs ?? 1, 100_000);
   const settings = withRecipeDefaults(options);
-  const batchSize = positiveInteger('batchSize', settings.batchSize, 65_536);
-  const learningRate = settings.learningRate;
-  if (typeof learningRate !== 'number' || !Number.isFinite(learningRate) || learningRate <= 0 || learningRate > 10) {
-    throw new TrainOptionsError('learningRate', `expected a finite number in (0, 10], got ${String(learningRate)}`);
-  }
-  const seed = options.seed ?? 42;
-  if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < 0) {
-    throw new TrainOptionsError('seed', `expected a non-negative integer, got ${String(seed)}`);
-  }
-  const validationSplit = options.validationSplit ?? 0;
-  if (typeof validationSplit !== 'number' || !(validationSplit >= 0 && validationSplit < 1)) {
-    throw new TrainOptionsError('validationSplit', `expected a fraction in [0, 1), got ${String(validationSplit)}`);
-  }
+  const epochs = checkNumber('epochs', options.epochs ?? 1, integerIn(1, 100_000));
+  const batchSize = checkNumber('batchSize', settings.batchSize, integerIn(1, 65_536));
+  const learningRate = checkNumber('learningRate', settings.learningRate, numberIn(0, 10, 'min'));
+  const seed = checkNumber('seed', options.seed ?? 42, integerIn(0));
+  const validationSplit = checkNumber('validationSplit', options.validationSplit ?? 0, numberIn(0, 1, 'max'));
+  const workers = checkNumber('workers', options.workers ?? 1, integerIn(1, 256));
+  const limit = options.limit === undefined ? undefined : checkNumber('limit', options.limit, integerIn(1));
   if (validationSplit > 0 && options.validation !== undefined) {
     throw new TrainOptionsError('validationSplit', 'give either validation images or validationSplit, not both');
   }
-  const workers = positiveInteger('workers', options.workers ?? 1, 256);
-  const limit = options.limit === undefined ? undefined : positiveInteger('limit', options.limit);
   const usable = Math.min(limit ?? options.train.count, options.train.count);
   if (usable - Math.round(usable * validationSplit) < 1) {
     throw new TrainOptionsError(
@@ -196,10 +180,7 @@ function resolveEarlyStopping(
       `${monitor} needs validation data (validation or validationSplit)`,
     );
   }
-  const patience = positiveInteger('earlyStopping.patience', options.patience ?? 2, 10_000);
-  const minDelta = options.minDelta ?? 0;
-  if (!(Number.isFinite(minDelta) && minDelta >= 0)) {
-    throw new TrainOptionsError('earlyStopping.minDelta', `expected a number >= 0, got ${minDelta}`);
-  }
+  const patience = checkNumber('earlyStopping.patience', options.patience ?? 2, integerIn(1, 10_000));
+  const minDelta = checkNumber('earlyStopping.minDelta', options.minDelta ?? 0, numberIn(0));
   return { monitor, patience, minDelta, restoreBestWeights: Boolean(options.restoreBestWeights) };
 }

@@ -1,8 +1,13 @@
 import type { ModelSpec } from '@mnist-cnn/cnn-model';
 import type { DatasetSplit } from '@mnist-cnn/mnist-data';
-import type { Checkpoint, CheckpointStore, DatasetFingerprint, RunFingerprint } from './checkpoint.js';
-import { decodeCheckpoint } from './checkpoint.js';
-import { checkpointFieldProblem } from './checkpoint-validation.js';
+import {
+  type Checkpoint,
+  type CheckpointStore,
+  checkpointFieldProblem,
+  type DatasetFingerprint,
+  decodeCheckpoint,
+  type RunFingerprint,
+} from './checkpoint.js';
 import { CheckpointError } from './errors.js';
 import type { ResolvedTrainOptions } from './options.js';
 

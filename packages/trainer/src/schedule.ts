@@ -1,4 +1,4 @@
-import { TrainOptionsError } from './errors.js';
+import { checkNumber, integerIn, type NumberCheck, numberIn, TrainOptionsError } from './errors.js';
 
 /** Names of the learning-rate schedules; each has defaults, so a name alone is a valid schedule. */
 export type ScheduleName = 'constant' | 'step' | 'exponential' | 'cosine' | 'one-cycle' | 'plateau';
@@ -37,15 +37,13 @@ export interface SchedulePosition {
   history?: readonly { loss: number; valLoss?: number | undefined }[];
 }
 
-/** A check of one schedule field: a test and what a value passing it looks like, for the message. */
-type FieldCheck = [test: (value: number) => boolean, expected: string];
-const positive: FieldCheck = [(value) => Number.isFinite(value) && value > 0, 'a positive number'];
-const fraction: FieldCheck = [(value) => Number.isFinite(value) && value > 0 && value < 1, 'a number in (0, 1)'];
-const nonNegative: FieldCheck = [(value) => Number.isFinite(value) && value >= 0, 'a number >= 0'];
-const epochCount: FieldCheck = [(value) => Number.isInteger(value) && value >= 1, 'a whole number of epochs >= 1'];
+const positive = numberIn(0, Infinity, 'min');
+const fraction = numberIn(0, 1, 'both');
+const nonNegative = numberIn(0);
+const epochCount = integerIn(1);
 
 /** Every schedule's optional fields and their checks; the keys are the schedule names. */
-const fieldChecks: Record<ScheduleName, Record<string, FieldCheck>> = {
+const fieldChecks: Record<ScheduleName, Record<string, NumberCheck>> = {
   constant: {},
   step: { factor: fraction, everyEpochs: positive },
   exponential: { decayPerEpoch: fraction },
@@ -64,11 +62,9 @@ export function resolveSchedule(schedule: ScheduleName | LearningRateSchedule | 
     const names = Object.keys(fieldChecks).join(', ');
     throw new TrainOptionsError('schedule', `unknown schedule ${shown}; expected one of ${names}`);
   }
-  for (const [name, [test, expected]] of Object.entries(checks)) {
+  for (const [name, check] of Object.entries(checks)) {
     const value = (resolved as Record<string, unknown>)[name];
-    if (value !== undefined && !test(value as number)) {
-      throw new TrainOptionsError(`schedule.${name}`, `expected ${expected}, got ${value}`);
-    }
+    if (value !== undefined) checkNumber(`schedule.${name}`, value, check);
   }
   return resolved;
 }

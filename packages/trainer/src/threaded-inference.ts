@@ -3,10 +3,9 @@ import type { MessagePort } from 'node:worker_threads';
 import type { CnnModel } from '@mnist-cnn/cnn-model';
 import * as tf from '@tensorflow/tfjs-core';
 import { currentBackend } from './backend.js';
-import { BackendError } from './errors.js';
+import { BackendError, checkNumber, integerIn } from './errors.js';
 import { checkBatchSize, imagesAsSplit, type PredictOptions, predictBatch } from './evaluate.js';
 import { classCountOf } from './model.js';
-import { positiveInteger } from './options.js';
 import {
   defaultWorkerScript,
   WorkerPool,
@@ -82,7 +81,7 @@ export function serveInference(model: CnnModel, port: MessagePort, send: (reply:
  * ```
  */
 export async function openInferencePool(model: CnnModel, options: InferencePoolOptions = {}): Promise<InferencePool> {
-  const workers = positiveInteger('workers', options.workers ?? availableParallelism(), 256);
+  const workers = checkNumber('workers', options.workers ?? availableParallelism(), integerIn(1, 256));
   const backend = currentBackend();
   if (backend === undefined) {
     throw new BackendError(`worker threads run on cpu or wasm, not on ${tf.getBackend()}; call initBackend first`);

@@ -1,7 +1,14 @@
-import { type CnnModel, checkActivationBudget, createRng, createRngFromState, deriveSeed } from '@mnist-cnn/cnn-model';
-import type { DatasetSplit } from '@mnist-cnn/mnist-data';
+import {
+  type CnnModel,
+  checkActivationBudget,
+  createRng,
+  createRngFromState,
+  deriveSeed,
+  type RngState,
+  shuffleInPlace,
+} from '@mnist-cnn/cnn-model';
+import { type DatasetSplit, sliceSplit } from '@mnist-cnn/mnist-data';
 import * as tf from '@tensorflow/tfjs-core';
-import { batchCount, epochOrder, planData } from './batches.js';
 import {
   type Checkpoint,
   type CheckpointReason,
@@ -9,14 +16,13 @@ import {
   type EarlyStoppingState,
   type EpochSummary,
   encodeCheckpoint,
+  nonFiniteProblem,
   type TrainingProgress,
 } from './checkpoint.js';
-import { nonFiniteProblem } from './checkpoint-validation.js';
 import { NonFiniteLossError, NonFiniteStateError, TrainOptionsError } from './errors.js';
-import { predictSplit } from './evaluate.js';
+import { evaluate } from './evaluate.js';
 import type { TrainEvent } from './events.js';
-import { argmaxRows, crossEntropySum } from './metrics.js';
-import { buildModel, checkSplitFitsModel, classCountOf, specOf } from './model.js';
+import { buildModel, checkSplitFitsModel, specOf } from './model.js';
 import { Optimizer } from './optimizer.js';
 import { type ResolvedTrainOptions, resolveTrainOptions, type TrainOptions } from './options.js';
 import { checkSameRun, datasetFingerprintOf, fingerprintOf, readResumeCheckpoint } from './resume.js';
@@ -33,7 +39,6 @@ export interface TrainResult {
   /** One entry per finished epoch, including epochs finished before a resume. */
   history: EpochSummary[];
   stopReason: StopReason;
-  /** Epochs fully finished. */
   epochsCompleted: number;
   /** Optimizer steps taken since the run first began. */
   steps: number;
@@ -59,23 +64,9 @@ const yieldToEventLoop: () => Promise<void> =
     ? () => new Promise((resolve) => setImmediate(resolve))
     : () => new Promise((resolve) => setTimeout(resolve, 0));
 
-interface Held {
-  split: DatasetSplit;
-  indices: Int32Array;
-}
-
-function validationMetrics(model: CnnModel, held: Held): { valLoss: number; valAccuracy: number } | undefined {
-  if (held.indices.length === 0) return undefined;
-  const classes = classCountOf(model.spec);
-  const probabilities = predictSplit(model, held.split, held.indices);
-  const labels = Uint8Array.from(held.indices, (index) => held.split.labels[index]!);
-  const predictions = argmaxRows(probabilities, classes);
-  let correct = 0;
-  for (let i = 0; i < labels.length; i++) if (predictions[i] === labels[i]) correct++;
-  return {
-    valLoss: crossEntropySum(probabilities, labels, classes) / labels.length,
-    valAccuracy: correct / labels.length,
-  };
+/** The progress at the start of `epoch`, which shuffles from `shuffleRng`. */
+function epochStart(epoch: number, step: number, shuffleRng: RngState): TrainingProgress {
+  return { epoch, batch: 0, step, lossSum: 0, correct: 0, seen: 0, elapsedMs: 0, shuffleRng };
 }
 
 /**
@@ -125,11 +116,12 @@ export async function trainWithSteps(options: TrainOptions, createSteps: StepFac
   checkActivationBudget(spec, resolved.batchSize);
   checkSplitFitsModel(options.train, spec, 'training');
   if (options.validation) checkSplitFitsModel(options.validation, spec, 'validation');
-  const plan = planData(options.train, resolved.limit, resolved.validationSplit);
-  const held: Held = options.validation
-    ? { split: options.validation, indices: Int32Array.from({ length: options.validation.count }, (_, i) => i) }
-    : { split: options.train, indices: plan.validationIndices };
-  const fingerprint = fingerprintOf(resolved, plan.trainIndices.length, held.indices.length);
+  // As in Keras, `validationSplit` holds out the last images of the (limited) split, not a random sample.
+  const usable = Math.min(options.train.count, resolved.limit ?? options.train.count);
+  const trainCount = usable - Math.round(usable * resolved.validationSplit);
+  const validation =
+    options.validation ?? (trainCount < usable ? sliceSplit(options.train, trainCount, usable) : undefined);
+  const fingerprint = fingerprintOf(resolved, trainCount, validation?.count ?? 0);
   const checkpoint = await readResumeCheckpoint(options.resume, options.checkpoint);
   const dataset =
     options.checkpoint || checkpoint ? await datasetFingerprintOf(options.train, options.dataset) : undefined;
@@ -144,15 +136,15 @@ export async function trainWithSteps(options: TrainOptions, createSteps: StepFac
       model.setWeights(checkpoint.model.weights);
       await optimizer.loadState(checkpoint.optimizer);
     }
-    const steps = await createSteps(model, optimizer, { ...resolved, split: plan.split });
+    const steps = await createSteps(model, optimizer, { ...resolved, split: options.train });
     try {
       return await runLoop({
         options,
         resolved,
         model,
         optimizer,
-        plan,
-        held,
+        trainCount,
+        validation,
         fingerprint,
         dataset,
         checkpoint,
@@ -175,8 +167,8 @@ interface LoopContext {
   resolved: ResolvedTrainOptions;
   model: CnnModel;
   optimizer: Optimizer;
-  plan: ReturnType<typeof planData>;
-  held: Held;
+  trainCount: number;
+  validation: DatasetSplit | undefined;
   fingerprint: ReturnType<typeof fingerprintOf>;
   dataset: DatasetFingerprint | undefined;
   checkpoint: Checkpoint | undefined;
@@ -185,30 +177,18 @@ interface LoopContext {
 }
 
 async function runLoop(context: LoopContext): Promise<TrainResult> {
-  const { options, resolved, model, optimizer, plan, held, fingerprint, dataset, checkpoint, step } = context;
+  const { options, resolved, model, optimizer, trainCount, validation, fingerprint, dataset, checkpoint, step } =
+    context;
   const { epochs, batchSize, seed } = resolved;
-  const trainCount = plan.trainIndices.length;
-  const batches = batchCount(trainCount, batchSize);
+  const validationCount = validation?.count ?? 0;
+  const batches = Math.ceil(trainCount / batchSize);
   const totalSteps = batches * epochs;
-  const emit = async (event: TrainEvent) => {
-    await options.onEvent?.(event);
-  };
+  const emit = async (event: TrainEvent) => options.onEvent?.(event);
   const history: EpochSummary[] = checkpoint ? [...checkpoint.history] : [];
   const earlyStopping: EarlyStoppingState = checkpoint
     ? { ...checkpoint.earlyStopping }
     : { best: null, bestEpoch: 0, epochsWithoutImprovement: 0 };
-  let progress: TrainingProgress = checkpoint
-    ? { ...checkpoint.progress }
-    : {
-        epoch: 1,
-        batch: 0,
-        step: 0,
-        lossSum: 0,
-        correct: 0,
-        seen: 0,
-        elapsedMs: 0,
-        shuffleRng: createRng(seed).state(),
-      };
+  let progress = checkpoint ? { ...checkpoint.progress } : epochStart(1, 0, createRng(seed).state());
   let checkpointPath: string | undefined;
   let bestWeights = checkpoint?.bestWeights;
   let restoredBestEpoch: number | undefined;
@@ -254,7 +234,7 @@ async function runLoop(context: LoopContext): Promise<TrainResult> {
     epochsCompleted: history.length,
     steps: progress.step,
     trainCount,
-    validationCount: held.indices.length,
+    validationCount,
     durationMs: performance.now() - context.startedAt,
     imagesPerSecond: trainingMsThisCall > 0 ? (imagesThisCall * 1000) / trainingMsThisCall : 0,
     ...(checkpointPath === undefined ? {} : { checkpointPath }),
@@ -270,7 +250,7 @@ async function runLoop(context: LoopContext): Promise<TrainResult> {
     epochs,
     batches,
     trainCount,
-    validationCount: held.indices.length,
+    validationCount,
     startEpoch: progress.epoch,
     startBatch: progress.batch,
     resumed: checkpoint !== undefined,
@@ -280,26 +260,27 @@ async function runLoop(context: LoopContext): Promise<TrainResult> {
   while (progress.epoch <= epochs) {
     const epoch = progress.epoch;
     const shuffleRng = createRngFromState(progress.shuffleRng);
-    const order = epochOrder(plan.trainIndices, shuffleRng);
+    const order = shuffleInPlace(
+      Int32Array.from({ length: trainCount }, (_, i) => i),
+      shuffleRng,
+    );
     const sessionStart = performance.now();
     let sessionImages = 0;
     let learningRate = resolved.learningRate;
     /** Batch `batch` of this epoch, ready for the step that is `step` steps into the run. */
-    const prepare = (batch: number, step: number): UpcomingStep => {
-      return {
-        batch: {
-          indices: order.subarray(batch * batchSize, Math.min(trainCount, (batch + 1) * batchSize)),
-          augmentSeed: deriveSeed(seed, epoch, batch, 1),
-          seed: deriveSeed(seed, epoch, batch, 2),
-        },
-        learningRate: learningRateAt(resolved.schedule, resolved.learningRate, {
-          step,
-          stepsPerEpoch: batches,
-          totalSteps,
-          history,
-        }),
-      };
-    };
+    const prepare = (batch: number, step: number): UpcomingStep => ({
+      batch: {
+        indices: order.subarray(batch * batchSize, Math.min(trainCount, (batch + 1) * batchSize)),
+        augmentSeed: deriveSeed(seed, epoch, batch, 1),
+        seed: deriveSeed(seed, epoch, batch, 2),
+      },
+      learningRate: learningRateAt(resolved.schedule, resolved.learningRate, {
+        step,
+        stepsPerEpoch: batches,
+        totalSteps,
+        history,
+      }),
+    });
     /** The next batch, when the step asked for it early (see StepRunner). */
     let prepared: UpcomingStep | undefined;
     for (let batch = progress.batch; batch < batches; batch++) {
@@ -353,13 +334,13 @@ async function runLoop(context: LoopContext): Promise<TrainResult> {
       });
       await yieldToEventLoop();
     }
-    const validation = validationMetrics(model, held);
+    const held = validation && evaluate(model, validation);
     const durationMs = progress.elapsedMs + (performance.now() - sessionStart);
     const summary: EpochSummary = {
       epoch,
       loss: progress.lossSum / progress.seen,
       accuracy: progress.correct / progress.seen,
-      ...(validation ?? {}),
+      ...(held ? { valLoss: held.loss, valAccuracy: held.accuracy } : {}),
       learningRate,
       durationMs,
       imagesPerSecond: durationMs > 0 ? (progress.seen * 1000) / durationMs : 0,
@@ -368,16 +349,7 @@ async function runLoop(context: LoopContext): Promise<TrainResult> {
     await emit({ type: 'epoch', epochs, ...summary });
     const stop = updateEarlyStopping(resolved, earlyStopping, summary);
     if (resolved.earlyStopping && earlyStopping.bestEpoch === epoch) bestWeights = model.getWeights();
-    progress = {
-      epoch: epoch + 1,
-      batch: 0,
-      step: progress.step,
-      lossSum: 0,
-      correct: 0,
-      seen: 0,
-      elapsedMs: 0,
-      shuffleRng: shuffleRng.state(),
-    };
+    progress = epochStart(epoch + 1, progress.step, shuffleRng.state());
     await saveCheckpoint('epoch', progress, epoch);
     if (stop) {
       const { monitor, patience } = resolved.earlyStopping!;

@@ -34,4 +34,15 @@ describe('the browser entry', () => {
     expect(graph.get('node-checkpoint.ts')).toContain('node:fs/promises');
     expect(graph.get('node-backend.ts')).toContain('node:module');
   });
+
+  it('re-exports every name of the main entry, the Node versions taking the place of the browser ones', async () => {
+    const exported = async (file: string) => {
+      const source = await readFile(join(srcDir, file), 'utf8');
+      const lists = [...source.matchAll(/^export (?:type )?\{([^}]*)\}/gm)].map((match) => match[1]!);
+      return new Set(lists.flatMap((list) => list.split(',').map((name) => name.replace(/^\s*type\s+/, '').trim())));
+    };
+    const [main, node] = [await exported('index.ts'), await exported('node.ts')];
+    expect(main.size).toBeGreaterThan(40);
+    expect([...main].filter((name) => name && !node.has(name))).toEqual([]);
+  });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { trainEvents } from '../event-stream.js';
 import type { TrainEvent } from '../events.js';
+import { trainEvents } from '../events.js';
 import { initBackend } from '../node-backend.js';
 import { createLocalStep, type StepBatch, type StepFactory, type StepRunner } from '../step.js';
 import { localSteps, train, trainWithSteps } from '../train.js';
