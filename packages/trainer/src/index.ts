@@ -1,3 +1,12 @@
+// The seeded generator is cnn-model's (weight initialization and dropout draw from it too); re-exported for callers.
+export {
+  createRng,
+  createRngFromState,
+  deriveSeed,
+  type Rng,
+  type RngState,
+  shuffleInPlace,
+} from '@mnist-cnn/cnn-model';
 export type { AugmentOptions } from './augment.js';
 export {
   type BackendChoice,
