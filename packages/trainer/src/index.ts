@@ -61,6 +61,7 @@ export {
   type Recipe,
   type RecipeName,
   type RecipeSettings,
+  recipeFor,
   recipes,
   withRecipeDefaults,
 } from './recipes.js';

@@ -52,6 +52,7 @@ export {
   type Rng,
   type RngState,
   type RunFingerprint,
+  recipeFor,
   recipes,
   type ScheduleName,
   type StartEvent,

@@ -56,14 +56,18 @@ function presetNameOf(model: ModelChoice): string | undefined {
   return 'spec' in model ? model.spec.name : model.name;
 }
 
+/** The recipe behind a model: its preset's when it is one (by name or spec name), else `reference`'s. */
+export function recipeFor(model: ModelChoice): Recipe {
+  return getRecipe(presetNameOf(model) ?? '') ?? recipes.reference;
+}
+
 /**
  * Fills unset settings from the model's recipe, so `train({ model, train })` trains the way `mnist-cnn train` does and
  * its accuracy figures were measured. `augment: true` means the recipe's shifts and rotations (the trainer's defaults
  * when it has none); `false` turns augmentation off.
  */
 export function withRecipeDefaults(given: GivenSettings): RecipeSettings {
-  // The model's preset recipe when it is one (by name or spec name), else `reference`'s.
-  const recipe = getRecipe(presetNameOf(given.model) ?? '') ?? recipes.reference;
+  const recipe = recipeFor(given.model);
   const recipeAugment = recipe.augment ?? false;
   return {
     batchSize: given.batchSize ?? recipe.batchSize,
