@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { compactSpec } from './fixtures.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -12,7 +13,7 @@ describe('on an engine without WebAssembly SIMD', () => {
     const script = join(here, 'without-simd', 'train.mjs');
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ['--no-enable-sse4-1', script, entry, 'wasm', 'cpu'],
+      ['--no-enable-sse4-1', script, entry, JSON.stringify(compactSpec), 'wasm', 'cpu'],
       { timeout: 90_000 },
     );
     const [wasm, cpu] = stdout
