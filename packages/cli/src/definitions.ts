@@ -231,7 +231,9 @@ export const evaluateDefinition = {
   name: 'evaluate',
   summary: 'Measure a saved model: accuracy, per-class metrics, confusion matrix',
   description:
-    'Runs a saved model over a split and prints accuracy, precision/recall/F1 per class and the confusion matrix.',
+    'Runs a saved model over a split on --workers threads and prints accuracy, precision/recall/F1 per class and the ' +
+    'confusion matrix. With --json it prints one object: type "evaluation", model, dataset, split, backend, workers ' +
+    '(threads used), durationMs, count, accuracy, loss, perClass, confusionMatrix, misclassifiedCount (and report).',
   args: [],
   options: {
     ...modelOption,
@@ -247,10 +249,20 @@ export const evaluateDefinition = {
       max: 65536,
       description: 'Images per forward pass (memory use only).',
     },
+    workers: {
+      ...workersOption.workers,
+      defaultNote: 'the number of CPU cores',
+      description:
+        'Worker threads that each predict whole batches (the figures do not depend on it); at most 4× the CPU cores.',
+    },
     ...jsonOption,
     ...reportOption,
   },
-  examples: ['mnist-cnn evaluate --model ./mnist-model', 'mnist-cnn evaluate --json --report report.html'],
+  examples: [
+    'mnist-cnn evaluate --model ./mnist-model',
+    'mnist-cnn evaluate --json --report report.html',
+    'mnist-cnn evaluate --workers 1',
+  ],
 } as const satisfies CommandDefinition;
 
 /** `mnist-cnn predict`. */

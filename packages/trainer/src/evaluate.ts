@@ -1,7 +1,7 @@
 import { type CnnModel, checkActivationBudget, type ModelSpec } from '@mnist-cnn/cnn-model';
 import { type DatasetSplit, writeNormalizedBatch } from '@mnist-cnn/mnist-data';
 import * as tf from '@tensorflow/tfjs-core';
-import { TrainOptionsError } from './errors.js';
+import { checkNumber, integerIn, TrainOptionsError } from './errors.js';
 import { argmaxRows, type ClassMetrics, classMetrics, confusionMatrix, crossEntropySum } from './metrics.js';
 import { checkSplitFitsModel, classCountOf } from './model.js';
 
@@ -55,20 +55,15 @@ export function predictBatch(
   output.dispose();
 }
 
-/** Runs the model over images `indices` of a split in batches and returns the probabilities, row per image. */
-export function predictSplit(
-  model: CnnModel,
-  split: DatasetSplit,
-  indices: ArrayLike<number>,
-  batchSize = 256,
-): Float32Array {
+/** Runs the model over a split's first `count` images in batches and returns the probabilities, row per image. */
+export function predictSplit(model: CnnModel, split: DatasetSplit, count: number, batchSize = 256): Float32Array {
   const [height, width, channels] = model.spec.inputShape;
-  const size = checkBatchSize(model.spec, batchSize, indices.length);
-  const probabilities = new Float32Array(indices.length * classCountOf(model.spec));
-  const buffer = new Float32Array(Math.min(size, indices.length) * height * width * channels);
-  for (let start = 0; start < indices.length; start += size) {
-    const batch = Array.prototype.slice.call(indices, start, Math.min(indices.length, start + size)) as number[];
-    predictBatch(model, split, batch, buffer, probabilities, start);
+  const size = checkBatchSize(model.spec, batchSize, count);
+  const probabilities = new Float32Array(count * classCountOf(model.spec));
+  const buffer = new Float32Array(Math.min(size, count) * height * width * channels);
+  const positions = Int32Array.from({ length: count }, (_, i) => i);
+  for (let start = 0; start < count; start += size) {
+    predictBatch(model, split, positions.subarray(start, start + size), buffer, probabilities, start);
   }
   return probabilities;
 }
@@ -88,12 +83,20 @@ export function predictSplit(
  * ```
  */
 export function evaluate(model: CnnModel, split: DatasetSplit, options: PredictOptions = {}): EvaluationResult {
-  checkSplitFitsModel(split, model.spec, 'evaluation');
-  const count = Math.min(split.count, options.limit ?? split.count);
-  const indices = Int32Array.from({ length: count }, (_, i) => i);
-  const classes = classCountOf(model.spec);
-  const probabilities = predictSplit(model, split, indices, options.batchSize);
-  const labels = split.labels.subarray(0, count);
+  const count = evaluatedCount(model.spec, split, options.limit);
+  const probabilities = predictSplit(model, split, count, options.batchSize);
+  return scoreProbabilities(probabilities, split.labels.subarray(0, count), classCountOf(model.spec));
+}
+
+/** How many of a split's first images `evaluate` runs (all, or `limit`), once the split is checked against the model. */
+export function evaluatedCount(spec: ModelSpec, split: DatasetSplit, limit = split.count): number {
+  checkSplitFitsModel(split, spec, 'evaluation');
+  return Math.min(split.count, checkNumber('limit', limit, integerIn(0)));
+}
+
+/** The evaluation of images whose class probabilities (row per image) and labels are given. */
+export function scoreProbabilities(probabilities: Float32Array, labels: Uint8Array, classes: number): EvaluationResult {
+  const count = labels.length;
   const predictions = argmaxRows(probabilities, classes);
   const matrix = confusionMatrix(labels, predictions, classes);
   const misclassified: number[] = [];
@@ -132,13 +135,7 @@ export function predictImages(
   count: number,
   options: PredictOptions = {},
 ): Float32Array {
-  const split = imagesAsSplit(model.spec, pixels, count);
-  return predictSplit(
-    model,
-    split,
-    Int32Array.from({ length: count }, (_, i) => i),
-    options.batchSize,
-  );
+  return predictSplit(model, imagesAsSplit(model.spec, pixels, count), count, options.batchSize);
 }
 
 /** `count` raw uint8 images laid out back to back, as an unlabelled split; throws unless they fill `pixels` exactly. */

@@ -1,10 +1,19 @@
 import { availableParallelism } from 'node:os';
 import type { MessagePort } from 'node:worker_threads';
 import type { CnnModel } from '@mnist-cnn/cnn-model';
+import type { DatasetSplit } from '@mnist-cnn/mnist-data';
 import * as tf from '@tensorflow/tfjs-core';
 import { currentBackend } from './backend.js';
 import { BackendError, checkNumber, integerIn } from './errors.js';
-import { checkBatchSize, imagesAsSplit, type PredictOptions, predictBatch } from './evaluate.js';
+import {
+  checkBatchSize,
+  type EvaluationResult,
+  evaluatedCount,
+  imagesAsSplit,
+  type PredictOptions,
+  predictBatch,
+  scoreProbabilities,
+} from './evaluate.js';
 import { classCountOf } from './model.js';
 import {
   defaultWorkerScript,
@@ -26,6 +35,8 @@ export interface InferencePool {
   readonly workers: number;
   /** Class probabilities (count × classes, row-major), equal to `predictImages`' with the same batch size. */
   predict(pixels: Uint8Array, count: number, options?: Omit<PredictOptions, 'limit'>): Promise<Float32Array>;
+  /** `evaluate`'s result for the split, equal to it with the same batch size, from every replica. */
+  evaluate(split: DatasetSplit, options?: PredictOptions): Promise<EvaluationResult>;
   /** Ends the worker threads; the model stays the caller's. */
   close(): Promise<void>;
 }
@@ -77,6 +88,7 @@ export function serveInference(model: CnnModel, port: MessagePort, send: (reply:
  * const test = (await loadDataset()).test;
  * const pool = await openInferencePool(await loadModel('./mnist-model')); // one replica per core
  * const probabilities = await pool.predict(test.images, test.count, { batchSize: 256 });
+ * console.log((await pool.evaluate(test)).accuracy); // evaluate's figures, from every core
  * await pool.close();
  * ```
  */
@@ -103,29 +115,39 @@ export async function openInferencePool(model: CnnModel, options: InferencePoolO
     throw error;
   }
   const classes = classCountOf(model.spec);
+  const predict: InferencePool['predict'] = async (pixels, count, predictOptions = {}) => {
+    const images = imagesAsSplit(model.spec, pixels, count).images;
+    const batchSize = checkBatchSize(model.spec, predictOptions.batchSize ?? 256, count);
+    const request: InferenceRequest = {
+      type: 'infer',
+      pixels: new SharedArrayBuffer(images.length),
+      probabilities: new SharedArrayBuffer(count * classes * 4),
+      progress: new SharedArrayBuffer(8),
+      count,
+      batchSize,
+    };
+    new Uint8Array(request.pixels).set(images);
+    for (const thread of setups.keys()) pool.post(thread, request);
+    predictClaimedBatches(model, request);
+    const done = new Int32Array(request.progress);
+    const batches = Math.ceil(count / batchSize);
+    for (let finished = Atomics.load(done, 1); finished < batches; finished = Atomics.load(done, 1)) {
+      const waiting = waitAsync(done, 1, finished);
+      if (waiting.async) await pool.until(waiting.value);
+    }
+    return new Float32Array(request.probabilities).slice();
+  };
   return {
     workers,
-    async predict(pixels, count, predictOptions = {}) {
-      const images = imagesAsSplit(model.spec, pixels, count).images;
-      const batchSize = checkBatchSize(model.spec, predictOptions.batchSize ?? 256, count);
-      const request: InferenceRequest = {
-        type: 'infer',
-        pixels: new SharedArrayBuffer(images.length),
-        probabilities: new SharedArrayBuffer(count * classes * 4),
-        progress: new SharedArrayBuffer(8),
+    predict,
+    async evaluate(split, evaluateOptions = {}) {
+      const count = evaluatedCount(model.spec, split, evaluateOptions.limit);
+      const probabilities = await predict(
+        split.images.subarray(0, count * split.rows * split.cols),
         count,
-        batchSize,
-      };
-      new Uint8Array(request.pixels).set(images);
-      for (const thread of setups.keys()) pool.post(thread, request);
-      predictClaimedBatches(model, request);
-      const done = new Int32Array(request.progress);
-      const batches = Math.ceil(count / batchSize);
-      for (let finished = Atomics.load(done, 1); finished < batches; finished = Atomics.load(done, 1)) {
-        const waiting = waitAsync(done, 1, finished);
-        if (waiting.async) await pool.until(waiting.value);
-      }
-      return new Float32Array(request.probabilities).slice();
+        evaluateOptions,
+      );
+      return scoreProbabilities(probabilities, split.labels.subarray(0, count), classes);
     },
     close: () => pool.close(),
   };

@@ -4,7 +4,16 @@ import { join } from 'node:path';
 import { encodeIdx } from '@mnist-cnn/mnist-data';
 import { parse } from 'parse5';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { escRegExp, jpegBytes, mnistTestDigits, paintDigit, pgmBytes, pngBytes, weightsPath } from './fixtures.js';
+import {
+  escRegExp,
+  jpegBytes,
+  mnistDataDir,
+  mnistTestDigits,
+  paintDigit,
+  pgmBytes,
+  pngBytes,
+  weightsPath,
+} from './fixtures.js';
 import { type BinResult, binPath, childEnv, expectOneLineError, jsonLines, runBin, tempDir } from './run-bin.js';
 
 /** A model trained on 2,000 images for one epoch scores well above this on the 10,000 test images. */
@@ -71,15 +80,22 @@ describe('mnist-cnn train (built binary)', () => {
 });
 
 describe('mnist-cnn evaluate (built binary)', () => {
-  it('gives the same accuracy as train measured, as JSON', async () => {
-    const result = await runBin(['evaluate', '--model', modelDir, '--json']);
-    expect(result.code).toBe(0);
-    const [record] = jsonLines(result.stdout);
+  it('gives the same accuracy as train measured, as JSON, and the same figures on 1 and 2 workers', async () => {
+    // The MNIST test files shipped with mnist-data; batches of 96 leave a short last one for whichever thread is free.
+    const args = ['evaluate', '--model', modelDir, '--data', mnistDataDir, '--batch-size', '96', '--json'];
+    const [one, two] = [await runBin([...args, '--workers', '1']), await runBin([...args, '--workers', '2'])];
+    expect([one.stderr, two.stderr]).toEqual(['', '']);
+    expect([one.code, two.code]).toEqual([0, 0]);
+    const [record] = jsonLines(two.stdout);
     const summary = jsonLines(trained.stdout).at(-1)!;
-    expect(record).toMatchObject({ type: 'evaluation', count: 10000, split: 'test' });
+    expect(record).toMatchObject({ type: 'evaluation', count: 10000, split: 'test', workers: 2 });
     expect(record!.accuracy).toBeCloseTo(summary.testAccuracy as number, 6);
     const matrix = record!.confusionMatrix as number[][];
     expect(matrix.flat().reduce((a, b) => a + b, 0)).toBe(10000);
+    const { durationMs: _one, workers: oneWorker, ...figures } = jsonLines(one.stdout)[0]!;
+    const { durationMs: _two, workers: twoWorkers, ...sameFigures } = record!;
+    expect([oneWorker, twoWorkers]).toEqual([1, 2]);
+    expect(sameFigures).toEqual(figures);
   });
 
   it('prints per-class metrics and the confusion matrix as tables, and writes a report', async () => {

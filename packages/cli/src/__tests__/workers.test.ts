@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inferenceWorkerCount, workerCount } from '../workers.js';
-import { runBin, tempDir } from './run-bin.js';
+import { expectOneLineError, runBin, tempDir } from './run-bin.js';
 
 describe('workerCount', () => {
   it('uses --workers when given', () => {
@@ -97,5 +97,14 @@ describe('mnist-cnn train --workers (built binary)', () => {
     const result = await runBin(['train', '--workers', '0']);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^mnist-cnn: error: --workers must be >= 1, got 0/);
+  });
+});
+
+describe('mnist-cnn evaluate --workers (built binary)', () => {
+  it.each([
+    ['0', /--workers must be >= 1, got 0$/],
+    ['abc', /invalid value 'abc' for --workers: expected an integer$/],
+  ])('rejects --workers %s as a usage error naming the value', async (workers, message) => {
+    expectOneLineError(await runBin(['evaluate', '--workers', workers]), 2, message);
   });
 });

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { createModel, getPreset } from '@mnist-cnn/cnn-model';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TrainOptionsError, WorkerError } from '../errors.js';
-import { predictImages } from '../evaluate.js';
+import { evaluate, predictImages } from '../evaluate.js';
 import { argmaxRows } from '../metrics.js';
 import { initBackend } from '../node-backend.js';
 import { openInferencePool } from '../threaded-inference.js';
@@ -31,6 +31,23 @@ describe('openInferencePool', () => {
         expect(largest).toBeLessThan(1e-6);
       }
       expect(await pool.predict(test.images.subarray(0, 784), 1)).toEqual(single.subarray(0, 10));
+    } finally {
+      await pool.close();
+      model.dispose();
+    }
+  });
+
+  it('evaluates what one thread evaluates: accuracy, loss, per-class figures, confusion matrix', async () => {
+    const test = await testSubset(1000);
+    const model = createModel(getPreset('reference'), { seed: 5 });
+    const single = evaluate(model, test, { batchSize: 96, limit: 900 });
+    const pool = await openInferencePool(model, { workers: 2 });
+    try {
+      expect(await pool.evaluate(test, { batchSize: 96, limit: 900 })).toEqual(single);
+      expect(single.count).toBe(900);
+      // Untrained, yet it predicts several classes: a row written to the wrong image would change the figures.
+      expect(new Set(single.predictions).size).toBeGreaterThan(1);
+      await expect(pool.evaluate(test, { limit: -1 })).rejects.toMatchObject({ option: 'limit' });
     } finally {
       await pool.close();
       model.dispose();
