@@ -111,13 +111,16 @@ export class CheckpointError extends TrainerError {
   }
 }
 
-/** A training worker thread crashed, exited or could not start; every other worker of the run is terminated. */
+/** A training or inference worker thread crashed, exited or could not start; every other worker of its pool is ended. */
 export class WorkerError extends TrainerError {
-  /** The worker's index (0-based) in the run's pool. */
+  /** The worker's index in its pool (0 is the main thread, so a thread's is 1 or more). */
   readonly worker: number;
+  /** What the worker did: a shard of every training step, or whole batches of an inference pool. */
+  readonly kind: 'training' | 'inference';
 
-  constructor(worker: number, problem: string, options: { cause?: unknown } = {}) {
-    super('TRAIN_WORKER_FAILED', `training worker ${worker} failed: ${problem}`, options);
+  constructor(kind: WorkerError['kind'], worker: number, problem: string, options: { cause?: unknown } = {}) {
+    super('TRAIN_WORKER_FAILED', `${kind} worker ${worker} failed: ${problem}`, options);
+    this.kind = kind;
     this.worker = worker;
   }
 }

@@ -75,13 +75,15 @@ export class WorkerPool<Request = StepRequest> {
     this.threads = setups.map((setup, index) => {
       const thread = new Worker(script, { workerData: setup });
       const shard = setup.index; // errors name the worker by its shard (shard 0 is the main thread)
+      const kind = 'task' in setup ? 'inference' : 'training';
       thread.on('message', (reply: WorkerReply) => {
         if (reply.type === 'ready') readiness[index]!();
-        else this.fail(new WorkerError(shard, reply.message));
+        else this.fail(new WorkerError(kind, shard, reply.message));
       });
-      thread.on('error', (error) => this.fail(new WorkerError(shard, error.message, { cause: error })));
+      thread.on('error', (error) => this.fail(new WorkerError(kind, shard, error.message, { cause: error })));
       thread.on('exit', (code) => {
-        if (!this.closing) this.fail(new WorkerError(shard, `the thread exited unexpectedly (exit code ${code})`));
+        if (!this.closing)
+          this.fail(new WorkerError(kind, shard, `the thread exited unexpectedly (exit code ${code})`));
       });
       return thread;
     });

@@ -73,4 +73,16 @@ describe('openInferencePool', () => {
     await expect(broken).rejects.toBeInstanceOf(WorkerError);
     model.dispose();
   });
+
+  it('names the inference worker that cannot start, as when a bundle leaves out the worker script', async () => {
+    const model = createModel(getPreset('reference'), { seed: 3 });
+    const workerScript = join(here, 'workers', 'not-bundled-worker-thread.js'); // no such file
+    const error = await openInferencePool(model, { workers: 2, workerScript }).catch((caught: unknown) => caught);
+    model.dispose();
+    expect(error).toBeInstanceOf(WorkerError);
+    expect(error).toMatchObject({ kind: 'inference', worker: 1, code: 'TRAIN_WORKER_FAILED' });
+    expect((error as Error).message).toMatch(
+      /^inference worker 1 failed: Cannot find module .*not-bundled-worker-thread/,
+    );
+  });
 });

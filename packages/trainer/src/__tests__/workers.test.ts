@@ -181,7 +181,8 @@ describe('worker-thread runs', () => {
     await initBackend('cpu');
     const crash = train(await options({ workers: 2, workerScript: join(here, 'workers', 'exits-on-first-step.mjs') }));
     await expect(crash).rejects.toBeInstanceOf(WorkerError);
-    await expect(crash).rejects.toMatchObject({ code: 'TRAIN_WORKER_FAILED' });
+    await expect(crash).rejects.toMatchObject({ code: 'TRAIN_WORKER_FAILED', kind: 'training', worker: 1 });
+    await expect(crash).rejects.toThrow(/^training worker 1 failed: the thread exited unexpectedly \(exit code 3\)$/);
     const broken = train(await options({ workers: 2, workerScript: join(here, 'workers', 'throws-on-start.mjs') }));
     await expect(broken).rejects.toThrow(/no backend for you/);
   });
