@@ -15,6 +15,11 @@ const root = join(here, '..', '..');
 const cliPackage = join(root, 'packages', 'cli');
 const cli = join(cliPackage, 'dist', 'bin.js');
 const steps = Number(process.env.BENCH_STEPS ?? 100);
+// Untimed training steps before each training row is timed, the same count for ours and PyTorch's. Steady state takes a
+// fresh process (and a fresh worker thread) well over a hundred steps to reach: timed from step 12, as this script did
+// before, a 2-worker row counted the slow start of the run, and the default `mnist-cnn train` trained its whole epoch
+// faster than that row said it could.
+const warmup = 200;
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const cores = availableParallelism();
 const python = '/usr/bin/python3';
@@ -41,6 +46,11 @@ const oursTraining = (batchSize, workers) =>
     String(workers),
     '--steps',
     String(steps),
+    '--warmup',
+    String(warmup),
+    // The training rows read only the training figure; the inference rows below time inference properly.
+    '--inference-images',
+    '1',
   ]).at(-1).trainingImagesPerSecond;
 // Inference: our replicas on worker threads (bench reports how many it used) against PyTorch's intra-op threads.
 const inferenceWorkers = new Map();
@@ -110,7 +120,9 @@ const measurements = [
     ? [
         ...[1, 2].map((threads) => ({
           key: `torch ${threads}`,
-          run: () => pytorch(['--threads', String(threads), '--steps', String(steps)]).imagesPerSecond,
+          run: () =>
+            pytorch(['--threads', String(threads), '--steps', String(steps), '--warmup', String(warmup)])
+              .imagesPerSecond,
         })),
         ...[1, cores].map((threads) => ({
           key: `torch infer ${threads}`,
@@ -159,7 +171,7 @@ const ratio = (value, base) => (value === undefined || base === undefined ? '' :
 const row = (name, value, note = '') => console.log(`${name.padEnd(52)} ${figure(value)} img/s  ${note}`);
 
 console.log(
-  `reference CNN, Adam, wasm; commit ${commit}; ${plural(cores, 'core')}; best of ${plural(rounds, 'round')}, ${steps} timed steps each`,
+  `reference CNN, Adam, wasm; commit ${commit}; ${plural(cores, 'core')}; best of ${plural(rounds, 'round')}, ${steps} training steps timed after ${warmup} untimed`,
 );
 const torch1 = best.get('torch 1');
 const torch2 = best.get('torch 2');

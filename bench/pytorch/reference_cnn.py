@@ -69,8 +69,8 @@ def train_throughput(args):
         loss.backward()
         optimizer.step()
 
-    # Warm up past the first allocations and oneDNN's first-call setup.
-    for i in range(20):
+    # Warm up past the first allocations and oneDNN's first-call setup (compare.mjs gives ours the same count).
+    for i in range(args.warmup):
         step(i)
     start = time.perf_counter()
     for i in range(args.steps):
@@ -182,6 +182,7 @@ def main():
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--mode", choices=["train", "infer", "recipe"], default="train")
     parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--batch-size", type=int)
     parser.add_argument("--recipe")
     parser.add_argument("--train-count", type=int, default=60000)

@@ -4,7 +4,7 @@
 // rounds so that a burst of load hits both; the best and the median round are printed.
 //
 //   pnpm --filter @mnist-cnn/trainer build && node packages/trainer/bench/workers.bench.mjs
-//   node packages/trainer/bench/workers.bench.mjs --backends wasm --workers 1,2 --steps 80 --batch-size 64 --warmup 12
+//   node packages/trainer/bench/workers.bench.mjs --backends wasm --workers 1,2 --steps 80 --batch-size 32 --warmup 200
 //   node packages/trainer/bench/workers.bench.mjs --backends wasm --ceiling
 // --ceiling adds a round of two separate 1-worker processes running at the same time: their summed img/s is what two
 // cores give two independent single-threaded runs, the ceiling for 2 workers on this machine.
@@ -28,23 +28,24 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '1,2' },
     preset: { type: 'string', default: 'reference' },
     'batch-size': { type: 'string', default: '64' },
-    // Timed steps per configuration; cpu steps are about 6× slower, so cpu runs a sixth of them.
+    // Timed steps per configuration (see forBackend for cpu).
     steps: { type: 'string', default: '60' },
     repeats: { type: 'string', default: '3' },
-    // A new worker thread needs 10–20 steps to reach full speed (its heap grows and its code gets compiled; measured:
-    // steps 3–12 averaged 34.9 ms, steps 20–60 28.4 ms), so rounds are timed after this many batches.
-    warmup: { type: 'string', default: '12' },
+    // A fresh process and its worker threads take well over a hundred steps to settle at their steady cost per step
+    // (two workers longer than one), so rounds are timed after this many batches.
+    warmup: { type: 'string', default: '200' },
     ceiling: { type: 'boolean' },
     'single-run': { type: 'boolean' },
   },
 });
 
-const warmupBatches = Number(values.warmup);
+/** Batches of `count` on `backend`: cpu steps are about 6× slower than wasm's, so cpu runs a sixth of them. */
+const forBackend = (count, backend, least) => Math.max(least, Math.round(Number(count) / (backend === 'cpu' ? 6 : 1)));
 if (process.env.BENCH_PID) console.log(`pid ${process.pid}`);
 const batchSize = Number(values['batch-size']);
 const mnist = await loadDataset();
 
-async function measure(workers, steps) {
+async function measure(workers, steps, warmupBatches) {
   const batches = steps + warmupBatches;
   let timedFrom = 0;
   let timedTo = 0;
@@ -67,8 +68,9 @@ async function measure(workers, steps) {
 if (values['single-run']) {
   // A child of --ceiling: one 1-worker measurement, printed as JSON.
   await initBackend(values.backends);
-  const steps = Math.max(5, Math.round(Number(values.steps) / (values.backends === 'cpu' ? 6 : 1)));
-  console.log(JSON.stringify({ imagesPerSecond: await measure(1, steps) }));
+  const steps = forBackend(values.steps, values.backends, 5);
+  const warmup = forBackend(values.warmup, values.backends, 1);
+  console.log(JSON.stringify({ imagesPerSecond: await measure(1, steps, warmup) }));
   process.exit(0);
 }
 
@@ -101,18 +103,21 @@ const formatLoad = () =>
 const median = (numbers) => [...numbers].sort((a, b) => a - b)[Math.floor(numbers.length / 2)];
 for (const backend of values.backends.split(',')) {
   const info = await initBackend(backend);
-  const steps = Math.max(5, Math.round(Number(values.steps) / (backend === 'cpu' ? 6 : 1)));
+  const steps = forBackend(values.steps, backend, 5);
+  const warmup = forBackend(values.warmup, backend, 1);
   const counts = values.workers.split(',').map(Number);
   const rounds = new Map(counts.map((workers) => [workers, []]));
   const loadBefore = formatLoad();
   for (let round = 0; round < Number(values.repeats); round++) {
-    for (const workers of counts) rounds.get(workers).push(await measure(workers, steps));
+    for (const workers of counts) rounds.get(workers).push(await measure(workers, steps, warmup));
   }
   const ceilings = [];
   if (values.ceiling)
     for (let round = 0; round < Number(values.repeats); round++) ceilings.push(await twoProcesses(backend));
   const name = `${values.preset} ${info.backend}${info.simd ? ' (simd)' : ''} batch ${batchSize}`;
-  console.log(`${name}, ${steps} timed steps per round, load average before ${loadBefore}, after ${formatLoad()}`);
+  console.log(
+    `${name}, ${steps} timed steps per round after ${warmup} untimed, load average before ${loadBefore}, after ${formatLoad()}`,
+  );
   for (const [workers, figures] of rounds) {
     const best = Math.max(...figures);
     const speedUp =
