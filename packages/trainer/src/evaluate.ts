@@ -31,11 +31,9 @@ export interface PredictOptions {
 
 /** `batchSize`, checked, once it is known that `count` images' activations fit in memory in batches of that size. */
 export function checkBatchSize(spec: ModelSpec, batchSize: number, count: number): number {
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new TrainOptionsError('batchSize', `expected a positive integer, got ${batchSize}`);
-  }
-  checkActivationBudget(spec, Math.min(batchSize, count));
-  return batchSize;
+  const size = checkNumber('batchSize', batchSize, integerIn(1));
+  checkActivationBudget(spec, Math.min(size, count));
+  return size;
 }
 
 /** Writes the probabilities of a split's images `batch` into `into` from row `row` on, normalizing them into `buffer`. */
@@ -141,7 +139,7 @@ export function predictImages(
 /** `count` raw uint8 images laid out back to back, as an unlabelled split; throws unless they fill `pixels` exactly. */
 export function imagesAsSplit(spec: ModelSpec, pixels: Uint8Array, count: number): DatasetSplit {
   const [rows, cols, channels] = spec.inputShape;
-  if (!Number.isInteger(count) || count < 0 || pixels.length !== count * rows * cols * channels) {
+  if (pixels.length !== checkNumber('count', count, integerIn(0)) * rows * cols * channels) {
     throw new TrainOptionsError(
       'pixels',
       `expected ${count} images of ${rows}×${cols}×${channels} = ${count * rows * cols * channels} bytes, got ${pixels.length}`,
