@@ -1,7 +1,8 @@
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
+import { sizeOf } from '../spec.js';
 import { cpuMemory, runOnScratch } from './cpu/memory.js';
-import { kernelNames } from './names.js';
+import { kernelNames, kernelOr, type RunKernel } from './names.js';
 import { stockOptimizerUpdate } from './stock-optimizer-update.js';
 import { wasmHeap } from './wasm/heap.js';
 import { type CompiledKernel, compiledKernel } from './wasm/module.js';
@@ -39,19 +40,21 @@ export function optimizerUpdate(
   if (gradientScales ? gradientScales.length !== parts.length : parts.length !== 1) {
     throw new Error(`the optimizer update got ${parts.length} gradients and ${gradientScales?.length ?? 0} scales`);
   }
-  if (!tf.getKernel(kernelNames.optimizerUpdate, tf.getBackend())) {
+  const viaKernel = (run: RunKernel) => {
+    const inputs: tf.NamedTensorMap = { weights };
+    for (const [index, part] of parts.entries()) inputs[index === 0 ? 'gradient' : `gradient${index}`] = part;
+    for (const [index, slot] of slots.entries()) inputs[`slot${index}`] = slot;
+    const scales = gradientScales ? { gradientScales: [...gradientScales] } : {};
+    return run(inputs, { rule, scalars: [...scalars], ...scales } satisfies OptimizerUpdateAttrs) as tf.Tensor[];
+  };
+  const stock = () => {
     const scaled = (part: tf.Tensor, k: number) => (gradientScales ? tf.mul(part, gradientScales[k]!) : part);
     const summed = tf.tidy(() => parts.map(scaled).reduce((sum, part) => tf.add(sum, part)));
     const results = stockOptimizerUpdate(rule, weights, summed, slots, scalars);
     if (summed !== parts[0]) summed.dispose();
     return results;
-  }
-  const inputs: tf.NamedTensorMap = { weights };
-  for (const [index, part] of parts.entries()) inputs[index === 0 ? 'gradient' : `gradient${index}`] = part;
-  for (const [index, slot] of slots.entries()) inputs[`slot${index}`] = slot;
-  const scales = gradientScales ? { gradientScales: [...gradientScales] } : {};
-  const attrs = { rule, scalars: [...scalars], ...scales } satisfies OptimizerUpdateAttrs;
-  return tf.engine().runKernel(kernelNames.optimizerUpdate, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+  };
+  return kernelOr(kernelNames.optimizerUpdate, viaKernel, stock);
 }
 
 /**
@@ -86,8 +89,6 @@ function updateInputs(inputs: Record<string, TensorInfo | undefined>): {
   }
   return { sources: [weights, gradient, ...slots], parts };
 }
-
-const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 /**
  * Runs the rule on byte offsets: `sources` [weights, gradient, ...slots], `outputs` [new weights, ...new slots], and
