@@ -64,7 +64,15 @@ if (args[0] === '--child') {
     const order = round % 2 === 0 ? ['other', 'this'] : ['this', 'other'];
     const line = [];
     for (const name of order) {
-      const output = execFileSync(process.execPath, [script, '--child', builds[name], backend, String(steps)]);
+      // The parent's Node flags (--experimental-wasm-relaxed-simd on Node 20) reach both children.
+      const output = execFileSync(process.execPath, [
+        ...process.execArgv,
+        script,
+        '--child',
+        builds[name],
+        backend,
+        String(steps),
+      ]);
       const { median: stepMs, min, cpu } = JSON.parse(output.toString().trim().split('\n').pop());
       results[name].push(stepMs);
       cpuResults[name].push(cpu);

@@ -249,10 +249,13 @@ describe('fast kernels', () => {
       const fast = gradientsOf(spec, n);
       unregisterFastKernels('cpu');
       // Our convolution kernels sum in another order than XNNPACK (with fused multiply-adds where the engine has
-      // them), so the loss agrees to float32 rounding rather than bit for bit.
+      // them, and Winograd's transforms), so they agree to float32 rounding rather than bit for bit: sums of hundreds
+      // of products reordered differ by about √n · 6e-8 of their largest terms, so 1e-6 is below what float32 can
+      // promise. 1e-5 is still ~80 ulp of the largest gradient; a real kernel bug (a wrong tap, a missed channel, a
+      // wrong tile edge) errs by the order of the gradient itself. PyTorch's float32 assert_close allows atol 1e-5.
       expect(Math.abs(fastWasm.loss - wasm.loss)).toBeLessThan(1e-5);
       for (const name of Object.keys(wasm.byWeight)) {
-        expect(relativeError(fastWasm.byWeight[name]!, wasm.byWeight[name]!), name).toBeLessThan(1e-6);
+        expect(relativeError(fastWasm.byWeight[name]!, wasm.byWeight[name]!), name).toBeLessThan(1e-5);
       }
       for (const other of [wasm, plain]) {
         expect(Math.abs(fast.loss - other.loss)).toBeLessThan(1e-4);

@@ -61,9 +61,11 @@ describe('convolution kernels on wasm', () => {
   afterAll(() => unregisterKernels('wasm'));
 
   // Odd pixel counts (a last tile of one pixel), several 128-pixel blocks, a batch of one, rectangular kernels,
-  // strides that leave an unused edge, an odd patch (its last tile of one column).
+  // strides that leave an unused edge, an odd patch (its last tile of one column); the 3×3 stride-1 forwards run as
+  // Winograd's, with odd output sizes (tiles cut at the edge) and an odd tile count.
   for (const test of [
     { x: [3, 13, 13, 32], kernel: [3, 3], strides: [1, 1], oc: 64 },
+    { x: [1, 8, 7, 16], kernel: [3, 3], strides: [1, 1], oc: 16 },
     { x: [1, 7, 6, 16], kernel: [3, 2], strides: [1, 1], oc: 16 },
     { x: [2, 5, 9, 8], kernel: [2, 4], strides: [1, 1], oc: 32 },
     { x: [2, 12, 11, 32], kernel: [5, 5], strides: [2, 2], oc: 32 },
@@ -81,6 +83,43 @@ describe('convolution kernels on wasm', () => {
       }
     });
   }
+
+  // The forward product of 3×3 stride-1 filters with inC % 4 = 0 runs as Winograd's F(2×2, 3×3) (its 2×2 output
+  // tiles cut at odd edges, its chunks of tiles ending mid-batch): random shapes against tfjs's own conv2d, with
+  // 'same' padding done by padding x, as the layer would; inC = 6 runs the direct product beside it.
+  it("Winograd's forward matches tfjs's conv2d on random shapes, odd sizes, 'same' and 'valid'", async () => {
+    await useBackend('wasm');
+    registerKernels('wasm');
+    for (let seed = 1; seed <= 12; seed++) {
+      // The generator's first draws barely move with the seed: skip them.
+      const draws = fixedRandom(8, seed).slice(3);
+      const pick = (values: number[], k: number) => values[Math.floor(((draws[k]! + 1) / 2) * values.length)]!;
+      const [n, h, w] = [pick([1, 2, 3, 5], 0), pick([3, 4, 5, 8, 13, 14], 1), pick([3, 6, 7, 11], 2)];
+      const [c, oc] = [pick([4, 6, 8, 32], 3), pick([16, 32, 64], 4)];
+      const padding = seed % 2 ? 'same' : 'valid';
+      const relu = seed % 3 !== 0;
+      const x = tf.tensor4d(fixedRandom(n * h * w * c, seed), [n, h, w, c]);
+      const filter = tf.tensor4d(fixedRandom(9 * c * oc, seed + 100), [3, 3, c, oc]);
+      const bias = seed % 4 ? tf.tensor1d(fixedRandom(oc, seed + 200)) : undefined;
+      const activation = relu ? 'relu' : 'linear';
+      const expected = tf.fused.conv2d({ x, filter, bias, strides: 1, pad: padding, activation });
+      const padded =
+        padding === 'same'
+          ? tf.pad(x, [
+              [0, 0],
+              [1, 1],
+              [1, 1],
+              [0, 0],
+            ])
+          : x;
+      const inputs: tf.NamedTensorMap = bias ? { x: padded, filter, bias } : { x: padded, filter };
+      const y = tf.engine().runKernel(kernelNames.convForward, inputs, { strides: [1, 1], relu }) as tf.Tensor;
+      const label = `x [${x.shape}], ${oc} filters, ${padding}, ${activation}${bias ? '' : ', no bias'}`;
+      expect(y.shape, label).toEqual(expected.shape);
+      expect(relativeError(y.dataSync(), expected.dataSync()), label).toBeLessThan(1e-5);
+      tf.dispose([x, filter, bias, expected, padded, y].filter((tensor) => tensor !== undefined));
+    }
+  });
 
   it('filter gradient with an odd patch (3 × 3 × 1, the first layer of the presets)', async () => {
     const test: Case = { x: [2, 10, 9, 1], kernel: [3, 3], strides: [1, 1], oc: 32 };

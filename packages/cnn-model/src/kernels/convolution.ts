@@ -7,9 +7,10 @@ import { compiledKernel } from './wasm/module.js';
 /**
  * The convolution family: the forward product (bias and ReLU fused), the filter gradient (with the bias gradient) and
  * the input gradient of a convolution with any strides, each one register-blocked matrix product that reads patches
- * in place (wasm/assembly/convolutions.ts). They take x already padded (the layer pads it, and crops the input
- * gradient), and the channel counts of `convolutionTakes`. The same compiled products run on both backends: in place
- * on tfjs-backend-wasm's heap, over copies on tfjs-backend-cpu.
+ * in place (wasm/assembly/convolutions.ts); the forward of 3×3 stride-1 filters runs as Winograd's (winograd.ts there).
+ * They take x already padded (the layer pads it, and crops the input gradient), and the channel counts of
+ * `convolutionTakes`. The same compiled products run on both backends: in place on tfjs-backend-wasm's heap, over
+ * copies on tfjs-backend-cpu.
  */
 
 type Shape4 = [number, number, number, number];
@@ -24,15 +25,31 @@ export const convolutionTakes = {
 };
 
 /**
- * One call of the family, backend-free: its input tensors, its output shapes, setConvolution's arguments, and the
- * product to run given the compiled kernels and the byte offsets of the inputs (absent ones 0) and outputs.
+ * One call of the family, backend-free: its input tensors, its output shapes, setConvolution's arguments, the floats
+ * of scratch memory it needs, and the product to run given the compiled kernels and the byte offsets of the inputs
+ * (absent ones 0), outputs and scratch.
  */
 interface Product {
   inputs: (TensorInfo | undefined)[];
   outputs: number[][];
   geometry: number[];
-  run(kernel: (name: string) => CompiledKernel, inputs: number[], outputs: number[]): void;
+  scratch?: number;
+  run(kernel: (name: string) => CompiledKernel, inputs: number[], outputs: number[], scratch: number): void;
 }
+
+// Winograd tiles per chunk (wasm/assembly/winograd.ts): a chunk's transformed inputs and products stay in cache.
+const winogradChunk = 32;
+
+/**
+ * Whether the forward product of filter [kh, kw, inC, outC] runs as Winograd's F(2×2, 3×3), which multiplies 2.25
+ * times less than the direct product, and the floats of scratch it needs. Its transforms take 4 channels a vector, so a
+ * first layer of 1 channel stays direct (there the transforms would cost what the multiplications save). The input
+ * gradient's full correlation stays direct: Winograd's measured slower there (compare-kernels.mjs).
+ */
+const winograd = ([kh, kw, inC, outC]: number[], [sh, sw]: number[]) => ({
+  takes: kh === 3 && kw === 3 && sh === 1 && sw === 1 && inC! % 4 === 0 && outC! % 16 === 0,
+  scratch: 16 * (inC! * outC! + winogradChunk * (inC! + outC!)) + 64,
+});
 
 /** The kernel function of `describe` on tfjs-backend-wasm: outputs allocated first (that may grow the heap). */
 const onWasm = (describe: (args: Args) => Product) =>
@@ -40,10 +57,12 @@ const onWasm = (describe: (args: Args) => Product) =>
     const heap = wasmHeap(args.backend);
     const product = describe(args);
     const outputs = product.outputs.map((shape) => heap.allocate(shape));
+    const scratch = product.scratch ? heap.allocate([product.scratch]) : undefined;
     const kernel = (name: string) => compiledKernel(heap.memory, name);
     kernel('setConvolution')(...product.geometry);
     const at = (info: TensorInfo | undefined) => (info ? heap.offsetOf(info) : 0);
-    product.run(kernel, product.inputs.map(at), outputs.map(at));
+    product.run(kernel, product.inputs.map(at), outputs.map(at), at(scratch));
+    if (scratch) (args.backend as { disposeData(dataId: object): void }).disposeData(scratch.dataId);
     return outputs.length === 1 ? outputs[0] : outputs;
   }) as unknown as KernelFunc;
 
@@ -56,16 +75,16 @@ const onCpu = (describe: (args: Args) => Product) =>
     const sizes = product.outputs.map((shape) => shape.reduce((a, b) => a * b, 1));
     const values = runOnScratch(
       present.map((info) => memory.view(info)),
-      sizes,
+      [...sizes, product.scratch ?? 0],
       (kernel, offsets) => {
         kernel('setConvolution')(...product.geometry);
         // Scratch offset 0 is the first input's, which is always present: 0 still means an absent input.
         let next = 0;
         const inputs = product.inputs.map((info) => (info ? offsets[next++]! : 0));
-        product.run(kernel, inputs, offsets.slice(present.length));
+        product.run(kernel, inputs, offsets.slice(present.length, -1), offsets.at(-1)!);
       },
     );
-    const outputs = values.map((array, k) => memory.output(product.outputs[k]!, array));
+    const outputs = values.slice(0, -1).map((array, k) => memory.output(product.outputs[k]!, array));
     return outputs.length === 1 ? outputs[0] : outputs;
   }) as unknown as KernelFunc;
 
@@ -100,12 +119,18 @@ function forward(args: Args): Product {
     throw new RangeError(`the convolution kernel expected a filter [${kh}, ${kw}, ${c}, a multiple of 16]`);
   }
   const { x, filter, bias } = args.inputs;
+  const fast = winograd([kh, kw, c, oc], strides);
   return {
     inputs: [x, filter, bias],
     outputs: [[n, outputSize(h, kh, strides[0]), outputSize(w, kw, strides[1]), oc]],
     geometry: [n, h, w, c, kh, kw, ...strides, oc],
-    run: (kernel, [xAt, filterAt, biasAt], [yAt]) =>
-      kernel('convForward')(xAt!, filterAt!, biasAt!, yAt!, relu ? 1 : 0),
+    scratch: fast.takes ? fast.scratch : 0,
+    run: (kernel, [xAt, filterAt, biasAt], [yAt], scratchAt) => {
+      if (!fast.takes) return kernel('convForward')(xAt!, filterAt!, biasAt!, yAt!, relu ? 1 : 0);
+      kernel('setWinograd')(n, h, w, c, oc, winogradChunk);
+      kernel('winogradFilter')(filterAt!, scratchAt);
+      kernel('winogradConvolution')(xAt!, biasAt!, relu ? 1 : 0, yAt!, scratchAt);
+    },
   };
 }
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { useBackend } from '../../__tests__/backends.js';
 import { wasmHeap } from './heap.js';
 
-// The kernels rely on three members of tfjs-backend-wasm's BackendWasm that tfjs does not publish. If a tfjs update
+// The kernels rely on four members of tfjs-backend-wasm's BackendWasm that tfjs does not publish. If a tfjs update
 // moves or changes one of them, this test fails here, with heap.ts's message, before any kernel reads the wrong memory.
 describe("tfjs-backend-wasm's heap", () => {
   it('still has the memory, tensor offsets and outputs that heap.ts uses', async () => {
@@ -23,6 +23,8 @@ describe("tfjs-backend-wasm's heap", () => {
   it('names what is missing when handed something else', async () => {
     await useBackend('cpu');
     expect(() => wasmHeap(tf.backend())).toThrow(/BackendWasm\.wasm\.asm\.memory .*heap\.ts must follow/);
-    expect(() => wasmHeap({})).toThrow(/wasmMemory \(a WebAssembly\.Memory\), getMemoryOffset\(\), makeOutput\(\)/);
+    expect(() => wasmHeap({})).toThrow(
+      /wasmMemory \(a WebAssembly\.Memory\), getMemoryOffset\(\), makeOutput\(\), disposeData\(\)/,
+    );
   });
 });

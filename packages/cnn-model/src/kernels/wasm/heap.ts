@@ -9,6 +9,7 @@ interface BackendWasm {
   wasm: { asm: { memory?: WebAssembly.Memory }; wasmMemory?: WebAssembly.Memory };
   getMemoryOffset(dataId: object): number;
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  disposeData(dataId: object): boolean;
 }
 
 /** A kernel's view of tfjs-backend-wasm's heap. */
@@ -19,6 +20,8 @@ export interface WasmHeap {
   offsetOf(info: TensorInfo): number;
   /** A new float32 tensor of the backend; allocating may grow the memory, so take offsets after allocating. */
   allocate(shape: number[]): TensorInfo;
+  /** Frees what `allocate` gave and no tensor holds (a kernel's scratch). */
+  release(info: TensorInfo): void;
 }
 
 /** The heap of `backend`, which must be tfjs-backend-wasm's BackendWasm as of tfjs 4.22. */
@@ -29,6 +32,7 @@ export function wasmHeap(backend: unknown): WasmHeap {
     !(memory instanceof WebAssembly.Memory) && 'wasm.asm.memory or wasm.wasmMemory (a WebAssembly.Memory)',
     typeof b?.getMemoryOffset !== 'function' && 'getMemoryOffset()',
     typeof b?.makeOutput !== 'function' && 'makeOutput()',
+    typeof b?.disposeData !== 'function' && 'disposeData()',
   ].filter(Boolean);
   if (missing.length > 0) {
     throw new Error(
@@ -41,5 +45,6 @@ export function wasmHeap(backend: unknown): WasmHeap {
     memory: memory as WebAssembly.Memory,
     offsetOf: (info) => wasm.getMemoryOffset(info.dataId),
     allocate: (shape) => wasm.makeOutput(shape, 'float32'),
+    release: (info) => void wasm.disposeData(info.dataId),
   };
 }

@@ -3,3 +3,4 @@
 export * from './convolutions';
 export * from './max-pool';
 export * from './optimizers';
+export * from './winograd';

@@ -1,0 +1,211 @@
+// Winograd's F(2×2, 3×3) for 3×3 stride-1 convolutions: each 2×2 block of outputs (a tile) from the 4×4 block of
+// inputs under it, with 16 multiplications per in/out channel pair instead of 36. Input blocks and filters are carried
+// into a 16-point transform domain, where the convolution becomes 16 independent matrix products (at each point:
+// tiles × in-channels times in-channels × out-channels) run by the library's micro-kernel; the output transform brings
+// each tile's 16 sums back to its 2×2 outputs. The transforms are additions (and halvings, for the filter): cheap
+// beside the multiplications they save.
+// Layouts (NHWC, float32): input [n, inH, inW, inC]; output [n, inH − 2, inW − 2, outC] ('valid'), whose odd edges
+// take tiles cut in half, their inputs past the edge read as zeros. Needs inC % 4 = 0 and outC % 16 = 0.
+// Scratch (the caller's): U [16][inC][outC] | V [16][chunk][inC] | M [16][chunk][outC] | 16 vectors, where V and M
+// hold one chunk of tiles at a time, so that they stay in cache from one step to the next.
+import { tile } from './tile';
+
+let images = 0,
+  inH = 0,
+  inW = 0,
+  inC = 0,
+  outH = 0,
+  outW = 0,
+  tilesH = 0,
+  tilesW = 0,
+  chunk = 0,
+  inBytes: usize = 0,
+  outBytes: usize = 0,
+  pointBytes: usize = 0,
+  vAt: usize = 0,
+  mAt: usize = 0,
+  betweenAt: usize = 0;
+
+/** Sets the convolution the Winograd kernels compute (see the layouts above); `chunkTiles` tiles per chunk, even. */
+export function setWinograd(n: i32, h: i32, w: i32, c: i32, oc: i32, chunkTiles: i32): void {
+  images = n;
+  inH = h;
+  inW = w;
+  inC = c;
+  outH = h - 2;
+  outW = w - 2;
+  tilesH = (outH + 1) >> 1;
+  tilesW = (outW + 1) >> 1;
+  chunk = chunkTiles;
+  inBytes = (<usize>c) << 2;
+  outBytes = (<usize>oc) << 2;
+  pointBytes = <usize>c * outBytes;
+  vAt = 16 * pointBytes;
+  mAt = vAt + 16 * <usize>chunk * inBytes;
+  betweenAt = mAt + 16 * <usize>chunk * outBytes;
+}
+
+/** Component r of G · (a, b, c), the filter transform along one line. */
+function filterLine(a: f64, b: f64, c: f64, r: i32): f64 {
+  if (r === 0) return a;
+  if (r === 1) return (a + b + c) * 0.5;
+  if (r === 2) return (a - b + c) * 0.5;
+  return c;
+}
+
+/** Bᵀ · d, the input transform along one line: (d0 − d2, d1 + d2, d2 − d1, d1 − d3), stored `step` bytes apart. */
+function inputLine(d0: v128, d1: v128, d2: v128, d3: v128, at: usize, step: usize): void {
+  v128.store(at, f32x4.sub(d0, d2));
+  v128.store(at + step, f32x4.add(d1, d2));
+  v128.store(at + 2 * step, f32x4.sub(d2, d1));
+  v128.store(at + 3 * step, f32x4.sub(d1, d3));
+}
+
+/** Aᵀ · m, the output transform along one line: (m0 + m1 + m2, m1 − m2 − m3), stored `step` bytes apart. */
+function outputLine(m0: v128, m1: v128, m2: v128, m3: v128, at: usize, step: usize): void {
+  v128.store(at, f32x4.add(f32x4.add(m0, m1), m2));
+  v128.store(at + step, f32x4.sub(f32x4.sub(m1, m2), m3));
+}
+
+/** Tap k (ky · 3 + kx) of the filter of the pair at g. */
+function tap(g: usize, k: usize): f64 {
+  return <f64>load<f32>(g + k * pointBytes);
+}
+
+/**
+ * U = G · g · Gᵀ for every in/out channel pair into the scratch, from the filter [3, 3, inC, outC]. In float64, so
+ * that each value of U rounds once: its error adds to every product's, and the gradient checks' tolerances are tight.
+ * Scalar code: the filter is small beside the products.
+ */
+export function winogradFilter(filter: usize, scratch: usize): void {
+  for (let i = 0; i < inC; i++) {
+    for (let o: usize = 0; o < outBytes; o += 4) {
+      const g = filter + <usize>i * outBytes + o;
+      const u = scratch + <usize>i * outBytes + o;
+      for (let r = 0; r < 4; r++) {
+        // Down the columns of taps, then along the row.
+        const t0 = filterLine(tap(g, 0), tap(g, 3), tap(g, 6), r),
+          t1 = filterLine(tap(g, 1), tap(g, 4), tap(g, 7), r),
+          t2 = filterLine(tap(g, 2), tap(g, 5), tap(g, 8), r);
+        for (let s = 0; s < 4; s++) store<f32>(u + <usize>(r * 4 + s) * pointBytes, <f32>filterLine(t0, t1, t2, s));
+      }
+    }
+  }
+}
+
+/** The input's 4 channels from byte `ch` at (y, x) of `image`, or zeros past its edge. */
+function pixel(input: usize, image: i32, y: i32, x: i32, ch: usize): v128 {
+  if (y >= inH || x >= inW) return f32x4.splat(0);
+  return v128.load(input + <usize>((image * inH + y) * inW + x) * inBytes + ch);
+}
+
+/** Tile q's image and the row and column of its top-left output; the tiles are numbered like output pixels. */
+let tileImage = 0,
+  tileY = 0,
+  tileX = 0;
+function locate(q: i32): void {
+  tileImage = q / (tilesH * tilesW);
+  const r = q - tileImage * tilesH * tilesW;
+  tileY = (r / tilesW) << 1;
+  tileX = (r - (r / tilesW) * tilesW) << 1;
+}
+
+/** V = Bᵀ · d · B for tiles first … first + count − 1 into the chunk's V, point by point. */
+function transformInputs(input: usize, first: i32, count: i32, scratch: usize): void {
+  const between = scratch + betweenAt;
+  const pointStep = <usize>chunk * inBytes;
+  for (let t = 0; t < count; t++) {
+    locate(first + t);
+    for (let ch: usize = 0; ch < inBytes; ch += 16) {
+      // Down each column of the 4×4 block into the between, then along its rows into the 16 points.
+      for (let s = 0; s < 4; s++) {
+        const d0 = pixel(input, tileImage, tileY, tileX + s, ch),
+          d1 = pixel(input, tileImage, tileY + 1, tileX + s, ch),
+          d2 = pixel(input, tileImage, tileY + 2, tileX + s, ch),
+          d3 = pixel(input, tileImage, tileY + 3, tileX + s, ch);
+        inputLine(d0, d1, d2, d3, between + <usize>s * 16, 64);
+      }
+      const v = scratch + vAt + <usize>t * inBytes + ch;
+      for (let r: usize = 0; r < 4; r++) {
+        const row = between + r * 64;
+        inputLine(
+          v128.load(row),
+          v128.load(row, 16),
+          v128.load(row, 32),
+          v128.load(row, 48),
+          v + r * 4 * pointStep,
+          pointStep,
+        );
+      }
+    }
+  }
+}
+
+/** M = V · U at each of the 16 points, two tiles × 16 out channels per micro-kernel call. */
+function multiply(count: i32, scratch: usize): void {
+  for (let point: usize = 0; point < 16; point++) {
+    const v = scratch + vAt + point * <usize>chunk * inBytes;
+    const u = scratch + point * pointBytes;
+    const m = scratch + mAt + point * <usize>chunk * outBytes;
+    for (let o: usize = 0; o < outBytes; o += 64) {
+      for (let t = 0; t < count; t += 2) {
+        const two = t + 1 < count;
+        const a = v + <usize>t * inBytes,
+          out = m + <usize>t * outBytes + o;
+        tile(a, two ? inBytes : 0, 4, inC, 1, 0, u + o, outBytes, 0, out, out + outBytes, false, false, two);
+      }
+    }
+  }
+}
+
+/** y = relu?(Aᵀ · M · A + bias) for the chunk's tiles, cut at the output's last row and column. `bias` 0: none. */
+function transformOutputs(first: i32, count: i32, bias: usize, relu: bool, out: usize, scratch: usize): void {
+  const between = scratch + betweenAt;
+  const pointStep = <usize>chunk * outBytes;
+  for (let t = 0; t < count; t++) {
+    locate(first + t);
+    for (let ch: usize = 0; ch < outBytes; ch += 16) {
+      // Down each column of the 16 points into 2 × 4 vectors, then along those rows into the 2×2 outputs.
+      const m = scratch + mAt + <usize>t * outBytes + ch;
+      for (let s: usize = 0; s < 4; s++) {
+        const column = m + s * pointStep;
+        const m0 = v128.load(column),
+          m1 = v128.load(column + 4 * pointStep),
+          m2 = v128.load(column + 8 * pointStep),
+          m3 = v128.load(column + 12 * pointStep);
+        outputLine(m0, m1, m2, m3, between + s * 16, 64);
+      }
+      for (let r: usize = 0; r < 2; r++) {
+        const row = between + r * 64;
+        outputLine(
+          v128.load(row),
+          v128.load(row, 16),
+          v128.load(row, 32),
+          v128.load(row, 48),
+          between + 128 + r * 32,
+          16,
+        );
+      }
+      const shift = bias ? v128.load(bias + ch) : f32x4.splat(0);
+      for (let r = 0; r < 2 && tileY + r < outH; r++) {
+        for (let s = 0; s < 2 && tileX + s < outW; s++) {
+          let value = f32x4.add(v128.load(between + 128 + <usize>(r * 2 + s) * 16), shift);
+          if (relu) value = f32x4.max(value, f32x4.splat(0));
+          const pixelAt = <usize>((tileImage * outH + tileY + r) * outW + tileX + s);
+          v128.store(out + pixelAt * outBytes + ch, value);
+        }
+      }
+    }
+  }
+}
+
+/** out = relu?(conv(input, the filter `winogradFilter` transformed) + bias); `bias` 0: none. */
+export function winogradConvolution(input: usize, bias: usize, relu: bool, out: usize, scratch: usize): void {
+  const tiles = images * tilesH * tilesW;
+  for (let first = 0; first < tiles; first += chunk) {
+    const count = min(chunk, tiles - first);
+    transformInputs(input, first, count, scratch);
+    multiply(count, scratch);
+    transformOutputs(first, count, bias, relu, out, scratch);
+  }
+}
