@@ -36,33 +36,40 @@ export function checkBatchSize(spec: ModelSpec, batchSize: number, count: number
   return size;
 }
 
-/** Writes the probabilities of a split's images `batch` into `into` from row `row` on, normalizing them into `buffer`. */
-export function predictBatch(
+/**
+ * Predicts a split's first `count` images in batches of `batchSize` into `into` (row per image), claiming the batches
+ * one at a time from `progress` ([0] the next batch to claim, [1] the batches done). Alone, a model runs every batch;
+ * replicas sharing `progress` split them (one slowed by a busy core simply takes fewer), and a batch's rows are the
+ * same whichever replica runs it.
+ */
+export function predictBatches(
   model: CnnModel,
   split: DatasetSplit,
-  batch: ArrayLike<number>,
-  buffer: Float32Array,
+  count: number,
+  batchSize: number,
   into: Float32Array,
-  row: number,
+  progress: Int32Array = new Int32Array(2),
 ): void {
   const [height, width, channels] = model.spec.inputShape;
-  const pixels = buffer.subarray(0, batch.length * height * width * channels);
-  writeNormalizedBatch(split, batch, pixels, model.spec.normalization);
-  const output = tf.tidy(() => model.predict(tf.tensor4d(pixels, [batch.length, height, width, channels])));
-  into.set(output.dataSync(), row * classCountOf(model.spec));
-  output.dispose();
+  const buffer = new Float32Array(Math.min(batchSize, count) * height * width * channels);
+  const positions = Int32Array.from({ length: count }, (_, i) => i);
+  const batches = Math.ceil(count / batchSize);
+  for (let batch = Atomics.add(progress, 0, 1); batch < batches; batch = Atomics.add(progress, 0, 1)) {
+    const indices = positions.subarray(batch * batchSize, (batch + 1) * batchSize);
+    const pixels = buffer.subarray(0, indices.length * height * width * channels);
+    writeNormalizedBatch(split, indices, pixels, model.spec.normalization);
+    const output = tf.tidy(() => model.predict(tf.tensor4d(pixels, [indices.length, height, width, channels])));
+    into.set(output.dataSync(), batch * batchSize * classCountOf(model.spec));
+    output.dispose();
+    Atomics.add(progress, 1, 1);
+    Atomics.notify(progress, 1);
+  }
 }
 
 /** Runs the model over a split's first `count` images in batches and returns the probabilities, row per image. */
 export function predictSplit(model: CnnModel, split: DatasetSplit, count: number, batchSize = 256): Float32Array {
-  const [height, width, channels] = model.spec.inputShape;
-  const size = checkBatchSize(model.spec, batchSize, count);
   const probabilities = new Float32Array(count * classCountOf(model.spec));
-  const buffer = new Float32Array(Math.min(size, count) * height * width * channels);
-  const positions = Int32Array.from({ length: count }, (_, i) => i);
-  for (let start = 0; start < count; start += size) {
-    predictBatch(model, split, positions.subarray(start, start + size), buffer, probabilities, start);
-  }
+  predictBatches(model, split, count, checkBatchSize(model.spec, batchSize, count), probabilities);
   return probabilities;
 }
 

@@ -11,7 +11,7 @@ import {
   evaluatedCount,
   imagesAsSplit,
   type PredictOptions,
-  predictBatch,
+  predictBatches,
   scoreProbabilities,
 } from './evaluate.js';
 import { classCountOf } from './model.js';
@@ -41,25 +41,11 @@ export interface InferencePool {
   close(): Promise<void>;
 }
 
-/**
- * Predicts one request's batches until none is left unclaimed. Batches are claimed one at a time, so a replica slowed
- * by a busy core simply takes fewer; each batch is the one `predictImages` would run, so the rows match it.
- */
+/** Predicts one request's batches alongside the other replicas, until none is left unclaimed (see `predictBatches`). */
 export function predictClaimedBatches(model: CnnModel, request: InferenceRequest): void {
-  const { count, batchSize } = request;
-  const [rows, cols, channels] = model.spec.inputShape;
-  const split = imagesAsSplit(model.spec, new Uint8Array(request.pixels), count);
-  const into = new Float32Array(request.probabilities);
-  const progress = new Int32Array(request.progress);
-  const positions = Int32Array.from({ length: count }, (_, i) => i);
-  const buffer = new Float32Array(Math.min(batchSize, count) * rows * cols * channels);
-  const batches = Math.ceil(count / batchSize);
-  for (let batch = Atomics.add(progress, 0, 1); batch < batches; batch = Atomics.add(progress, 0, 1)) {
-    const first = batch * batchSize;
-    predictBatch(model, split, positions.subarray(first, first + batchSize), buffer, into, first);
-    Atomics.add(progress, 1, 1);
-    Atomics.notify(progress, 1);
-  }
+  const { count, batchSize, pixels, probabilities, progress } = request;
+  const split = imagesAsSplit(model.spec, new Uint8Array(pixels), count);
+  predictBatches(model, split, count, batchSize, new Float32Array(probabilities), new Int32Array(progress));
 }
 
 /** The worker side: answers every request on `port` with `predictClaimedBatches`. */
