@@ -64,6 +64,7 @@ export async function runBench(
       preset: values.preset,
       backend: backend.backend,
       simd: backend.simd,
+      kernelBuild: backend.kernelBuild,
       batchSize: values.batchSize,
       workers,
       trainingSteps: timedBatches,

@@ -1,7 +1,7 @@
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LoadedDataset } from '@mnist-cnn/mnist-data/node';
-import { type EpochEvent, evaluate, type TrainEvent } from '@mnist-cnn/trainer';
+import { type BackendInfo, type EpochEvent, evaluate, type TrainEvent } from '@mnist-cnn/trainer';
 import { checkpointFileName, directoryCheckpointStore, train } from '@mnist-cnn/trainer/node';
 import { describeBackend, startBackend } from './backend-setup.js';
 import type { CommandContext } from './cli.js';
@@ -89,7 +89,7 @@ async function trainLocked(
         renderer,
         dataset,
         values,
-        backendName: describeBackend(backend),
+        backend,
         workers,
         history,
         verbose: context.verbose,
@@ -144,6 +144,7 @@ async function trainLocked(
     imagesPerSecond: result.imagesPerSecond,
     backend: backend.backend,
     simd: backend.simd,
+    kernelBuild: backend.kernelBuild,
     ...(saves ? { modelPath: values.out } : {}),
     saved: saves,
     ...(values.dryRun ? { dryRun: true } : {}),
@@ -183,7 +184,7 @@ interface EventScope {
   renderer: Renderer;
   dataset: LoadedDataset;
   values: TrainValues;
-  backendName: string;
+  backend: BackendInfo;
   history: EpochHistoryEntry[];
   verbose: boolean;
   /** --quiet on text output: keep the history for the report, show nothing until the result. */
@@ -203,6 +204,7 @@ function onTrainEvent(event: TrainEvent, scope: EventScope): void {
           source: scope.dataset.source.kind,
           preset: scope.values.preset,
           backend: event.backend,
+          kernelBuild: scope.backend.kernelBuild,
           workers: scope.workers,
           epochs: event.epochs,
           batches: event.batches,
@@ -213,7 +215,7 @@ function onTrainEvent(event: TrainEvent, scope: EventScope): void {
         },
         [
           `data: ${describeSource(scope.dataset)}`,
-          `backend: ${scope.backendName}, ${scope.workers} worker thread${scope.workers === 1 ? '' : 's'}`,
+          `backend: ${describeBackend(scope.backend)}, ${scope.workers} worker thread${scope.workers === 1 ? '' : 's'}`,
           `training ${scope.values.preset} on ${formatCount(event.trainCount)} images${event.validationCount > 0 ? ` (+${formatCount(event.validationCount)} for validation)` : ''}, ${event.epochs} epoch${event.epochs === 1 ? '' : 's'} of ${formatCount(event.batches)} batches`,
           ...(event.resumed ? [`resuming at epoch ${event.startEpoch}, batch ${event.startBatch}`] : []),
         ],

@@ -1,11 +1,27 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, realpath, rename, rm } from 'node:fs/promises';
 import path, { dirname } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { ModelFormatError } from './errors.js';
+import { kernelBuilds } from './kernels/wasm/module.js';
 import type { CnnModel } from './model.js';
 import { FileLimitError, readRegularFile } from './regular-file.js';
 import { deserializeModel, readModelJson, serializeModel } from './serialize.js';
 import { planModel, weightCount } from './spec.js';
+
+/**
+ * Lets the kernel library run its relaxed-SIMD build (fused multiply-add: a faster training step) on Node 20, where
+ * relaxed SIMD is behind V8's `--experimental-wasm-relaxed-simd` (Node 22 and newer have it on). Call it before the
+ * kernels first load, as the trainer's Node `initBackend` does; worker threads started later inherit the flag. Does
+ * nothing where the engine already has relaxed SIMD or has no SIMD at all. Fused results may differ from the plain
+ * build's in the last bit, as they do between engines anyway, which the kernels' tests allow for.
+ */
+export function enableRelaxedSimd(): void {
+  const { relaxedSimd, simd } = kernelBuilds();
+  if (WebAssembly.validate(simd) && !WebAssembly.validate(relaxedSimd)) {
+    setFlagsFromString('--experimental-wasm-relaxed-simd');
+  }
+}
 
 /** Flushes a directory's entries (renames, new files) to disk, so that they survive a power cut. */
 async function syncDirectory(directory: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { kernelsUnavailable, registerKernels } from '@mnist-cnn/cnn-model';
+import { type KernelBuild, kernelBuild, kernelsUnavailable, registerKernels } from '@mnist-cnn/cnn-model';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
@@ -16,6 +16,11 @@ export interface BackendInfo {
   binary?: string;
   /** The kernels of cnn-model's kernel table registered for this backend (the optimizer update among them). */
   kernels: string[];
+  /**
+   * The build of cnn-model's kernel library those kernels run: `relaxed-simd` (fused multiply-add), `simd`, or `none`
+   * where they cannot run here.
+   */
+  kernelBuild: KernelBuild | 'none';
   /** Why the result differs from the request (why `auto` fell back to cpu, or why no kernels were registered). */
   reason?: string;
 }
@@ -64,12 +69,12 @@ async function detectFeatures(options: InitBackendOptions): Promise<{ simd: bool
 }
 
 /** Registers cnn-model's kernels for `backend`, or says why they cannot run here (tfjs's stock kernels then do). */
-function registerTable(backend: 'wasm' | 'cpu'): { kernels: string[]; reason?: string } {
+function registerTable(backend: 'wasm' | 'cpu'): Pick<BackendInfo, 'kernels' | 'kernelBuild' | 'reason'> {
   try {
     const reason = kernelsUnavailable(backend);
     return reason
-      ? { kernels: [], reason: `${reason}; tfjs's stock kernels run instead` }
-      : { kernels: registerKernels(backend) };
+      ? { kernels: [], kernelBuild: 'none', reason: `${reason}; tfjs's stock kernels run instead` }
+      : { kernels: registerKernels(backend), kernelBuild: kernelBuild(backend) };
   } catch (error) {
     throw new BackendError(`cnn-model's kernels cannot run here: ${describe(error)}`, { cause: error });
   }

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { enableRelaxedSimd } from '@mnist-cnn/cnn-model/node';
 import {
   type BackendChoice,
   type BackendInfo,
@@ -18,20 +19,23 @@ export function installedWasmDirectory(): string {
 }
 
 /**
- * Like the browser `initBackend`, but loads the WASM binaries from the installed package unless told otherwise.
+ * Like the browser `initBackend`, but loads the WASM binaries from the installed package unless told otherwise, and
+ * lets Node 20 run cnn-model's relaxed-SIMD kernels (`enableRelaxedSimd`), as newer Node does by default.
  *
  * @example
  * ```ts
  * import { initBackend } from '@mnist-cnn/trainer/node';
  *
  * const info = await initBackend('auto');
- * console.log(info); // { backend: 'wasm', simd: true, binary: 'tfjs-backend-wasm-simd.wasm', … }
+ * console.log(info); // { backend: 'wasm', simd: true, binary: 'tfjs-backend-wasm-simd.wasm', kernelBuild: 'relaxed-simd', … }
  * ```
  */
 export async function initBackend(
   backend: BackendChoice = 'auto',
   options: InitBackendOptions = {},
 ): Promise<BackendInfo> {
+  // Before the kernel library first compiles: Node 20 then runs its relaxed-SIMD build too (a faster step).
+  enableRelaxedSimd();
   if (options.wasmPaths !== undefined) return initAnyBackend(backend, options);
   const directory = installedWasmDirectory();
   // Emscripten's Node loader reads plain file paths with fs; absolute paths keep it independent of the cwd.

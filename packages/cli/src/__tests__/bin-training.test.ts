@@ -45,6 +45,8 @@ describe('mnist-cnn train (built binary)', () => {
     expect(trained.code).toBe(0);
     const records = jsonLines(trained.stdout);
     expect(records[0]).toMatchObject({ type: 'start', dataset: 'mnist', trainCount: 2000, epochs: 1, resumed: false });
+    // Relaxed SIMD on Node 20 too, where the trainer turns it on before the kernels compile (Node 22+ has it on).
+    expect(records[0]).toMatchObject({ backend: 'wasm', kernelBuild: 'relaxed-simd' });
     expect(records.filter((r) => r.type === 'epoch')).toHaveLength(1);
     const summary = records.at(-1)!;
     expect(summary).toMatchObject({
@@ -348,6 +350,7 @@ describe('mnist-cnn bench (built binary)', () => {
     expect(record).toMatchObject({
       type: 'bench',
       backend: 'cpu',
+      kernelBuild: 'relaxed-simd',
       batchSize: 16,
       inferenceImages: 128,
       trainingSteps: 2,

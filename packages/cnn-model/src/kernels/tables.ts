@@ -5,7 +5,7 @@ import { cpuMaxPoolGradient, wasmMaxPoolGradient } from './max-pool.js';
 import { kernelNames } from './names.js';
 import { cpuOptimizerUpdate, wasmOptimizerUpdate } from './optimizer-update.js';
 import { wasmHeap } from './wasm/heap.js';
-import { isShared, kernelModule } from './wasm/module.js';
+import { isShared, type KernelBuild, type KernelLibrary, kernelLibrary } from './wasm/module.js';
 
 /**
  * Each backend's kernel table: our kernels for it, by name. A kernel stays only while the step benchmark
@@ -29,15 +29,26 @@ const tables: Record<string, Record<string, KernelFunc>> = {
   },
 };
 
+/** The kernel library that `backendName` runs (the shared-memory build on tfjs-backend-wasm's threaded build). */
+function libraryFor(backendName: string): KernelLibrary | string {
+  // The started backend only: tf.findBackend would start one, before the caller may have set its wasm paths.
+  const wasm = backendName === 'wasm' ? tf.engine().registry.wasm : undefined;
+  return kernelLibrary(wasm !== undefined && isShared(wasmHeap(wasm).memory));
+}
+
 /**
  * Why our kernels cannot run on `backendName` (default: the active backend), or undefined where they can: they need
  * WebAssembly SIMD, and threads too on tfjs-backend-wasm's threaded build, whose memory is shared.
  */
 export function kernelsUnavailable(backendName: string = tf.getBackend()): string | undefined {
-  // The started backend only: tf.findBackend would start one, before the caller may have set its wasm paths.
-  const wasm = backendName === 'wasm' ? tf.engine().registry.wasm : undefined;
-  const module = kernelModule(wasm !== undefined && isShared(wasmHeap(wasm).memory));
-  return typeof module === 'string' ? `cnn-model's kernels cannot run here: ${module}` : undefined;
+  const library = libraryFor(backendName);
+  return typeof library === 'string' ? `cnn-model's kernels cannot run here: ${library}` : undefined;
+}
+
+/** Which build of the kernel library `backendName` (default: the active backend) runs, or `none` where it cannot run. */
+export function kernelBuild(backendName: string = tf.getBackend()): KernelBuild | 'none' {
+  const library = libraryFor(backendName);
+  return typeof library === 'string' ? 'none' : library.build;
 }
 
 /**

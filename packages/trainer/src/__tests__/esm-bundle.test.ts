@@ -99,6 +99,6 @@ async function bundleAndRun(workDir: string): Promise<void> {
   });
   const { stdout } = await run(process.execPath, [outfile], { cwd: workDir });
   const report = JSON.parse(stdout.trim().split('\n').at(-1)!);
-  expect(report).toMatchObject({ backend: 'wasm', sum: 5 });
+  expect(report).toMatchObject({ backend: 'wasm', kernelBuild: 'relaxed-simd', sum: 5 });
   expect(report.binary).toBe(report.simd ? 'tfjs-backend-wasm-simd.wasm' : 'tfjs-backend-wasm.wasm');
 }

@@ -22,6 +22,7 @@ describe('on an engine without WebAssembly SIMD', () => {
       .map((line) => JSON.parse(line));
     expect(wasm.validatesSimd).toBe(false);
     expect(wasm.info).toMatchObject({ backend: 'wasm', simd: false, binary: 'tfjs-backend-wasm.wasm', kernels: [] });
+    expect([wasm.info.kernelBuild, cpu.info.kernelBuild]).toEqual(['none', 'none']);
     expect(wasm.info.reason).toMatch(/lacks WebAssembly SIMD; tfjs's stock kernels run instead/);
     expect(cpu.info).toMatchObject({ backend: 'cpu', kernels: [] });
     expect(cpu.info.reason).toMatch(/lacks WebAssembly SIMD/);

@@ -1,9 +1,9 @@
-import { setFlagsFromString } from 'node:v8';
 import { describe, expect, it } from 'vitest';
-import { kernelBuilds, kernelModule } from './module.js';
+import { enableRelaxedSimd } from '../../node.js';
+import { kernelBuilds, kernelLibrary } from './module.js';
 
-// Node 20 validates the relaxed-SIMD build only with --experimental-wasm-relaxed-simd (Node 22+ by default), so it
-// runs the plain build; with the flag set before compiling, both builds load here and must agree.
+// Node 20 validates the relaxed-SIMD build only with --experimental-wasm-relaxed-simd (Node 22+ by default), which
+// enableRelaxedSimd sets; then both builds load here and must agree.
 function runAdam(bytes: Uint8Array<ArrayBuffer>, memory = new WebAssembly.Memory({ initial: 1 })): Float32Array {
   const { adam } = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as {
     adam: (...args: number[]) => void;
@@ -17,16 +17,19 @@ function runAdam(bytes: Uint8Array<ArrayBuffer>, memory = new WebAssembly.Memory
 }
 
 describe('the compiled kernel library', () => {
-  it('loads the plain-SIMD build where relaxed SIMD is off, and exports every kernel family', () => {
-    const { simd } = kernelBuilds();
+  it('loads the best build this engine validates, and exports every kernel family', () => {
+    const { relaxedSimd, simd } = kernelBuilds();
     expect(WebAssembly.validate(simd)).toBe(true);
-    const exports = WebAssembly.Module.exports(kernelModule() as WebAssembly.Module).map((entry) => entry.name);
+    const library = kernelLibrary();
+    if (typeof library === 'string') throw new Error(library);
+    expect(library.build).toBe(WebAssembly.validate(relaxedSimd) ? 'relaxed-simd' : 'simd');
+    const exports = WebAssembly.Module.exports(library.module).map((entry) => entry.name);
     expect(exports).toEqual(expect.arrayContaining(['adam', 'sgd', 'momentum', 'rmsprop', 'maxPoolGradient']));
     expect(exports).toEqual(expect.arrayContaining(['convForward', 'convFilterGradient', 'convInputGradient']));
   });
 
-  it('runs the relaxed-SIMD build once the engine allows it, with the same results as the plain one', () => {
-    setFlagsFromString('--experimental-wasm-relaxed-simd');
+  it('runs the relaxed-SIMD build after enableRelaxedSimd, with the same results as the plain one', () => {
+    enableRelaxedSimd();
     const { relaxedSimd, simd } = kernelBuilds();
     expect(WebAssembly.validate(relaxedSimd)).toBe(true);
     const [relaxed, plain] = [runAdam(relaxedSimd), runAdam(simd)];
@@ -37,7 +40,7 @@ describe('the compiled kernel library', () => {
   it("has a build for a shared memory, as tfjs-backend-wasm's threaded build has, with the same results", () => {
     // That build's memory: shared, with a maximum of the whole 32-bit space.
     const shared = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
-    expect(kernelModule(true)).toBeInstanceOf(WebAssembly.Module);
+    expect(kernelLibrary(true)).toMatchObject({ module: expect.any(WebAssembly.Module) });
     expect(() => runAdam(kernelBuilds().simd, shared)).toThrow(WebAssembly.LinkError);
     expect(Array.from(runAdam(kernelBuilds(true).simd, shared))).toEqual(Array.from(runAdam(kernelBuilds().simd)));
   });

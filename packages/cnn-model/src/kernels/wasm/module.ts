@@ -10,22 +10,36 @@ export function kernelBuilds(shared = false): { relaxedSimd: Uint8Array<ArrayBuf
   return { relaxedSimd: decode(relaxedSimd), simd: decode(simd) };
 }
 
-const compiled = new Map<boolean, WebAssembly.Module | string>();
+/** Which build of the kernel library an engine runs: relaxed SIMD (fused multiply-add) where it validates, else SIMD. */
+export type KernelBuild = 'relaxed-simd' | 'simd';
+
+/** A compiled build of the kernel library, and which build it is. */
+export interface KernelLibrary {
+  module: WebAssembly.Module;
+  build: KernelBuild;
+}
+
+const compiled = new Map<boolean, KernelLibrary | string>();
 
 /**
- * The kernel library's module for an ordinary or a shared memory, compiled once: the relaxed-SIMD build where the
- * engine validates it (Node 22 and newer, current browsers), else the plain-SIMD build; or why neither can run here.
+ * The kernel library for an ordinary or a shared memory, compiled once: the relaxed-SIMD build where the engine
+ * validates it (Node 22 and newer, Node 20 after `enableRelaxedSimd`, current browsers), else the plain-SIMD build; or
+ * why neither can run here.
  */
-export function kernelModule(shared = false): WebAssembly.Module | string {
-  let module = compiled.get(shared);
-  if (module === undefined) {
+export function kernelLibrary(shared = false): KernelLibrary | string {
+  let library = compiled.get(shared);
+  if (library === undefined) {
     const { relaxedSimd, simd } = kernelBuilds(shared);
     const hasWasm = typeof WebAssembly === 'object';
-    const bytes = [relaxedSimd, simd].find((build) => hasWasm && WebAssembly.validate(build));
-    module = bytes ? new WebAssembly.Module(bytes) : `this engine lacks WebAssembly${hasWasm ? ' SIMD' : ''}`;
-    compiled.set(shared, module);
+    const candidates = [['relaxed-simd', relaxedSimd] as const, ['simd', simd] as const];
+    const [build, bytes] = candidates.find(([, bytes]) => hasWasm && WebAssembly.validate(bytes)) ?? [];
+    library =
+      build && bytes
+        ? { module: new WebAssembly.Module(bytes), build }
+        : `this engine lacks WebAssembly${hasWasm ? ' SIMD' : ''}`;
+    compiled.set(shared, library);
   }
-  return module;
+  return library;
 }
 
 /** Whether `memory` is shared (tfjs-backend-wasm's threaded build): the kernels must then import it as shared. */
@@ -38,9 +52,9 @@ const instances = new WeakMap<WebAssembly.Memory, Record<string, CompiledKernel>
 export function kernelsOn(memory: WebAssembly.Memory): Record<string, CompiledKernel> {
   let kernels = instances.get(memory);
   if (!kernels) {
-    const module = kernelModule(isShared(memory));
-    if (typeof module === 'string') throw new Error(`cnn-model's kernels cannot run here: ${module}`);
-    kernels = new WebAssembly.Instance(module, { env: { memory } }).exports as Record<string, CompiledKernel>;
+    const library = kernelLibrary(isShared(memory));
+    if (typeof library === 'string') throw new Error(`cnn-model's kernels cannot run here: ${library}`);
+    kernels = new WebAssembly.Instance(library.module, { env: { memory } }).exports as Record<string, CompiledKernel>;
     instances.set(memory, kernels);
   }
   return kernels;
