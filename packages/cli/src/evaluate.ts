@@ -1,3 +1,4 @@
+import type { LoadedDataset } from '@mnist-cnn/mnist-data/node';
 import { type EvaluationResult, openInferencePool } from '@mnist-cnn/trainer/node';
 import { describeBackend, startBackend } from './backend-setup.js';
 import type { CommandContext } from './cli.js';
@@ -19,22 +20,24 @@ export async function runEvaluate(
   const { renderer } = context;
   const backend = await startBackend(values.backend);
   const model = await loadCliModel(values.model);
-  const dataset = await loadCliDataset(values, renderer);
-  const split = dataset[values.split];
-  const classNames = model.spec.classNames ?? dataset.classNames;
   const workers = inferenceWorkerCount(values.workers, (message) => renderer.warn(message));
-  const started = performance.now();
-  const pool = await openInferencePool(model, { workers });
-  let result: EvaluationResult;
+  // The threads start their backends while this one reads the dataset.
+  const opening = openInferencePool(model, { workers });
+  let evaluation: { dataset: LoadedDataset; result: EvaluationResult; durationMs: number };
   try {
-    result = await pool.evaluate(split, {
+    const [dataset, pool] = await Promise.all([loadCliDataset(values, renderer), opening]);
+    const started = performance.now();
+    const result = await pool.evaluate(dataset[values.split], {
       batchSize: values.batchSize,
       ...(values.limit === undefined ? {} : { limit: values.limit }),
     });
+    evaluation = { dataset, result, durationMs: performance.now() - started };
   } finally {
-    await pool.close();
+    await (await opening.catch(() => undefined))?.close();
   }
-  const durationMs = performance.now() - started;
+  const { dataset, result, durationMs } = evaluation;
+  const split = dataset[values.split];
+  const classNames = model.spec.classNames ?? dataset.classNames;
   if (values.report !== undefined) {
     await writeReport(values.report, {
       title: `mnist-cnn evaluation: ${values.model}`,
