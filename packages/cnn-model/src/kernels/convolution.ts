@@ -48,7 +48,7 @@ const winogradChunk = 32;
  */
 const winograd = ([kh, kw, inC, outC]: number[], [sh, sw]: number[]) => ({
   takes: kh === 3 && kw === 3 && sh === 1 && sw === 1 && inC! % 4 === 0 && outC! % 16 === 0,
-  scratch: 16 * (inC! * outC! + winogradChunk * (inC! + outC!)) + 64,
+  scratch: 16 * (inC! * outC! + winogradChunk * (inC! + outC!) + 32) + 64,
 });
 
 /** The kernel function of `describe` on tfjs-backend-wasm: outputs allocated first (that may grow the heap). */
