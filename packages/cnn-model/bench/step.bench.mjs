@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { createModel, getPreset, registerKernels, unregisterKernels } from '@mnist-cnn/cnn-model';
+import { enableRelaxedSimd } from '@mnist-cnn/cnn-model/node';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
@@ -26,6 +27,8 @@ const backends = args.filter((a) => a === 'cpu' || a === 'wasm');
 const presetNames = option('preset', 'reference').split(',');
 const batchSize = Number(option('batch', 64));
 const require = createRequire(import.meta.url);
+// Time the kernel build users run: the trainer's Node initBackend turns relaxed SIMD on for Node 20 the same way.
+enableRelaxedSimd();
 setWasmPaths(`${path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'))}/`);
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
