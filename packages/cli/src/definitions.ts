@@ -366,7 +366,8 @@ export const benchDefinition = {
       default: 12,
       min: 1,
       max: 100000,
-      description: 'Training batches run before timing starts (a new worker thread needs 10–20 to reach full speed).',
+      description:
+        'Training batches run before timing starts. A new process keeps speeding up for its first ~200 batches, so fewer understate steady-state speed.',
     },
     augment: {
       kind: 'boolean',
