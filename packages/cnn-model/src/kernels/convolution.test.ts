@@ -119,6 +119,13 @@ describe('convolution kernels on wasm', () => {
       expect(relativeError(y.dataSync(), expected.dataSync()), label).toBeLessThan(1e-5);
       tf.dispose([x, filter, bias, expected, padded, y].filter((tensor) => tensor !== undefined));
     }
+    // Its scratch (transformed filter, tiles and products) is freed: once the output is disposed, the backend holds
+    // as many buffers as before the call.
+    const [x, filter] = [tf.ones([2, 7, 7, 4]), tf.ones([3, 3, 4, 16])];
+    const held = tf.backend().numDataIds();
+    tf.dispose(tf.engine().runKernel(kernelNames.convForward, { x, filter }, { strides: [1, 1], relu: false }));
+    expect(tf.backend().numDataIds()).toBe(held);
+    tf.dispose([x, filter]);
   });
 
   it('filter gradient with an odd patch (3 × 3 × 1, the first layer of the presets)', async () => {

@@ -62,7 +62,7 @@ const onWasm = (describe: (args: Args) => Product) =>
     kernel('setConvolution')(...product.geometry);
     const at = (info: TensorInfo | undefined) => (info ? heap.offsetOf(info) : 0);
     product.run(kernel, product.inputs.map(at), outputs.map(at), at(scratch));
-    if (scratch) (args.backend as { disposeData(dataId: object): void }).disposeData(scratch.dataId);
+    if (scratch) heap.release(scratch);
     return outputs.length === 1 ? outputs[0] : outputs;
   }) as unknown as KernelFunc;
 
