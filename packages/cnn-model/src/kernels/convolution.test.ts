@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fixedRandom, relativeError, useBackend } from '../__tests__/backends.js';
+import { conv2dFilterGradient, conv2dInputGradient } from '../conv-gradients.js';
 import { kernelNames } from './names.js';
 import { registerKernels, unregisterKernels } from './tables.js';
 
@@ -126,6 +127,57 @@ describe('convolution kernels on wasm', () => {
     tf.dispose(tf.engine().runKernel(kernelNames.convForward, { x, filter }, { strides: [1, 1], relu: false }));
     expect(tf.backend().numDataIds()).toBe(held);
     tf.dispose([x, filter]);
+  });
+
+  // The filter gradient of 3×3 stride-1 convolutions runs as Winograd's too: through the layer's own calls ('same'
+  // padding, crops), on both backends, against tfjs-backend-cpu's Conv2DBackpropFilter and Conv2DBackpropInput.
+  it("Winograd's gradients match tfjs's on random shapes, odd sizes, 'same' and 'valid', on cpu and wasm", async () => {
+    for (let seed = 1; seed <= 10; seed++) {
+      const draws = fixedRandom(8, seed).slice(3);
+      const pick = (values: number[], k: number) => values[Math.floor(((draws[k]! + 1) / 2) * values.length)]!;
+      const [n, h, w] = [pick([1, 2, 3, 5], 0), pick([3, 4, 5, 8, 13, 14], 1), pick([3, 6, 7, 11], 2)];
+      const [c, oc] = [pick([4, 8, 32], 3), pick([16, 32, 64], 4)];
+      const padding = seed % 2 ? 'same' : 'valid';
+      const pads =
+        padding === 'same' ? { top: 1, bottom: 1, left: 1, right: 1 } : { top: 0, bottom: 0, left: 0, right: 0 };
+      const geometry = { kernel: [3, 3] as [number, number], strides: [1, 1] as [number, number], pads };
+      const dyShape: Shape4 = padding === 'same' ? [n, h, w, oc] : [n, h - 2, w - 2, oc];
+      const values = [
+        fixedRandom(n * h * w * c, seed),
+        fixedRandom(9 * c * oc, seed + 100),
+        fixedRandom(sizeOf(dyShape), seed + 200),
+      ];
+      const label = `x [${n},${h},${w},${c}], ${oc} filters, ${padding}`;
+      await useBackend('cpu');
+      unregisterKernels('cpu');
+      const expected = (() => {
+        const [x, filter, dy] = [
+          tf.tensor4d(values[0]!, [n, h, w, c]),
+          tf.tensor4d(values[1]!, [3, 3, c, oc]),
+          tf.tensor4d(values[2]!, dyShape),
+        ];
+        const conv = (a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, padding);
+        const [dx, dFilter] = tf.grads(conv)([x, filter], dy);
+        const arrays = [dFilter!, dx!].map((tensor) => tensor.dataSync().slice());
+        tf.dispose([x, filter, dy, dx!, dFilter!]);
+        return arrays;
+      })();
+      for (const backend of ['cpu', 'wasm'] as const) {
+        await useBackend(backend);
+        registerKernels(backend);
+        const [x, filter, dy] = [
+          tf.tensor4d(values[0]!, [n, h, w, c]),
+          tf.tensor4d(values[1]!, [3, 3, c, oc]),
+          tf.tensor4d(values[2]!, dyShape),
+        ];
+        const dFilter = conv2dFilterGradient(x, dy, geometry).filter;
+        const dx = conv2dInputGradient(dy, filter, [h, w], geometry);
+        expect(relativeError(dFilter.dataSync(), expected[0]!), `dFilter, ${label}, ${backend}`).toBeLessThan(1e-5);
+        expect(relativeError(dx.dataSync(), expected[1]!), `dx, ${label}, ${backend}`).toBeLessThan(1e-5);
+        tf.dispose([x, filter, dy, dFilter, dx]);
+        unregisterKernels(backend);
+      }
+    }
   });
 
   it('filter gradient with an odd patch (3 × 3 × 1, the first layer of the presets)', async () => {

@@ -7,7 +7,8 @@ import { compiledKernel } from './wasm/module.js';
 /**
  * The convolution family: the forward product (bias and ReLU fused), the filter gradient (with the bias gradient) and
  * the input gradient of a convolution with any strides, each one register-blocked matrix product that reads patches
- * in place (wasm/assembly/convolutions.ts); the forward of 3×3 stride-1 filters runs as Winograd's (winograd.ts there).
+ * in place (wasm/assembly/convolutions.ts); the forward and filter gradient of 3×3 stride-1 filters run as Winograd's
+ * (winograd.ts there).
  * They take x already padded (the layer pads it, and crops the input gradient), and the channel counts of
  * `convolutionTakes`. The same compiled products run on both backends: in place on tfjs-backend-wasm's heap, over
  * copies on tfjs-backend-cpu.
@@ -41,10 +42,11 @@ interface Product {
 const winogradChunk = 32;
 
 /**
- * Whether the forward product of filter [kh, kw, inC, outC] runs as Winograd's F(2×2, 3×3), which multiplies 2.25
- * times less than the direct product, and the floats of scratch it needs. Its transforms take 4 channels a vector, so a
- * first layer of 1 channel stays direct (there the transforms would cost what the multiplications save). The input
- * gradient's full correlation stays direct: Winograd's measured slower there (compare-kernels.mjs).
+ * Whether the forward product and the filter gradient of filter [kh, kw, inC, outC] run as Winograd's F(2×2, 3×3),
+ * which multiplies about half as much as the direct product, and the floats of scratch it needs. Its transforms take
+ * 4 channels a vector, so a first layer of 1 channel stays direct (there the transforms would cost what the
+ * multiplications save). The input gradient's full correlation stays direct: Winograd's measured slower there
+ * (compare-kernels.mjs).
  */
 const winograd = ([kh, kw, inC, outC]: number[], [sh, sw]: number[]) => ({
   takes: kh === 3 && kw === 3 && sh === 1 && sw === 1 && inC! % 4 === 0 && outC! % 16 === 0,
@@ -144,12 +146,17 @@ function filterGradient(args: Args): Product {
   if (!convolutionTakes.filterGradient([...kernel, c, oc])) {
     throw new RangeError(`the filter gradient kernel expected a multiple of 16 output channels, got ${oc}`);
   }
+  const fast = winograd([...kernel, c, oc], strides);
   return {
     inputs: [args.inputs.x, args.inputs.dy],
     outputs: [[...kernel, c, oc], [oc]],
     geometry: [n, h, w, c, ...kernel, ...strides, oc],
-    run: (compiled, [xAt, dyAt], [filterAt, biasAt]) => {
-      compiled('convFilterGradient')(xAt!, dyAt!, filterAt!);
+    scratch: fast.takes ? fast.scratch : 0,
+    run: (compiled, [xAt, dyAt], [filterAt, biasAt], scratchAt) => {
+      if (fast.takes) {
+        compiled('setWinograd')(n, h, w, c, oc, winogradChunk);
+        compiled('winogradFilterGradient')(xAt!, dyAt!, filterAt!, scratchAt);
+      } else compiled('convFilterGradient')(xAt!, dyAt!, filterAt!);
       compiled('convBiasGradient')(dyAt!, biasAt!);
     },
   };

@@ -99,36 +99,45 @@ export function winogradFilter(filter: usize, scratch: usize): void {
   }
 }
 
-/** The input's 4 channels from byte `ch` at (y, x) of `image`, or zeros past its edge. */
-function pixel(input: usize, image: i32, y: i32, x: i32, ch: usize): v128 {
-  if (y >= inH || x >= inW) return f32x4.splat(0);
-  return v128.load(input + <usize>((image * inH + y) * inW + x) * inBytes + ch);
-}
-
-/** Tile q's image and the row and column of its top-left output; the tiles are numbered like output pixels. */
+// Tile q's place in an image of h × w pixels of `bytes` bytes, numbered like the output's pixels: its image, the
+// image row and column of its top-left pixel (above and left of the image by the padding), and that pixel's address.
+// Set by `locate`, read by `pixel`: the address arithmetic is done once a tile, not once a load.
 let tileImage = 0,
   tileY = 0,
-  tileX = 0;
-function locate(q: i32): void {
+  tileX = 0,
+  tileH = 0,
+  tileW = 0,
+  tileCorner: usize = 0,
+  tileLine: usize = 0,
+  tilePixel: usize = 0;
+function locate(q: i32, base: usize, h: i32, w: i32, bytes: usize, pad: i32): void {
   tileImage = q / (tilesH * tilesW);
   const r = q - tileImage * tilesH * tilesW;
-  tileY = (r / tilesW) << 1;
-  tileX = (r - (r / tilesW) * tilesW) << 1;
+  const row = r / tilesW;
+  tileY = (row << 1) - pad;
+  tileX = ((r - row * tilesW) << 1) - pad;
+  tileH = h;
+  tileW = w;
+  tileLine = <usize>w * bytes;
+  tilePixel = bytes;
+  tileCorner = base + <usize>((tileImage * h + tileY) * w + tileX) * bytes;
+}
+
+/** The located tile's pixel (r, s): its 4 channels from byte `ch`, or zeros outside the image. */
+function pixel(r: i32, s: i32, ch: usize): v128 {
+  if (<u32>(tileY + r) >= <u32>tileH || <u32>(tileX + s) >= <u32>tileW) return f32x4.splat(0);
+  return v128.load(tileCorner + <usize>r * tileLine + <usize>s * tilePixel + ch);
 }
 
 /** V = Bᵀ · d · B for tiles first … first + count − 1 into the chunk's V, point by point. */
 function transformInputs(input: usize, first: i32, count: i32, scratch: usize): void {
   const between = scratch + betweenAt;
   for (let t = 0; t < count; t++) {
-    locate(first + t);
+    locate(first + t, input, inH, inW, inBytes, 0);
     for (let ch: usize = 0; ch < inBytes; ch += 16) {
       // Down each column of the 4×4 block into the between, then along its rows into the 16 points.
       for (let s = 0; s < 4; s++) {
-        const d0 = pixel(input, tileImage, tileY, tileX + s, ch),
-          d1 = pixel(input, tileImage, tileY + 1, tileX + s, ch),
-          d2 = pixel(input, tileImage, tileY + 2, tileX + s, ch),
-          d3 = pixel(input, tileImage, tileY + 3, tileX + s, ch);
-        inputLine(d0, d1, d2, d3, between + <usize>s * 16, 64);
+        inputLine(pixel(0, s, ch), pixel(1, s, ch), pixel(2, s, ch), pixel(3, s, ch), between + <usize>s * 16, 64);
       }
       const v = scratch + vAt + <usize>t * inBytes + ch;
       for (let r: usize = 0; r < 4; r++) {
@@ -160,7 +169,7 @@ function multiply(count: i32, scratch: usize): void {
 function transformOutputs(first: i32, count: i32, bias: usize, relu: bool, out: usize, scratch: usize): void {
   const between = scratch + betweenAt;
   for (let t = 0; t < count; t++) {
-    locate(first + t);
+    locate(first + t, out, outH, outW, outBytes, 0);
     for (let ch: usize = 0; ch < outBytes; ch += 16) {
       // Down each column of the 16 points into 2 × 4 vectors, then along those rows into the 2×2 outputs.
       const m = scratch + mAt + <usize>t * outBytes + ch;
@@ -188,8 +197,7 @@ function transformOutputs(first: i32, count: i32, bias: usize, relu: bool, out: 
         for (let s = 0; s < 2 && tileX + s < outW; s++) {
           let value = f32x4.add(v128.load(between + 128 + <usize>(r * 2 + s) * 16), shift);
           if (relu) value = f32x4.max(value, f32x4.splat(0));
-          const pixelAt = <usize>((tileImage * outH + tileY + r) * outW + tileX + s);
-          v128.store(out + pixelAt * outBytes + ch, value);
+          v128.store(tileCorner + <usize>r * tileLine + <usize>s * outBytes + ch, value);
         }
       }
     }
@@ -204,5 +212,83 @@ export function winogradConvolution(input: usize, bias: usize, relu: bool, out: 
     transformInputs(input, first, count, scratch);
     multiply(count, scratch);
     transformOutputs(first, count, bias, relu, out, scratch);
+  }
+}
+
+// The filter gradient is the forward's transposed: dW = Gᵀ · Σ over tiles of (A · dy · Aᵀ) ⊙ (Bᵀ · d · B) · G. Its
+// scratch reuses the forward's: the sums [16][inC][outC] where U was, V, and the transformed dy tiles where M was.
+
+/** A · (g0, g1), the output gradient's transform along one line: (g0, g0 + g1, g0 − g1, −g1), `step` bytes apart. */
+function gradientLine(g0: v128, g1: v128, at: usize, step: usize): void {
+  v128.store(at, g0);
+  v128.store(at + step, f32x4.add(g0, g1));
+  v128.store(at + 2 * step, f32x4.sub(g0, g1));
+  v128.store(at + 3 * step, f32x4.neg(g1));
+}
+
+/** Gᵀ · (m0, m1, m2, m3), the filter gradient's transform along one line, stored `step` bytes apart. */
+function filterGradientLine(m0: v128, m1: v128, m2: v128, m3: v128, at: usize, step: usize): void {
+  const half = f32x4.splat(0.5);
+  const sum = f32x4.mul(f32x4.add(m1, m2), half);
+  v128.store(at, f32x4.add(m0, sum));
+  v128.store(at + step, f32x4.mul(f32x4.sub(m1, m2), half));
+  v128.store(at + 2 * step, f32x4.add(sum, m3));
+}
+
+/** A · g · Aᵀ for the 2×2 output-gradient blocks of tiles first … first + count − 1 into M's place. */
+function transformGradients(dy: usize, first: i32, count: i32, scratch: usize): void {
+  const between = scratch + betweenAt;
+  for (let t = 0; t < count; t++) {
+    locate(first + t, dy, outH, outW, outBytes, 0);
+    for (let ch: usize = 0; ch < outBytes; ch += 16) {
+      for (let s = 0; s < 2; s++) gradientLine(pixel(0, s, ch), pixel(1, s, ch), between + <usize>s * 16, 32);
+      const d = scratch + mAt + <usize>t * outBytes + ch;
+      for (let r: usize = 0; r < 4; r++) {
+        gradientLine(v128.load(between + r * 32), v128.load(between + r * 32, 16), d + r * 4 * mStep, mStep);
+      }
+    }
+  }
+}
+
+/** dfilter [3, 3, inC, outC] = conv's filter gradient for `input` and its output gradient `dy`. */
+export function winogradFilterGradient(input: usize, dy: usize, dfilter: usize, scratch: usize): void {
+  memory.fill(scratch, 0, 16 * pointBytes);
+  const tiles = images * tilesH * tilesW;
+  for (let first = 0; first < tiles; first += chunk) {
+    const count = min(chunk, tiles - first);
+    transformInputs(input, first, count, scratch);
+    transformGradients(dy, first, count, scratch);
+    // At each point, sums [inC][outC] += Vᵀ · D: two in channels × 16 out channels per micro-kernel call.
+    for (let point: usize = 0; point < 16; point++) {
+      const v = scratch + vAt + point * vStep,
+        d = scratch + mAt + point * mStep,
+        sums = scratch + point * pointBytes;
+      for (let i: usize = 0; i < inBytes; i += 8) {
+        for (let o: usize = 0; o < outBytes; o += 64) {
+          const out = sums + (i >> 2) * outBytes + o;
+          tile(v + i, 4, inBytes, count, 1, 0, d + o, outBytes, 0, out, out + outBytes, true, false, true);
+        }
+      }
+    }
+  }
+  const between = scratch + betweenAt;
+  for (let at: usize = 0; at < pointBytes; at += 16) {
+    const m = scratch + at;
+    for (let s: usize = 0; s < 4; s++) {
+      const column = m + s * pointBytes;
+      const m0 = v128.load(column),
+        m1 = v128.load(column + 4 * pointBytes),
+        m2 = v128.load(column + 8 * pointBytes),
+        m3 = v128.load(column + 12 * pointBytes);
+      filterGradientLine(m0, m1, m2, m3, between + s * 16, 64);
+    }
+    for (let r: usize = 0; r < 3; r++) {
+      const row = between + r * 64;
+      const m0 = v128.load(row),
+        m1 = v128.load(row, 16),
+        m2 = v128.load(row, 32),
+        m3 = v128.load(row, 48);
+      filterGradientLine(m0, m1, m2, m3, dfilter + at + r * 3 * pointBytes, pointBytes);
+    }
   }
 }
