@@ -43,6 +43,7 @@ const families = [
   ['MnistCnnConvFilterGradient'],
   ['MnistCnnConvInputGradient'],
   ['MnistCnnMaxPoolBackprop'],
+  ['MnistCnnDenseForward', 'MnistCnnDenseGradient'],
 ];
 
 /** Times one preset on one backend; returns each kernel family's saving as a row for the figures. */

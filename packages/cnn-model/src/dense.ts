@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { kernelNames, kernelOr } from './kernels/names.js';
 import type { ForwardMode, Layer } from './layer.js';
 import { matMulTransposed, sumToLastAxis } from './reduce.js';
 import { reluGradient } from './relu.js';
@@ -19,16 +20,30 @@ export class DenseLayer implements Layer {
     const x = input as tf.Tensor2D;
     const [kernel, bias] = this.variables as [tf.Variable<tf.Rank.R2>, tf.Variable<tf.Rank.R1>?];
     const relu = this.activation === 'relu';
-    const y = tf.fused.matMul({ a: x, b: kernel, bias, activation: this.activation });
-    const backward = (dy: tf.Tensor, needInputGradient: boolean) => {
-      const dz = (relu ? reluGradient(dy, y) : dy) as tf.Tensor2D;
-      const grads: tf.Tensor[] = [matMulTransposed(x, dz, true, false)];
-      if (bias) grads.push(sumToLastAxis(dz));
-      // dz·Wᵀ as (W·dzᵀ)ᵀ: transposing dz and the [n, in] result is cheaper than transposing the kernel and having
-      // XNNPACK pack it as a new weight matrix every step.
-      const dx = needInputGradient ? tf.transpose(tf.matMul(kernel, tf.transpose(dz))) : null;
-      return { dx, grads };
-    };
+    const y = kernelOr(
+      kernelNames.denseForward,
+      (run) => run(bias ? { x, kernel, bias } : { x, kernel }, { relu }) as tf.Tensor2D,
+      () => tf.fused.matMul({ a: x, b: kernel, bias, activation: this.activation }),
+    );
+    const backward = (dy: tf.Tensor, needInputGradient: boolean) =>
+      kernelOr(
+        kernelNames.denseGradient,
+        (run) => {
+          const inputs: tf.NamedTensorMap = relu ? { x, kernel, dy, y } : { x, kernel, dy };
+          const [dKernel, dBias, dx] = run(inputs, { relu, inputGradient: needInputGradient }) as tf.Tensor[];
+          if (!bias) dBias!.dispose();
+          return { dx: dx ?? null, grads: bias ? [dKernel!, dBias!] : [dKernel!] };
+        },
+        () => {
+          const dz = (relu ? reluGradient(dy, y) : dy) as tf.Tensor2D;
+          const grads: tf.Tensor[] = [matMulTransposed(x, dz, true, false)];
+          if (bias) grads.push(sumToLastAxis(dz));
+          // dz·Wᵀ as (W·dzᵀ)ᵀ: transposing dz and the [n, in] result is cheaper than transposing the kernel and having
+          // XNNPACK pack it as a new weight matrix every step.
+          const dx = needInputGradient ? tf.transpose(tf.matMul(kernel, tf.transpose(dz))) : null;
+          return { dx, grads };
+        },
+      );
     return { y, backward };
   }
 }

@@ -161,7 +161,7 @@ for (const fast of [false, true]) {
   describe(`layer gradients match tfjs-core stock gradients (cpu${fast ? ', fast kernels' : ''})`, () => {
     beforeAll(async () => {
       await useBackend('cpu');
-      if (fast) expect(registerFastKernels('cpu')).toHaveLength(5); // the convolution family, the max-pool gradient, the optimizer update
+      if (fast) expect(registerFastKernels('cpu')).toHaveLength(7); // the convolution and dense families, the max-pool gradient, the optimizer update
     });
     afterAll(() => unregisterFastKernels('cpu'));
 
@@ -200,6 +200,11 @@ for (const fast of [false, true]) {
 
     it('dense relu', () => {
       const { ours, stock } = compareWithStock({ type: 'dense', units: 6, activation: 'relu' }, [4, 5]);
+      for (const [i, g] of ours.entries()) expect(relativeError(g, stock[i]!)).toBeLessThan(1e-5);
+    });
+
+    it('dense linear 128 → 10 (the reference head), batch 3', () => {
+      const { ours, stock } = compareWithStock({ type: 'dense', units: 10 }, [3, 128]);
       for (const [i, g] of ours.entries()) expect(relativeError(g, stock[i]!)).toBeLessThan(1e-5);
     });
 

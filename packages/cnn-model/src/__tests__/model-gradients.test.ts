@@ -214,6 +214,8 @@ describe('fast kernels', () => {
       fastKernelNames.convForward,
       fastKernelNames.convFilterGradient,
       fastKernelNames.convInputGradient,
+      fastKernelNames.denseForward,
+      fastKernelNames.denseGradient,
       fastKernelNames.maxPoolBackprop,
       fastKernelNames.optimizerUpdate,
     ];

@@ -7,6 +7,8 @@ export const kernelNames = {
   convForward: 'MnistCnnConvForward',
   convFilterGradient: 'MnistCnnConvFilterGradient',
   convInputGradient: 'MnistCnnConvInputGradient',
+  denseForward: 'MnistCnnDenseForward',
+  denseGradient: 'MnistCnnDenseGradient',
 } as const;
 
 export type KernelName = (typeof kernelNames)[keyof typeof kernelNames];

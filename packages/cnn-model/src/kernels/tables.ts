@@ -1,6 +1,7 @@
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 import { cpuConvolution, wasmConvolution } from './convolution.js';
+import { cpuDense, wasmDense } from './dense.js';
 import { cpuMaxPoolGradient, wasmMaxPoolGradient } from './max-pool.js';
 import { kernelNames } from './names.js';
 import { cpuOptimizerUpdate, wasmOptimizerUpdate } from './optimizer-update.js';
@@ -17,6 +18,8 @@ const tables: Record<string, Record<string, KernelFunc>> = {
     [kernelNames.convForward]: cpuConvolution.forward,
     [kernelNames.convFilterGradient]: cpuConvolution.filterGradient,
     [kernelNames.convInputGradient]: cpuConvolution.inputGradient,
+    [kernelNames.denseForward]: cpuDense.forward,
+    [kernelNames.denseGradient]: cpuDense.gradient,
     [kernelNames.maxPoolBackprop]: cpuMaxPoolGradient,
     [kernelNames.optimizerUpdate]: cpuOptimizerUpdate,
   },
@@ -24,6 +27,8 @@ const tables: Record<string, Record<string, KernelFunc>> = {
     [kernelNames.convForward]: wasmConvolution.forward,
     [kernelNames.convFilterGradient]: wasmConvolution.filterGradient,
     [kernelNames.convInputGradient]: wasmConvolution.inputGradient,
+    [kernelNames.denseForward]: wasmDense.forward,
+    [kernelNames.denseGradient]: wasmDense.gradient,
     [kernelNames.maxPoolBackprop]: wasmMaxPoolGradient,
     [kernelNames.optimizerUpdate]: wasmOptimizerUpdate,
   },

@@ -1,6 +1,6 @@
-// The micro-kernel of every matrix product in the library (convolutions.ts, winograd.ts): 2 rows × 16 columns of
-// sums in eight vector accumulators, as many as V8 keeps in registers beside the operands (x64 has 16 vector
-// registers); larger tiles measured slower because they spill.
+// The micro-kernel of every matrix product in the library (convolutions.ts, winograd.ts, dense.ts): 2 rows × 16
+// columns of sums in eight vector accumulators, as many as V8 keeps in registers beside the operands (x64 has 16
+// vector registers); larger tiles measured slower because they spill.
 import { madd } from './vectors';
 
 /**
