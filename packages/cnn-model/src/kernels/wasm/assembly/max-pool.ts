@@ -2,6 +2,8 @@
 // gradient goes to the elements equal to its maximum, shared equally between tied maxima: the result is deterministic
 // and a valid subgradient. Channels go four at a time, then one at a time (lane 0) for the rest. Where x is a ReLU's
 // output, the kernel gives the ReLU input's gradient in the same pass: a window whose maximum is 0 gets none.
+// Maxima are taken with pmax, one instruction where max is a sequence that orders -0 below +0 and passes NaN on: the
+// elements equal to the maximum are the same, since -0 and +0 compare equal.
 import { read, write } from './vectors';
 
 // The call's tensors and geometry, for `window`. Globals, not memory: the kernel writes nothing but dx.
@@ -38,6 +40,10 @@ export function maxPoolGradient(
   for (let image = 0; image < images; image++) {
     const imageAt = <usize>image * <usize>height * rowBytes;
     for (let oi = 0; oi < height / poolH; oi++) {
+      if (poolH === 2 && poolW === 2 && vectorBytes === pixelBytes) {
+        pooledRow(imageAt + <usize>(oi * 2) * rowBytes, width >> 1);
+        continue;
+      }
       for (let oj = 0; oj < width / poolW; oj++) {
         const first = imageAt + <usize>(oi * poolH) * rowBytes + <usize>(oj * poolW) * pixelBytes;
         let lane: usize = 0;
@@ -55,6 +61,44 @@ export function maxPoolGradient(
   }
 }
 
+/** One row of 2 × 2 windows whose channels fill whole vectors (the presets' pools), in one flat loop. */
+function pooledRow(first: usize, windows: i32): void {
+  const x = xAt + first,
+    dx = dxAt + first,
+    pixel = pixelBytes,
+    row = rowBytes,
+    relu = afterRelu;
+  let dy = dyAt;
+  for (let window = 0; window < windows; window++) {
+    const end = <usize>window * 2 * pixel + pixel;
+    for (let at = end - pixel; at < end; at += 16) {
+      const a = v128.load(x + at),
+        b = v128.load(x + at + pixel),
+        c = v128.load(x + at + row),
+        d = v128.load(x + at + row + pixel);
+      const max = f32x4.pmax(f32x4.pmax(a, b), f32x4.pmax(c, d));
+      const ma = f32x4.eq(a, max),
+        mb = f32x4.eq(b, max),
+        mc = f32x4.eq(c, max),
+        md = f32x4.eq(d, max);
+      // Each mask lane is -1 where it holds a maximum: minus their sum counts the window's maxima, 1 to 4. Over 1, 2
+      // or 4 a product by the exact reciprocal (its exponent lowered by count / 2) is the quotient; a division costs
+      // more, and only 3 needs one.
+      const count = i32x4.neg(i32x4.add(i32x4.add(ma, mb), i32x4.add(mc, md)));
+      let share = v128.load(dy);
+      if (v128.any_true(i32x4.eq(count, i32x4.splat(3)))) share = f32x4.div(share, f32x4.convert_i32x4_s(count));
+      else share = f32x4.mul(share, i32x4.sub(f32x4.splat(1), i32x4.shl(i32x4.shr_u(count, 1), 23)));
+      if (relu) share = v128.and(share, f32x4.gt(max, f32x4.splat(0)));
+      v128.store(dx + at, v128.and(ma, share));
+      v128.store(dx + at + pixel, v128.and(mb, share));
+      v128.store(dx + at + row, v128.and(mc, share));
+      v128.store(dx + at + row + pixel, v128.and(md, share));
+      dy += 16;
+    }
+  }
+  dyAt = dy;
+}
+
 /** Each of the window's maxima's share of its gradient: dy over the number of ties (none after a ReLU's 0). */
 function shareOf(max: v128, ties: v128, lane: usize, whole: bool): v128 {
   const share = f32x4.div(read(dyAt + lane, whole), ties);
@@ -68,33 +112,15 @@ function count(isMax: v128): v128 {
 
 /**
  * The window whose first element is at byte `first` of x (and dx), four channels at once (`whole`) or one: one pass
- * finds the maximum, one counts the ties, one writes the shares. A 2 × 2 window is unrolled, each input loaded once.
+ * finds the maximum, one counts the ties, one writes the shares.
  */
 function window(first: usize, lane: usize, whole: bool): void {
   const x = xAt + first,
     dx = dxAt + first;
-  if (poolRows === 2 && poolColumns === 2) {
-    const a = read(x, whole),
-      b = read(x + pixelBytes, whole),
-      c = read(x + rowBytes, whole),
-      d = read(x + rowBytes + pixelBytes, whole);
-    const max = f32x4.max(f32x4.max(a, b), f32x4.max(c, d));
-    const ma = f32x4.eq(a, max),
-      mb = f32x4.eq(b, max),
-      mc = f32x4.eq(c, max),
-      md = f32x4.eq(d, max);
-    const ties = f32x4.add(f32x4.add(count(ma), count(mb)), f32x4.add(count(mc), count(md)));
-    const share = shareOf(max, ties, lane, whole);
-    write(dx, v128.and(ma, share), whole);
-    write(dx + pixelBytes, v128.and(mb, share), whole);
-    write(dx + rowBytes, v128.and(mc, share), whole);
-    write(dx + rowBytes + pixelBytes, v128.and(md, share), whole);
-    return;
-  }
   let max = read(x, whole);
   for (let i = 0; i < poolRows; i++) {
     for (let j = 0; j < poolColumns; j++)
-      max = f32x4.max(max, read(x + <usize>i * rowBytes + <usize>j * pixelBytes, whole));
+      max = f32x4.pmax(max, read(x + <usize>i * rowBytes + <usize>j * pixelBytes, whole));
   }
   let ties = f32x4.splat(0);
   for (let i = 0; i < poolRows; i++) {

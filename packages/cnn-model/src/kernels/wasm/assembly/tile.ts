@@ -66,7 +66,7 @@ export function tile(
 }
 
 /** Writes one row of a tile: added to what is at `at` (`accumulate`) or stored, through a ReLU with `relu`. */
-function put(at: usize, v0: v128, v1: v128, v2: v128, v3: v128, accumulate: bool, relu: bool): void {
+export function put(at: usize, v0: v128, v1: v128, v2: v128, v3: v128, accumulate: bool, relu: bool): void {
   if (accumulate) {
     v0 = f32x4.add(v128.load(at), v0);
     v1 = f32x4.add(v128.load(at, 16), v1);
@@ -75,10 +75,10 @@ function put(at: usize, v0: v128, v1: v128, v2: v128, v3: v128, accumulate: bool
   }
   if (relu) {
     const zero = f32x4.splat(0);
-    v0 = f32x4.max(v0, zero);
-    v1 = f32x4.max(v1, zero);
-    v2 = f32x4.max(v2, zero);
-    v3 = f32x4.max(v3, zero);
+    v0 = f32x4.pmax(v0, zero);
+    v1 = f32x4.pmax(v1, zero);
+    v2 = f32x4.pmax(v2, zero);
+    v3 = f32x4.pmax(v3, zero);
   }
   v128.store(at, v0);
   v128.store(at, v1, 16);
