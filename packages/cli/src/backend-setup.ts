@@ -16,12 +16,3 @@ export async function startBackend(choice: BackendChoice): Promise<BackendInfo> 
     });
   }
 }
-
-const kernelBuildNames = { 'relaxed-simd': 'relaxed-SIMD kernels', simd: 'SIMD kernels', none: 'stock kernels' };
-
-/** `wasm (SIMD, relaxed-SIMD kernels)`, `cpu (SIMD kernels)`, or `cpu (stock kernels) — fell back to cpu: …`. */
-export function describeBackend(info: BackendInfo): string {
-  const simd = info.backend === 'wasm' ? (info.simd ? 'SIMD, ' : 'no SIMD, ') : '';
-  const kernels = kernelBuildNames[info.kernelBuild];
-  return `${info.backend} (${simd}${kernels})${info.reason ? ` — ${info.reason}` : ''}`;
-}

@@ -1,6 +1,6 @@
 import type { CnnModel } from '@mnist-cnn/cnn-model';
-import { type InferencePool, openInferencePool, train } from '@mnist-cnn/trainer/node';
-import { describeBackend, startBackend } from './backend-setup.js';
+import { describeBackend, type InferencePool, openInferencePool, train } from '@mnist-cnn/trainer/node';
+import { startBackend } from './backend-setup.js';
 import type { CommandContext } from './cli.js';
 import { loadCliDataset } from './dataset-source.js';
 import type { benchDefinition } from './definitions.js';

@@ -1,6 +1,6 @@
 import type { LoadedDataset } from '@mnist-cnn/mnist-data/node';
-import { type EvaluationResult, openInferencePool } from '@mnist-cnn/trainer/node';
-import { describeBackend, startBackend } from './backend-setup.js';
+import { describeBackend, type EvaluationResult, openInferencePool } from '@mnist-cnn/trainer/node';
+import { startBackend } from './backend-setup.js';
 import type { CommandContext } from './cli.js';
 import { describeSource, loadCliDataset } from './dataset-source.js';
 import type { evaluateDefinition } from './definitions.js';

@@ -1,9 +1,9 @@
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LoadedDataset } from '@mnist-cnn/mnist-data/node';
-import { type BackendInfo, type EpochEvent, evaluate, type TrainEvent } from '@mnist-cnn/trainer';
+import { type BackendInfo, describeBackend, type EpochEvent, evaluate, type TrainEvent } from '@mnist-cnn/trainer';
 import { checkpointFileName, directoryCheckpointStore, train } from '@mnist-cnn/trainer/node';
-import { describeBackend, startBackend } from './backend-setup.js';
+import { startBackend } from './backend-setup.js';
 import type { CommandContext } from './cli.js';
 import { describeSource, loadCliDataset } from './dataset-source.js';
 import { programName, type trainDefinition } from './definitions.js';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { type BackendInfo, describeBackend } from './backend.js';
 import { initBackend } from './node-backend.js';
 
 describe('initBackend', () => {
@@ -20,5 +21,11 @@ describe('initBackend', () => {
       expect(info.kernelBuild).toBe('relaxed-simd');
       for (const name of info.kernels) expect(tf.getKernel(name, backend)).toBeDefined();
     }
+  });
+
+  it('describes the backend for people: SIMD, the kernel build, and why it differs from the request', async () => {
+    expect(describeBackend(await initBackend('wasm'))).toBe('wasm (SIMD, relaxed-SIMD kernels)');
+    const fellBack: BackendInfo = { backend: 'cpu', simd: false, kernels: [], kernelBuild: 'none', reason: 'no wasm' };
+    expect(describeBackend(fellBack)).toBe('cpu (stock kernels) — no wasm');
   });
 });

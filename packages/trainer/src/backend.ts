@@ -142,6 +142,14 @@ export async function initBackend(
   }
 }
 
+const kernelBuildNames = { 'relaxed-simd': 'relaxed-SIMD kernels', simd: 'SIMD kernels', none: 'stock kernels' };
+
+/** Describes a backend for people: `wasm (SIMD, relaxed-SIMD kernels)`, or `cpu (stock kernels) — fell back to cpu: …`. */
+export function describeBackend(info: BackendInfo): string {
+  const simd = info.backend === 'wasm' ? (info.simd ? 'SIMD, ' : 'no SIMD, ') : '';
+  return `${info.backend} (${simd}${kernelBuildNames[info.kernelBuild]})${info.reason ? ` — ${info.reason}` : ''}`;
+}
+
 /** The backend tfjs currently runs on, as this package names it, or undefined if it is neither cpu nor wasm. */
 export function currentBackend(): 'wasm' | 'cpu' | undefined {
   const name = tf.getBackend();

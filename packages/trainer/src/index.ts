@@ -12,6 +12,7 @@ export {
   type BackendChoice,
   type BackendInfo,
   currentBackend,
+  describeBackend,
   type InitBackendOptions,
   initBackend,
 } from './backend.js';

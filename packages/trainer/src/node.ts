@@ -23,6 +23,7 @@ export {
   type DatasetFingerprint,
   decodeCheckpoint,
   deriveSeed,
+  describeBackend,
   type EarlyStopEvent,
   type EarlyStoppingMonitor,
   type EarlyStoppingOptions,
