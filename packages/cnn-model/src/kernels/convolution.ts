@@ -7,8 +7,7 @@ import { compiledKernel } from './wasm/module.js';
 /**
  * The convolution family: the forward product (bias and ReLU fused), the filter gradient (with the bias gradient) and
  * the input gradient of a convolution with any strides, each one register-blocked matrix product that reads patches
- * in place (wasm/assembly/convolutions.ts); the forward and filter gradient of 3×3 stride-1 filters run as Winograd's
- * (winograd.ts there).
+ * in place (wasm/assembly/convolutions.ts); all three run as Winograd's for 3×3 stride-1 filters (winograd.ts there).
  * They take x already padded (the layer pads it, and crops the input gradient), and the channel counts of
  * `convolutionTakes`. The same compiled products run on both backends: in place on tfjs-backend-wasm's heap, over
  * copies on tfjs-backend-cpu.
@@ -42,16 +41,16 @@ interface Product {
 const winogradChunk = 32;
 
 /**
- * Whether the forward product and the filter gradient of filter [kh, kw, inC, outC] run as Winograd's F(2×2, 3×3),
- * which multiplies about half as much as the direct product, and the floats of scratch it needs. Its transforms take
- * 4 channels a vector, so a first layer of 1 channel stays direct (there the transforms would cost what the
- * multiplications save). The input gradient's full correlation stays direct: Winograd's measured slower there
- * (compare-kernels.mjs).
+ * Whether a product of filter [kh, kw, inC, outC] runs as Winograd's F(2×2, 3×3), which multiplies about half as much
+ * as the direct product, and the floats of scratch it needs. Its transforms take 4 channels a vector and its products
+ * 16 columns a tile: the forward's and the filter gradient's columns are out channels, the input gradient's are in
+ * channels. A first layer of 1 channel stays direct (there the transforms would cost what the multiplications save).
  */
-const winograd = ([kh, kw, inC, outC]: number[], [sh, sw]: number[]) => ({
-  takes: kh === 3 && kw === 3 && sh === 1 && sw === 1 && inC! % 4 === 0 && outC! % 16 === 0,
-  scratch: 16 * (inC! * outC! + winogradChunk * (inC! + outC!) + 32) + 64,
-});
+const winograd = ([kh, kw, inC, outC]: number[], [sh, sw]: number[], inputGradient = false) => {
+  const [vectors, columns] = inputGradient ? [outC!, inC!] : [inC!, outC!];
+  const takes = kh === 3 && kw === 3 && sh === 1 && sw === 1 && vectors % 4 === 0 && columns % 16 === 0;
+  return { takes, scratch: 16 * (inC! * outC! + winogradChunk * (inC! + outC!) + 32) + 64 };
+};
 
 /** The kernel function of `describe` on tfjs-backend-wasm: outputs allocated first (that may grow the heap). */
 const onWasm = (describe: (args: Args) => Product) =>
@@ -130,7 +129,7 @@ function forward(args: Args): Product {
     run: (kernel, [xAt, filterAt, biasAt], [yAt], scratchAt) => {
       if (!fast.takes) return kernel('convForward')(xAt!, filterAt!, biasAt!, yAt!, relu ? 1 : 0);
       kernel('setWinograd')(n, h, w, c, oc, winogradChunk);
-      kernel('winogradFilter')(filterAt!, scratchAt);
+      kernel('winogradFilter')(filterAt!, c, 4 * oc, 4 * oc, 4 * c * oc, scratchAt);
       kernel('winogradConvolution')(xAt!, biasAt!, relu ? 1 : 0, yAt!, scratchAt);
     },
   };
@@ -179,11 +178,18 @@ function inputGradient(args: Args): Product {
       `the input gradient kernel expected filterRows [${oc}, ${patch}] with kw · c a multiple of 16, got [${rows?.shape}]`,
     );
   }
+  const fast = winograd([...kernel, c, oc], strides, true);
   return {
     inputs: [args.inputs.dy, rows],
     outputs: [[...shape]],
     geometry: [n, h, w, c, ...kernel, ...strides, oc],
-    run: (kernel, [dyAt, rowsAt], [dxAt]) => kernel('convInputGradient')(dyAt!, rowsAt!, dxAt!),
+    scratch: fast.takes ? fast.scratch : 0,
+    run: (kernel, [dyAt, rowsAt], [dxAt], scratchAt) => {
+      if (!fast.takes) return kernel('convInputGradient')(dyAt!, rowsAt!, dxAt!);
+      kernel('setWinograd')(n, h, w, c, oc, winogradChunk);
+      kernel('winogradFilter')(rowsAt!, oc, 4 * c, 36 * c, 4 * c, scratchAt);
+      kernel('winogradInputGradient')(dyAt!, dxAt!, scratchAt);
+    },
   };
 }
 

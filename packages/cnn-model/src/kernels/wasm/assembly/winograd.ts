@@ -15,7 +15,6 @@ import { tile } from './tile';
 let images = 0,
   inH = 0,
   inW = 0,
-  inC = 0,
   outH = 0,
   outW = 0,
   tilesH = 0,
@@ -35,7 +34,6 @@ export function setWinograd(n: i32, h: i32, w: i32, c: i32, oc: i32, chunkTiles:
   images = n;
   inH = h;
   inW = w;
-  inC = c;
   outH = h - 2;
   outW = w - 2;
   tilesH = (outH + 1) >> 1;
@@ -73,26 +71,35 @@ function outputLine(m0: v128, m1: v128, m2: v128, m3: v128, at: usize, step: usi
   v128.store(at + step, f32x4.sub(f32x4.sub(m1, m2), m3));
 }
 
-/** Tap k (ky · 3 + kx) of the filter of the pair at g. */
-function tap(g: usize, k: usize): f64 {
-  return <f64>load<f32>(g + k * pointBytes);
+/** Tap k (ky · 3 + kx) of a filter whose taps lie `step` bytes apart from g. */
+function tap(g: usize, k: usize, step: usize): f64 {
+  return <f64>load<f32>(g + k * step);
 }
 
 /**
- * U = G · g · Gᵀ for every in/out channel pair into the scratch, from the filter [3, 3, inC, outC]. In float64, so
+ * U = G · g · Gᵀ for every in/out channel pair into the scratch, as `rows` rows of `rowBytes` (the pairs' layout in U):
+ * pair (i, o)'s tap k is at filter + i · rowStep + o + k · tapStep. The forward's U is [inC][outC] from the filter
+ * [3, 3, inC, outC]; the input gradient's is [outC][inC], from the filter's rows [outC, 3 · 3 · inC]. In float64, so
  * that each value of U rounds once: its error adds to every product's, and the gradient checks' tolerances are tight.
  * Scalar code: the filter is small beside the products.
  */
-export function winogradFilter(filter: usize, scratch: usize): void {
-  for (let i = 0; i < inC; i++) {
-    for (let o: usize = 0; o < outBytes; o += 4) {
-      const g = filter + <usize>i * outBytes + o;
-      const u = scratch + <usize>i * outBytes + o;
+export function winogradFilter(
+  filter: usize,
+  rows: i32,
+  rowBytes: usize,
+  rowStep: usize,
+  tapStep: usize,
+  scratch: usize,
+): void {
+  for (let i = 0; i < rows; i++) {
+    for (let o: usize = 0; o < rowBytes; o += 4) {
+      const g = filter + <usize>i * rowStep + o;
+      const u = scratch + <usize>i * rowBytes + o;
       for (let r = 0; r < 4; r++) {
         // Down the columns of taps, then along the row.
-        const t0 = filterLine(tap(g, 0), tap(g, 3), tap(g, 6), r),
-          t1 = filterLine(tap(g, 1), tap(g, 4), tap(g, 7), r),
-          t2 = filterLine(tap(g, 2), tap(g, 5), tap(g, 8), r);
+        const t0 = filterLine(tap(g, 0, tapStep), tap(g, 3, tapStep), tap(g, 6, tapStep), r),
+          t1 = filterLine(tap(g, 1, tapStep), tap(g, 4, tapStep), tap(g, 7, tapStep), r),
+          t2 = filterLine(tap(g, 2, tapStep), tap(g, 5, tapStep), tap(g, 8, tapStep), r);
         for (let s = 0; s < 4; s++) store<f32>(u + <usize>(r * 4 + s) * pointBytes, <f32>filterLine(t0, t1, t2, s));
       }
     }
@@ -100,7 +107,7 @@ export function winogradFilter(filter: usize, scratch: usize): void {
 }
 
 // Tile q's place in an image of h × w pixels of `bytes` bytes, numbered like the output's pixels: its image, the
-// image row and column of its top-left pixel (above and left of the image by the padding), and that pixel's address.
+// image row and column of its top-left pixel, and that pixel's address.
 // Set by `locate`, read by `pixel`: the address arithmetic is done once a tile, not once a load.
 let tileImage = 0,
   tileY = 0,
@@ -110,12 +117,12 @@ let tileImage = 0,
   tileCorner: usize = 0,
   tileLine: usize = 0,
   tilePixel: usize = 0;
-function locate(q: i32, base: usize, h: i32, w: i32, bytes: usize, pad: i32): void {
+function locate(q: i32, base: usize, h: i32, w: i32, bytes: usize): void {
   tileImage = q / (tilesH * tilesW);
   const r = q - tileImage * tilesH * tilesW;
   const row = r / tilesW;
-  tileY = (row << 1) - pad;
-  tileX = ((r - row * tilesW) << 1) - pad;
+  tileY = row << 1;
+  tileX = (r - row * tilesW) << 1;
   tileH = h;
   tileW = w;
   tileLine = <usize>w * bytes;
@@ -125,7 +132,7 @@ function locate(q: i32, base: usize, h: i32, w: i32, bytes: usize, pad: i32): vo
 
 /** The located tile's pixel (r, s): its 4 channels from byte `ch`, or zeros outside the image. */
 function pixel(r: i32, s: i32, ch: usize): v128 {
-  if (<u32>(tileY + r) >= <u32>tileH || <u32>(tileX + s) >= <u32>tileW) return f32x4.splat(0);
+  if (tileY + r >= tileH || tileX + s >= tileW) return f32x4.splat(0);
   return v128.load(tileCorner + <usize>r * tileLine + <usize>s * tilePixel + ch);
 }
 
@@ -133,7 +140,7 @@ function pixel(r: i32, s: i32, ch: usize): v128 {
 function transformInputs(input: usize, first: i32, count: i32, scratch: usize): void {
   const between = scratch + betweenAt;
   for (let t = 0; t < count; t++) {
-    locate(first + t, input, inH, inW, inBytes, 0);
+    locate(first + t, input, inH, inW, inBytes);
     for (let ch: usize = 0; ch < inBytes; ch += 16) {
       // Down each column of the 4×4 block into the between, then along its rows into the 16 points.
       for (let s = 0; s < 4; s++) {
@@ -148,18 +155,28 @@ function transformInputs(input: usize, first: i32, count: i32, scratch: usize): 
   }
 }
 
-/** M = V · U at each of the 16 points, two tiles × 16 out channels per micro-kernel call. */
-function multiply(count: i32, scratch: usize): void {
+/**
+ * At each of the 16 points, rows of `cBytes` at c = rows of `aBytes` at a · U (points `aStep` and `cStep` bytes
+ * apart), two tiles × 16 columns per micro-kernel call: the forward's M = V · U, the input gradient's E = D · U.
+ */
+function multiply(
+  a: usize,
+  aStep: usize,
+  aBytes: usize,
+  c: usize,
+  cStep: usize,
+  cBytes: usize,
+  count: i32,
+  scratch: usize,
+): void {
   for (let point: usize = 0; point < 16; point++) {
-    const v = scratch + vAt + point * vStep;
     const u = scratch + point * pointBytes;
-    const m = scratch + mAt + point * mStep;
-    for (let o: usize = 0; o < outBytes; o += 64) {
+    for (let o: usize = 0; o < cBytes; o += 64) {
       for (let t = 0; t < count; t += 2) {
         const two = t + 1 < count;
-        const a = v + <usize>t * inBytes,
-          out = m + <usize>t * outBytes + o;
-        tile(a, two ? inBytes : 0, 4, inC, 1, 0, u + o, outBytes, 0, out, out + outBytes, false, false, two);
+        const from = a + point * aStep + <usize>t * aBytes,
+          to = c + point * cStep + <usize>t * cBytes + o;
+        tile(from, two ? aBytes : 0, 4, <i32>aBytes >> 2, 1, 0, u + o, cBytes, 0, to, to + cBytes, false, false, two);
       }
     }
   }
@@ -169,7 +186,7 @@ function multiply(count: i32, scratch: usize): void {
 function transformOutputs(first: i32, count: i32, bias: usize, relu: bool, out: usize, scratch: usize): void {
   const between = scratch + betweenAt;
   for (let t = 0; t < count; t++) {
-    locate(first + t, out, outH, outW, outBytes, 0);
+    locate(first + t, out, outH, outW, outBytes);
     for (let ch: usize = 0; ch < outBytes; ch += 16) {
       // Down each column of the 16 points into 2 × 4 vectors, then along those rows into the 2×2 outputs.
       const m = scratch + mAt + <usize>t * outBytes + ch;
@@ -210,7 +227,7 @@ export function winogradConvolution(input: usize, bias: usize, relu: bool, out: 
   for (let first = 0; first < tiles; first += chunk) {
     const count = min(chunk, tiles - first);
     transformInputs(input, first, count, scratch);
-    multiply(count, scratch);
+    multiply(scratch + vAt, vStep, inBytes, scratch + mAt, mStep, outBytes, count, scratch);
     transformOutputs(first, count, bias, relu, out, scratch);
   }
 }
@@ -239,7 +256,7 @@ function filterGradientLine(m0: v128, m1: v128, m2: v128, m3: v128, at: usize, s
 function transformGradients(dy: usize, first: i32, count: i32, scratch: usize): void {
   const between = scratch + betweenAt;
   for (let t = 0; t < count; t++) {
-    locate(first + t, dy, outH, outW, outBytes, 0);
+    locate(first + t, dy, outH, outW, outBytes);
     for (let ch: usize = 0; ch < outBytes; ch += 16) {
       for (let s = 0; s < 2; s++) gradientLine(pixel(0, s, ch), pixel(1, s, ch), between + <usize>s * 16, 32);
       const d = scratch + mAt + <usize>t * outBytes + ch;
@@ -290,5 +307,58 @@ export function winogradFilterGradient(input: usize, dy: usize, dfilter: usize, 
         m3 = v128.load(row, 48);
       filterGradientLine(m0, m1, m2, m3, dfilter + at + r * 3 * pointBytes, pointBytes);
     }
+  }
+}
+
+// The input gradient is the forward's transposed too: each tile's dx block is B · ((A · dy · Aᵀ) ⊙ U) · Bᵀ, 4×4 pixels
+// added where the neighbouring tiles' blocks overlap (2 rows and columns a side). It multiplies as the filter gradient
+// does, about half as much as the direct product, where the forward's gather over dy padded by 2 would multiply
+// nearly as much as it (that padding is mostly zeros). E = D · U takes V's place in the scratch.
+
+/** B · (e0, e1, e2, e3), the input gradient's transform along one line: (e0, e1 − e2 + e3, e1 + e2 − e0, −e3). */
+function scatterLine(e0: v128, e1: v128, e2: v128, e3: v128, at: usize, step: usize): void {
+  v128.store(at, e0);
+  v128.store(at + step, f32x4.add(f32x4.sub(e1, e2), e3));
+  v128.store(at + 2 * step, f32x4.sub(f32x4.add(e1, e2), e0));
+  v128.store(at + 3 * step, f32x4.neg(e3));
+}
+
+/** Adds B · E · Bᵀ of the chunk's tiles into dx, the located tile's pixels that lie inside the image. */
+function scatterInputs(first: i32, count: i32, dx: usize, scratch: usize): void {
+  const between = scratch + betweenAt;
+  for (let t = 0; t < count; t++) {
+    locate(first + t, dx, inH, inW, inBytes);
+    for (let ch: usize = 0; ch < inBytes; ch += 16) {
+      const e = scratch + vAt + <usize>t * inBytes + ch;
+      for (let s: usize = 0; s < 4; s++) {
+        const column = e + s * vStep;
+        const e0 = v128.load(column),
+          e1 = v128.load(column + 4 * vStep),
+          e2 = v128.load(column + 8 * vStep),
+          e3 = v128.load(column + 12 * vStep);
+        scatterLine(e0, e1, e2, e3, between + s * 16, 64);
+      }
+      for (let r = 0; r < 4; r++) {
+        const row = between + <usize>r * 64;
+        scatterLine(v128.load(row), v128.load(row, 16), v128.load(row, 32), v128.load(row, 48), row, 16);
+        for (let s = 0; s < 4; s++) {
+          if (tileY + r >= inH || tileX + s >= inW) continue;
+          const at = tileCorner + <usize>r * tileLine + <usize>s * inBytes + ch;
+          v128.store(at, f32x4.add(v128.load(at), v128.load(row + <usize>s * 16)));
+        }
+      }
+    }
+  }
+}
+
+/** dx [n, inH, inW, inC] = conv's input gradient for its output gradient `dy` and the filter `winogradFilter` took. */
+export function winogradInputGradient(dy: usize, dx: usize, scratch: usize): void {
+  memory.fill(dx, 0, <usize>images * inH * inW * inBytes);
+  const tiles = images * tilesH * tilesW;
+  for (let first = 0; first < tiles; first += chunk) {
+    const count = min(chunk, tiles - first);
+    transformGradients(dy, first, count, scratch);
+    multiply(scratch + mAt, mStep, outBytes, scratch + vAt, vStep, inBytes, count, scratch);
+    scatterInputs(first, count, dx, scratch);
   }
 }
