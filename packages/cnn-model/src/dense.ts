@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { kernelNames, kernelOr } from './kernels/names.js';
 import type { ForwardMode, Layer } from './layer.js';
-import { matMulTransposed, sumToLastAxis } from './reduce.js';
+import { sumToLastAxis } from './reduce.js';
 import { reluGradient } from './relu.js';
 import type { DenseLayerSpec, LayerPlan } from './spec.js';
 
@@ -36,7 +36,8 @@ export class DenseLayer implements Layer {
         },
         () => {
           const dz = (relu ? reluGradient(dy, y) : dy) as tf.Tensor2D;
-          const grads: tf.Tensor[] = [matMulTransposed(x, dz, true, false)];
+          // Transposed explicitly: wasm's transposed matMul is a slow path.
+          const grads: tf.Tensor[] = [tf.matMul(tf.transpose(x), dz)];
           if (bias) grads.push(sumToLastAxis(dz));
           // dz·Wᵀ as (W·dzᵀ)ᵀ: transposing dz and the [n, in] result is cheaper than transposing the kernel and having
           // XNNPACK pack it as a new weight matrix every step.
