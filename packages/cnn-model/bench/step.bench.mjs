@@ -42,7 +42,7 @@ const families = [
   ['MnistCnnConvForward'],
   ['MnistCnnConvFilterGradient'],
   ['MnistCnnConvInputGradient'],
-  ['MnistCnnMaxPoolBackprop'],
+  ['MnistCnnMaxPool', 'MnistCnnMaxPoolBackprop'],
   ['MnistCnnDenseForward', 'MnistCnnDenseGradient'],
 ];
 

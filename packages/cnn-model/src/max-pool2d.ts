@@ -30,7 +30,8 @@ export class MaxPool2dLayer implements Layer {
   forward(input: tf.Tensor, _mode: ForwardMode) {
     const x = input as tf.Tensor4D;
     const attrs = { pool: this.pool, relu: this.afterRelu };
-    const y = tf.maxPool(x, this.pool, this.pool, 'valid');
+    const stock = () => tf.maxPool(x, this.pool, this.pool, 'valid');
+    const y = kernelOr(kernelNames.maxPool, (run) => run({ x }, attrs) as tf.Tensor4D, stock);
     const backward = (dy: tf.Tensor) => {
       const dx = kernelOr(
         kernelNames.maxPoolBackprop,

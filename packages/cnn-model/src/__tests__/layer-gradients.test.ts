@@ -161,7 +161,7 @@ for (const fast of [false, true]) {
   describe(`layer gradients match tfjs-core stock gradients (cpu${fast ? ', fast kernels' : ''})`, () => {
     beforeAll(async () => {
       await useBackend('cpu');
-      if (fast) expect(registerFastKernels('cpu')).toHaveLength(7); // the convolution and dense families, the max-pool gradient, the optimizer update
+      if (fast) expect(registerFastKernels('cpu')).toHaveLength(8); // the convolution, dense and max-pool families, the optimizer update
     });
     afterAll(() => unregisterFastKernels('cpu'));
 
@@ -330,6 +330,40 @@ describe('fast max-pool gradient with tied maxima', () => {
       unregisterFastKernels(backend);
       expect(relativeError(fast.dx, opBased.dx)).toBeLessThan(1e-6);
       expect(opBased.dx.filter((g) => g !== 0).length).toBeGreaterThan(opBased.dx.length / 4);
+    });
+  }
+});
+
+describe("the max-pool kernel matches tfjs's maxPool", () => {
+  afterAll(() => {
+    unregisterFastKernels('cpu');
+    unregisterFastKernels('wasm');
+  });
+
+  // Random shapes: odd sizes (uncovered edges), 1 to 33 channels (whole vectors, a tail of single channels, both),
+  // square and rectangular pools; the 2 × 2 pools of channels in whole vectors take their own loop.
+  for (const backend of ['cpu', 'wasm'] as const) {
+    it(`on ${backend}, random shapes`, async () => {
+      await useBackend(backend);
+      expect(registerFastKernels(backend)).toContain('MnistCnnMaxPool');
+      for (let seed = 1; seed <= 12; seed++) {
+        const draws = Array.from(fixedRandom(8, seed).slice(3), (v) => (v + 1) / 2);
+        const pick = (values: number[], k: number) => values[Math.floor(draws[k]! * values.length)]!;
+        const [n, h, w, c] = [
+          pick([1, 2, 3], 0),
+          pick([2, 5, 8, 13], 1),
+          pick([3, 6, 7, 12], 2),
+          pick([1, 3, 4, 8, 33], 3),
+        ];
+        const pool: [number, number] = seed % 3 ? [2, 2] : [pick([1, 2, 3], 4), 2];
+        const x = tf.tensor4d(fixedRandom(n * h * w * c, seed), [n, h, w, c]);
+        const ours = tf.engine().runKernel('MnistCnnMaxPool', { x }, { pool }) as tf.Tensor;
+        const stock = tf.maxPool(x, pool, pool, 'valid');
+        const label = `x [${n},${h},${w},${c}], pool ${pool}`;
+        expect(ours.shape, label).toEqual(stock.shape);
+        expect(Array.from(ours.dataSync()), label).toEqual(Array.from(stock.dataSync()));
+        tf.dispose([x, ours, stock]);
+      }
     });
   }
 });

@@ -216,6 +216,7 @@ describe('fast kernels', () => {
       fastKernelNames.convInputGradient,
       fastKernelNames.denseForward,
       fastKernelNames.denseGradient,
+      fastKernelNames.maxPool,
       fastKernelNames.maxPoolBackprop,
       fastKernelNames.optimizerUpdate,
     ];

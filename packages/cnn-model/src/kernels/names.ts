@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 /** The names our kernels are registered under, beside tfjs's own kernels of each backend's table. */
 export const kernelNames = {
+  maxPool: 'MnistCnnMaxPool',
   maxPoolBackprop: 'MnistCnnMaxPoolBackprop',
   optimizerUpdate: 'MnistCnnOptimizerUpdate',
   convForward: 'MnistCnnConvForward',

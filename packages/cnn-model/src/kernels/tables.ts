@@ -2,7 +2,7 @@ import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 import { cpuConvolution, wasmConvolution } from './convolution.js';
 import { cpuDense, wasmDense } from './dense.js';
-import { cpuMaxPoolGradient, wasmMaxPoolGradient } from './max-pool.js';
+import { cpuMaxPool, cpuMaxPoolGradient, wasmMaxPool, wasmMaxPoolGradient } from './max-pool.js';
 import { kernelNames } from './names.js';
 import { cpuOptimizerUpdate, wasmOptimizerUpdate } from './optimizer-update.js';
 import { wasmHeap } from './wasm/heap.js';
@@ -20,6 +20,7 @@ const tables: Record<string, Record<string, KernelFunc>> = {
     [kernelNames.convInputGradient]: cpuConvolution.inputGradient,
     [kernelNames.denseForward]: cpuDense.forward,
     [kernelNames.denseGradient]: cpuDense.gradient,
+    [kernelNames.maxPool]: cpuMaxPool,
     [kernelNames.maxPoolBackprop]: cpuMaxPoolGradient,
     [kernelNames.optimizerUpdate]: cpuOptimizerUpdate,
   },
@@ -29,6 +30,7 @@ const tables: Record<string, Record<string, KernelFunc>> = {
     [kernelNames.convInputGradient]: wasmConvolution.inputGradient,
     [kernelNames.denseForward]: wasmDense.forward,
     [kernelNames.denseGradient]: wasmDense.gradient,
+    [kernelNames.maxPool]: wasmMaxPool,
     [kernelNames.maxPoolBackprop]: wasmMaxPoolGradient,
     [kernelNames.optimizerUpdate]: wasmOptimizerUpdate,
   },

@@ -1,4 +1,4 @@
-// The gradient of non-overlapping 'valid' max pooling (windows of poolH × poolW, strides the same), NHWC. Each window's
+// Non-overlapping 'valid' max pooling (windows of poolH × poolW, strides the same), NHWC, and its gradient. Each window's
 // gradient goes to the elements equal to its maximum, shared equally between tied maxima: the result is deterministic
 // and a valid subgradient. Channels go four at a time, then one at a time (lane 0) for the rest. Where x is a ReLU's
 // output, the kernel gives the ReLU input's gradient in the same pass: a window whose maximum is 0 gets none.
@@ -15,6 +15,50 @@ let xAt: usize = 0,
   poolRows = 0,
   poolColumns = 0,
   afterRelu = false;
+
+/** y = each window's maximum, four channels at a time, then one (lane 0) for the rest. */
+export function maxPool(
+  x: usize,
+  y: usize,
+  images: i32,
+  height: i32,
+  width: i32,
+  channels: i32,
+  poolH: i32,
+  poolW: i32,
+): void {
+  const pixel = (<usize>channels) << 2,
+    row = <usize>width * pixel;
+  for (let image = 0; image < images; image++) {
+    for (let oi = 0; oi < height / poolH; oi++) {
+      const rowAt = x + (<usize>image * <usize>height + <usize>(oi * poolH)) * row;
+      if (poolH === 2 && poolW === 2 && (pixel & 15) === 0) {
+        // The presets' pools in one flat loop, as in pooledRow below.
+        for (let at = rowAt, end = rowAt + <usize>(width >> 1) * 2 * pixel; at < end; at += pixel) {
+          for (const next = at + pixel; at < next; at += 16, y += 16) {
+            const top = f32x4.pmax(v128.load(at), v128.load(at + pixel));
+            v128.store(y, f32x4.pmax(top, f32x4.pmax(v128.load(at + row), v128.load(at + row + pixel))));
+          }
+        }
+        continue;
+      }
+      for (let oj = 0; oj < width / poolW; oj++) {
+        const first = rowAt + <usize>(oj * poolW) * pixel;
+        for (let lane: usize = 0; lane < pixel; ) {
+          const whole = lane + 16 <= pixel;
+          let max = read(first + lane, whole);
+          for (let i = 0; i < poolH; i++) {
+            const at = first + lane + <usize>i * row;
+            for (let j = 0; j < poolW; j++) max = f32x4.pmax(max, read(at + <usize>j * pixel, whole));
+          }
+          write(y + lane, max, whole);
+          lane += whole ? 16 : 4;
+        }
+        y += pixel;
+      }
+    }
+  }
+}
 
 export function maxPoolGradient(
   x: usize,
