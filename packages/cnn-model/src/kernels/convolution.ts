@@ -1,8 +1,4 @@
-import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { cpuMemory, runOnScratch } from './cpu/memory.js';
-import { wasmHeap } from './wasm/heap.js';
-import type { CompiledKernel } from './wasm/module.js';
-import { compiledKernel } from './wasm/module.js';
+import { type Args, onCpu, onWasm, type Product } from './products.js';
 
 /**
  * The convolution family: the forward product (bias and ReLU fused), the filter gradient (with the bias gradient) and
@@ -14,7 +10,6 @@ import { compiledKernel } from './wasm/module.js';
  */
 
 type Shape4 = [number, number, number, number];
-type Args = { inputs: Record<string, TensorInfo | undefined>; backend: unknown; attrs?: unknown };
 type Geometry = { kernel: [number, number]; strides: [number, number] };
 
 /** What each kernel needs of a convolution's filter [kh, kw, c, oc]: the products' tiles are 16 floats wide. */
@@ -23,19 +18,6 @@ export const convolutionTakes = {
   filterGradient: (filter: readonly number[]) => filter[3]! % 16 === 0,
   inputGradient: (filter: readonly number[]) => (filter[1]! * filter[2]!) % 16 === 0,
 };
-
-/**
- * One call of the family, backend-free: its input tensors, its output shapes, setConvolution's arguments, the floats
- * of scratch memory it needs, and the product to run given the compiled kernels and the byte offsets of the inputs
- * (absent ones 0), outputs and scratch.
- */
-interface Product {
-  inputs: (TensorInfo | undefined)[];
-  outputs: number[][];
-  geometry: number[];
-  scratch?: number;
-  run(kernel: (name: string) => CompiledKernel, inputs: number[], outputs: number[], scratch: number): void;
-}
 
 // Winograd tiles per chunk (wasm/assembly/winograd.ts): a chunk's transformed inputs and products stay in cache.
 const winogradChunk = 32;
@@ -51,43 +33,6 @@ const winograd = ([kh, kw, inC, outC]: number[], [sh, sw]: number[], inputGradie
   const takes = kh === 3 && kw === 3 && sh === 1 && sw === 1 && vectors % 4 === 0 && columns % 16 === 0;
   return { takes, scratch: 16 * (inC! * outC! + winogradChunk * (inC! + outC!) + 32) + 64 };
 };
-
-/** The kernel function of `describe` on tfjs-backend-wasm: outputs allocated first (that may grow the heap). */
-const onWasm = (describe: (args: Args) => Product) =>
-  ((args: Args) => {
-    const heap = wasmHeap(args.backend);
-    const product = describe(args);
-    const outputs = product.outputs.map((shape) => heap.allocate(shape));
-    const scratch = product.scratch ? heap.allocate([product.scratch]) : undefined;
-    const kernel = (name: string) => compiledKernel(heap.memory, name);
-    kernel('setConvolution')(...product.geometry);
-    const at = (info: TensorInfo | undefined) => (info ? heap.offsetOf(info) : 0);
-    product.run(kernel, product.inputs.map(at), outputs.map(at), at(scratch));
-    if (scratch) heap.release(scratch);
-    return outputs.length === 1 ? outputs[0] : outputs;
-  }) as unknown as KernelFunc;
-
-/** The kernel function of `describe` on tfjs-backend-cpu: the product runs over copies in a memory of our own. */
-const onCpu = (describe: (args: Args) => Product) =>
-  ((args: Args) => {
-    const memory = cpuMemory(args.backend);
-    const product = describe(args);
-    const present = product.inputs.filter((info) => info !== undefined);
-    const sizes = product.outputs.map((shape) => shape.reduce((a, b) => a * b, 1));
-    const values = runOnScratch(
-      present.map((info) => memory.view(info)),
-      [...sizes, product.scratch ?? 0],
-      (kernel, offsets) => {
-        kernel('setConvolution')(...product.geometry);
-        // Scratch offset 0 is the first input's, which is always present: 0 still means an absent input.
-        let next = 0;
-        const inputs = product.inputs.map((info) => (info ? offsets[next++]! : 0));
-        product.run(kernel, inputs, offsets.slice(present.length, -1), offsets.at(-1)!);
-      },
-    );
-    const outputs = values.slice(0, -1).map((array, k) => memory.output(product.outputs[k]!, array));
-    return outputs.length === 1 ? outputs[0] : outputs;
-  }) as unknown as KernelFunc;
 
 /** The output size along one axis of a strided 'valid' convolution. */
 const outputSize = (size: number, kernel: number, stride: number) => Math.floor((size - kernel) / stride) + 1;
@@ -124,9 +69,9 @@ function forward(args: Args): Product {
   return {
     inputs: [x, filter, bias],
     outputs: [[n, outputSize(h, kh, strides[0]), outputSize(w, kw, strides[1]), oc]],
-    geometry: [n, h, w, c, kh, kw, ...strides, oc],
     scratch: fast.takes ? fast.scratch : 0,
     run: (kernel, [xAt, filterAt, biasAt], [yAt], scratchAt) => {
+      kernel('setConvolution')(n, h, w, c, kh, kw, ...strides, oc);
       if (!fast.takes) return kernel('convForward')(xAt!, filterAt!, biasAt!, yAt!, relu ? 1 : 0);
       kernel('setWinograd')(n, h, w, c, oc, winogradChunk);
       kernel('winogradFilter')(filterAt!, c, 4 * oc, 4 * oc, 4 * c * oc, scratchAt);
@@ -149,9 +94,9 @@ function filterGradient(args: Args): Product {
   return {
     inputs: [args.inputs.x, args.inputs.dy],
     outputs: [[...kernel, c, oc], [oc]],
-    geometry: [n, h, w, c, ...kernel, ...strides, oc],
     scratch: fast.takes ? fast.scratch : 0,
     run: (compiled, [xAt, dyAt], [filterAt, biasAt], scratchAt) => {
+      compiled('setConvolution')(n, h, w, c, ...kernel, ...strides, oc);
       if (fast.takes) {
         compiled('setWinograd')(n, h, w, c, oc, winogradChunk);
         compiled('winogradFilterGradient')(xAt!, dyAt!, filterAt!, scratchAt);
@@ -182,13 +127,13 @@ function inputGradient(args: Args): Product {
   return {
     inputs: [args.inputs.dy, rows],
     outputs: [[...shape]],
-    geometry: [n, h, w, c, ...kernel, ...strides, oc],
     scratch: fast.takes ? fast.scratch : 0,
-    run: (kernel, [dyAt, rowsAt], [dxAt], scratchAt) => {
-      if (!fast.takes) return kernel('convInputGradient')(dyAt!, rowsAt!, dxAt!);
-      kernel('setWinograd')(n, h, w, c, oc, winogradChunk);
-      kernel('winogradFilter')(rowsAt!, oc, 4 * c, 36 * c, 4 * c, scratchAt);
-      kernel('winogradInputGradient')(dyAt!, dxAt!, scratchAt);
+    run: (compiled, [dyAt, rowsAt], [dxAt], scratchAt) => {
+      compiled('setConvolution')(n, h, w, c, ...kernel, ...strides, oc);
+      if (!fast.takes) return compiled('convInputGradient')(dyAt!, rowsAt!, dxAt!);
+      compiled('setWinograd')(n, h, w, c, oc, winogradChunk);
+      compiled('winogradFilter')(rowsAt!, oc, 4 * c, 36 * c, 4 * c, scratchAt);
+      compiled('winogradInputGradient')(dyAt!, dxAt!, scratchAt);
     },
   };
 }

@@ -1,7 +1,5 @@
-import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { cpuMemory, runOnScratch } from './cpu/memory.js';
-import { wasmHeap } from './wasm/heap.js';
-import { type CompiledKernel, compiledKernel } from './wasm/module.js';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
+import { type Args, onCpu, onWasm, type Product } from './products.js';
 
 /**
  * The dense family: the forward product (bias and ReLU fused) and the whole backward in one call (the ReLU's mask, the
@@ -10,47 +8,6 @@ import { type CompiledKernel, compiledKernel } from './wasm/module.js';
  * transposes twice. The same compiled products run on both backends: in place on tfjs-backend-wasm's heap, over copies
  * on tfjs-backend-cpu.
  */
-
-type Args = { inputs: Record<string, TensorInfo | undefined>; backend: unknown; attrs?: unknown };
-
-/**
- * One call, backend-free: its input tensors, its output shapes, the floats of scratch it needs, and the compiled call
- * given the byte offsets of the inputs (absent ones 0), outputs and scratch.
- */
-interface Product {
-  inputs: (TensorInfo | undefined)[];
-  outputs: number[][];
-  scratch: number;
-  run(kernel: (name: string) => CompiledKernel, inputs: number[], outputs: number[], scratch: number): void;
-}
-
-const onWasm = (describe: (args: Args) => Product) =>
-  ((args: Args) => {
-    const heap = wasmHeap(args.backend);
-    const product = describe(args);
-    // Allocating may grow the heap: offsets are taken after.
-    const outputs = product.outputs.map((shape) => heap.allocate(shape));
-    const scratch = product.scratch ? heap.allocate([product.scratch]) : undefined;
-    const at = (info: TensorInfo | undefined) => (info ? heap.offsetOf(info) : 0);
-    product.run((name) => compiledKernel(heap.memory, name), product.inputs.map(at), outputs.map(at), at(scratch));
-    if (scratch) heap.release(scratch);
-    return outputs.length === 1 ? outputs[0] : outputs;
-  }) as unknown as KernelFunc;
-
-const onCpu = (describe: (args: Args) => Product) =>
-  ((args: Args) => {
-    const memory = cpuMemory(args.backend);
-    const product = describe(args);
-    const present = product.inputs.filter((info) => info !== undefined);
-    const sizes = product.outputs.map(([rows, columns = 1]) => rows! * columns);
-    const values = runOnScratch(present.map(memory.view), [...sizes, product.scratch], (kernel, offsets) => {
-      let next = 0;
-      const inputs = product.inputs.map((info) => (info ? offsets[next++]! : 0));
-      product.run(kernel, inputs, offsets.slice(present.length, -1), offsets.at(-1)!);
-    });
-    const outputs = values.slice(0, -1).map((array, k) => memory.output(product.outputs[k]!, array));
-    return outputs.length === 1 ? outputs[0] : outputs;
-  }) as unknown as KernelFunc;
 
 /** The sizes of x [n, k] · kernel [k, m] and `wide`, m rounded up to the products' 16-column tiles; `outputs` [n, m]. */
 function sizesOf({ inputs }: Args, outputs: string[]) {

@@ -1,7 +1,4 @@
-import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { cpuMemory, runOnScratch } from './cpu/memory.js';
-import { wasmHeap } from './wasm/heap.js';
-import { compiledKernel } from './wasm/module.js';
+import { type Args, onCpu, onWasm, type Product } from './products.js';
 
 /**
  * Max pooling (non-overlapping 'valid' windows), inputs {x}, attrs {pool}, and its gradient, inputs {x, dy}, attrs
@@ -10,57 +7,34 @@ import { compiledKernel } from './wasm/module.js';
  */
 
 type Shape4 = [number, number, number, number];
-type PoolArgs = { inputs: Record<string, TensorInfo | undefined>; backend: unknown; attrs?: unknown };
 
-/** The tensors, and the compiled gradient's arguments after the three offsets. */
-function poolInputs({ inputs, attrs }: PoolArgs) {
-  const { x, dy } = inputs;
-  if (!x || !dy) throw new Error('the max-pool gradient needs inputs x and dy');
-  const { pool, relu } = attrs as { pool: [number, number]; relu: boolean };
-  return { x, dy, geometry: [...(x.shape as Shape4), ...pool, relu ? 1 : 0] };
-}
-
-/** x, the pooled shape, and the compiled forward's arguments after the two offsets. */
-function poolForward({ inputs, attrs }: PoolArgs) {
+function forward({ inputs, attrs }: Args): Product {
   const { x } = inputs;
   if (!x) throw new Error('max pooling needs input x');
   const [n, h, w, c] = x.shape as Shape4;
   const [ph, pw] = (attrs as { pool: [number, number] }).pool;
-  return { x, shape: [n, Math.floor(h / ph), Math.floor(w / pw), c], geometry: [n, h, w, c, ph, pw] };
+  return {
+    inputs: [x],
+    outputs: [[n, Math.floor(h / ph), Math.floor(w / pw), c]],
+    scratch: 0,
+    run: (kernel, [xAt], [yAt]) => kernel('maxPool')(xAt!, yAt!, n, h, w, c, ph, pw),
+  };
 }
 
-export const wasmMaxPool = ((args: PoolArgs) => {
-  const heap = wasmHeap(args.backend);
-  const { x, shape, geometry } = poolForward(args);
-  const y = heap.allocate(shape);
-  compiledKernel(heap.memory, 'maxPool')(heap.offsetOf(x), heap.offsetOf(y), ...geometry);
-  return y;
-}) as unknown as KernelFunc;
+function gradient({ inputs, attrs }: Args): Product {
+  const { x, dy } = inputs;
+  if (!x || !dy) throw new Error('the max-pool gradient needs inputs x and dy');
+  const { pool, relu } = attrs as { pool: [number, number]; relu: boolean };
+  return {
+    inputs: [x, dy],
+    outputs: [[...x.shape]],
+    scratch: 0,
+    run: (kernel, [xAt, dyAt], [dxAt]) =>
+      kernel('maxPoolGradient')(xAt!, dyAt!, dxAt!, ...(x.shape as Shape4), ...pool, relu ? 1 : 0),
+  };
+}
 
-export const cpuMaxPool = ((args: PoolArgs) => {
-  const memory = cpuMemory(args.backend);
-  const { x, shape, geometry } = poolForward(args);
-  const size = shape.reduce((a, b) => a * b, 1);
-  const [y] = runOnScratch([memory.view(x)], [size], (kernels, [xAt, yAt]) =>
-    kernels('maxPool')(xAt!, yAt!, ...geometry),
-  );
-  return memory.output(shape, y);
-}) as unknown as KernelFunc;
-
-export const wasmMaxPoolGradient = ((args: PoolArgs) => {
-  const heap = wasmHeap(args.backend);
-  const { x, dy, geometry } = poolInputs(args);
-  const dx = heap.allocate(x.shape);
-  compiledKernel(heap.memory, 'maxPoolGradient')(heap.offsetOf(x), heap.offsetOf(dy), heap.offsetOf(dx), ...geometry);
-  return dx;
-}) as unknown as KernelFunc;
-
-export const cpuMaxPoolGradient = ((args: PoolArgs) => {
-  const memory = cpuMemory(args.backend);
-  const { x, dy, geometry } = poolInputs(args);
-  const xValues = memory.view(x);
-  const [dx] = runOnScratch([xValues, memory.view(dy)], [xValues.length], (kernels, [xAt, dyAt, dxAt]) =>
-    kernels('maxPoolGradient')(xAt!, dyAt!, dxAt!, ...geometry),
-  );
-  return memory.output([...x.shape], dx);
-}) as unknown as KernelFunc;
+export const wasmMaxPool = onWasm(forward);
+export const cpuMaxPool = onCpu(forward);
+export const wasmMaxPoolGradient = onWasm(gradient);
+export const cpuMaxPoolGradient = onCpu(gradient);
