@@ -247,7 +247,7 @@ if (hasTorch) {
     ],
   });
   await recordFigures('timeToAccuracy', {
-    title: `Default mnist-cnn train against PyTorch with the same recipe (${recipe.epochs} epoch, batch ${recipe.batchSize})`,
+    title: `Default mnist-cnn train against PyTorch with the same recipe (${recipe.epochs} epoch${recipe.epochs === 1 ? '' : 's'}, batch ${recipe.batchSize})`,
     unit: 'seconds of training',
     command,
     columns: ['seconds'],

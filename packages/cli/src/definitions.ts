@@ -1,3 +1,4 @@
+import { recipes } from '@mnist-cnn/trainer';
 import type { CommandDefinition, OptionTable } from './option-types.js';
 
 /** The program name users type. */
@@ -96,7 +97,7 @@ export const trainDefinition = {
     epochs: {
       kind: 'integer',
       valueName: 'n',
-      default: 1,
+      defaultNote: `the preset's recipe (reference: ${recipes.reference.epochs})`,
       min: 1,
       max: 10000,
       description: 'Passes over the training images.',
@@ -106,7 +107,7 @@ export const trainDefinition = {
       valueName: 'n',
       min: 1,
       max: 65536,
-      defaultNote: "the preset's recipe (reference: 32)",
+      defaultNote: `the preset's recipe (reference: ${recipes.reference.batchSize})`,
       description: 'Images per batch.',
     },
     testBatchSize: {
@@ -120,7 +121,7 @@ export const trainDefinition = {
     lr: {
       kind: 'number',
       valueName: 'rate',
-      defaultNote: "the preset's recipe (reference: 0.0025)",
+      defaultNote: `the preset's recipe (reference: ${recipes.reference.learningRate})`,
       min: 0,
       max: 10,
       exclusiveMin: true,

@@ -6,6 +6,7 @@ export type { RecipeSettings };
 interface GivenFlags {
   /** Every CLI preset has a recipe: typing this as RecipeName makes a preset without one a compile error. */
   preset: RecipeName;
+  epochs?: number | undefined;
   batchSize?: number | undefined;
   lr?: number | undefined;
   optimizer?: 'adam' | 'adamw' | 'sgd' | 'rmsprop' | undefined;
@@ -22,6 +23,7 @@ interface GivenFlags {
 export function withRecipeDefaults(given: GivenFlags): RecipeSettings {
   const settings = fillFromRecipe({
     model: given.preset,
+    epochs: given.epochs,
     batchSize: given.batchSize,
     learningRate: given.lr,
     optimizer: given.optimizer,

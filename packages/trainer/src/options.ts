@@ -45,11 +45,11 @@ export interface TrainOptions {
   validationSplit?: number;
   /** Use only the first `limit` training images. */
   limit?: number;
-  /** Default 1. */
+  /** Default: the recipe's (`recipes`, the model's preset or else `reference`: 2). */
   epochs?: number;
-  /** Default: the recipe's (`recipes`, the model's preset or else `reference`: 32). */
+  /** Default: the recipe's (reference: 128). */
   batchSize?: number;
-  /** Base learning rate, scaled by the schedule. Default: the recipe's (reference: 0.0025). */
+  /** Base learning rate, scaled by the schedule. Default: the recipe's (reference: 0.005). */
   learningRate?: number;
   /** Default: the recipe's (reference: `adam`). */
   optimizer?: OptimizerName | OptimizerConfig;
@@ -120,7 +120,7 @@ export function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions
   checkSplit('train', options.train);
   if (options.validation !== undefined) checkSplit('validation', options.validation);
   const settings = withRecipeDefaults(options);
-  const epochs = checkNumber('epochs', options.epochs ?? 1, integerIn(1, 100_000));
+  const epochs = checkNumber('epochs', settings.epochs, integerIn(1, 100_000));
   const batchSize = checkNumber('batchSize', settings.batchSize, integerIn(1, 65_536));
   const learningRate = checkNumber('learningRate', settings.learningRate, numberIn(0, 10, 'min'));
   const seed = checkNumber('seed', options.seed ?? 42, integerIn(0));

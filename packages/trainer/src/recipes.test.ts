@@ -16,7 +16,7 @@ describe('train settings left unset come from the recipe', () => {
     const recipe = recipes[name];
     for (const model of [name, getPreset(name)]) {
       expect(resolved({ model })).toMatchObject({
-        epochs: 1,
+        epochs: recipe.epochs,
         batchSize: recipe.batchSize,
         learningRate: recipe.learningRate,
         optimizer: resolveOptimizer(recipe.optimizer),
@@ -29,8 +29,9 @@ describe('train settings left unset come from the recipe', () => {
   it('uses the reference recipe for a model of its own', () => {
     const custom = { ...getPreset('reference'), name: 'mine' };
     expect(resolved({ model: custom })).toMatchObject({
-      batchSize: 32,
-      learningRate: 0.0025,
+      epochs: recipes.reference.epochs,
+      batchSize: recipes.reference.batchSize,
+      learningRate: recipes.reference.learningRate,
       augment: { maxShift: 2 },
     });
   });

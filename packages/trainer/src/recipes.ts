@@ -9,17 +9,18 @@ export type Recipe = Required<Pick<TrainOptions, 'epochs' | 'batchSize' | 'learn
   Pick<TrainOptions, 'augment'> & { model: RecipeName };
 
 /**
- * Training settings per preset. `reference` is the quick classic (one epoch of Adam, one-cycle schedule, light
+ * Training settings per preset. `reference` is the quick classic (two epochs of Adam, one-cycle schedule, light
  * augmentation); `best` trains the deeper batch-norm network longer, the recipe behind its accuracy target.
  */
 export const recipes: Readonly<Record<RecipeName, Recipe>> = Object.freeze({
-  // Tuned with the accuracy bench for one epoch on two cores: batch 32 is the smallest that keeps 16 images per worker
-  // on each of 2 workers (the CLI's default count), and a one-cycle schedule gets the most from those 1,875 steps.
+  // Tuned with the time-to-accuracy bench on two cores: two epochs of batch 128 (64 images a worker, where workers
+  // scale better than at 16) land further above 99% than one epoch of batch 32 did, over several seeds, in about the
+  // same budget.
   reference: {
     model: 'reference',
-    epochs: 1,
-    batchSize: 32,
-    learningRate: 0.0025,
+    epochs: 2,
+    batchSize: 128,
+    learningRate: 0.005,
     optimizer: 'adam',
     schedule: 'one-cycle',
     augment: { maxShift: 2, maxRotationDegrees: 10 },
@@ -41,7 +42,9 @@ export function getRecipe(name: string): Recipe | undefined {
 }
 
 /** The settings a recipe supplies, as `train` uses them after filling in what was left unset. */
-export type RecipeSettings = Required<Pick<TrainOptions, 'batchSize' | 'learningRate' | 'optimizer' | 'schedule'>> & {
+export type RecipeSettings = Required<
+  Pick<TrainOptions, 'epochs' | 'batchSize' | 'learningRate' | 'optimizer' | 'schedule'>
+> & {
   augment: NonNullable<TrainOptions['augment']>;
 };
 
@@ -70,6 +73,7 @@ export function withRecipeDefaults(given: GivenSettings): RecipeSettings {
   const recipe = recipeFor(given.model);
   const recipeAugment = recipe.augment ?? false;
   return {
+    epochs: given.epochs ?? recipe.epochs,
     batchSize: given.batchSize ?? recipe.batchSize,
     learningRate: given.learningRate ?? recipe.learningRate,
     optimizer: given.optimizer ?? recipe.optimizer,

@@ -6,7 +6,7 @@ import { escRegExp } from './fixtures.js';
 import { jsonLines, runBin, tempDir } from './run-bin.js';
 
 /** 320 images in batches of 32: ten batches, a few seconds on one core. */
-const small = ['--limit', '320', '--batch-size', '32'];
+const small = ['--limit', '320', '--epochs', '1', '--batch-size', '32'];
 
 describe('mnist-cnn train --dry-run (built binary)', () => {
   it('trains on one batch, measures one test batch of --test-batch-size, and writes nothing', async () => {

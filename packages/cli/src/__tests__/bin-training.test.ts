@@ -31,6 +31,8 @@ beforeAll(async () => {
     '2000',
     '--epochs',
     '1',
+    '--batch-size', // the default recipe's batch of 128 is tuned for all 60,000 images
+    '32',
     '--json',
     '--out',
     modelDir,
@@ -287,7 +289,19 @@ describe('Ctrl-C during mnist-cnn train (built binary)', () => {
 describe('mnist-cnn train --patience --restore-best (built binary)', () => {
   // At this learning rate the validation loss of this small run gets worse in its last epoch, so early stopping fires
   // there; a constant schedule makes the first epochs identical however many epochs the run has.
-  const base = ['train', '--limit', '400', '--validation-split', '0.25', '--lr', '0.02', '--schedule', 'constant'];
+  const base = [
+    'train',
+    '--limit',
+    '400',
+    '--batch-size',
+    '32',
+    '--validation-split',
+    '0.25',
+    '--lr',
+    '0.02',
+    '--schedule',
+    'constant',
+  ];
 
   it('stops early and saves the best epoch’s weights, byte for byte those of a run that ended there', async () => {
     const restoredDir = join(work, 'restored');
@@ -371,6 +385,8 @@ describe('mnist-cnn train on a terminal (built binary under a pseudo-terminal)',
         'train',
         '--limit',
         '320',
+        '--epochs',
+        '1',
         '--batch-size',
         '32',
         '--out',

@@ -22,7 +22,7 @@ describe('parseCommandLine', () => {
     if (parsed.kind !== 'run') return;
     expect(parsed.values).toMatchObject({
       backend: 'auto',
-      epochs: 1,
+      epochs: undefined,
       batchSize: undefined,
       out: './mnist-model',
       dataset: 'mnist',
@@ -140,7 +140,7 @@ describe('the command table', () => {
         raw[key] = String(option.default);
     }
     const values = validateOptions(trainDefinition, raw);
-    expect(values.epochs).toBe(trainDefinition.options.epochs.default);
+    expect(values.testBatchSize).toBe(trainDefinition.options.testBatchSize.default);
     expect(values.validationSplit).toBe(0);
   });
 });

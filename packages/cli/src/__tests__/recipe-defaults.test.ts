@@ -13,6 +13,7 @@ describe('train settings default to the preset recipe', () => {
   it('takes every unset setting from the reference recipe', () => {
     const reference = recipes.reference;
     expect(trainSettings([])).toEqual({
+      epochs: reference.epochs,
       batchSize: reference.batchSize,
       learningRate: reference.learningRate,
       optimizer: reference.optimizer,
@@ -28,6 +29,7 @@ describe('train settings default to the preset recipe', () => {
 
   it('uses the best recipe for --preset best', () => {
     expect(trainSettings(['--preset', 'best'])).toMatchObject({
+      epochs: recipes.best.epochs,
       batchSize: recipes.best.batchSize,
       learningRate: recipes.best.learningRate,
     });

@@ -49,7 +49,7 @@ async function bundleWithWorkerAndTrain(workDir: string): Promise<void> {
       `const data = sliceSplit((await loadDataset()).train, 0, 64);`,
       `const spec = { name: 'tiny', inputShape: [28, 28, 1], normalization: { mean: 0.1307, std: 0.3081 },`,
       `  layers: [{ type: 'flatten' }, { type: 'dense', units: 10 }] };`,
-      `const result = await train({ model: spec, train: data, batchSize: 32, workers: 2 });`,
+      `const result = await train({ model: spec, train: data, epochs: 1, batchSize: 32, workers: 2 });`,
       `console.log(JSON.stringify({ steps: result.steps, loss: result.history[0].loss }));`,
       `result.model.dispose();`,
     ].join('\n'),
