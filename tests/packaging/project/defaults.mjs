@@ -1,5 +1,5 @@
 // Runs in the temp project: the library's train() given only a model and data, the way its README starts. Prints
-// the batches of its one epoch, its accuracy on 1,000 test images and the SHA-256 of its weights as weights.bin holds
+// the batches of an epoch, its accuracy on 1,000 test images and the SHA-256 of its weights as weights.bin holds
 // them, so the smoke test can compare them with `mnist-cnn train` run with no settings.
 import { createHash } from 'node:crypto';
 import { serializeModel } from '@mnist-cnn/cnn-model';
