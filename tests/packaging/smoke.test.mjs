@@ -111,7 +111,9 @@ for (const backend of ['wasm', 'cpu']) {
 
 test('the installed mnist-cnn binary trains, then predicts the label of PNG digits', () => {
   const binary = join(project, 'node_modules', '.bin', 'mnist-cnn');
-  const trained = mustSucceed(run(binary, ['train', '--limit', '2000', '--epochs', '1', '--batch-size', '32', '--out', 'model', '--json']));
+  const trained = mustSucceed(
+    run(binary, ['train', '--limit', '2000', '--epochs', '1', '--batch-size', '32', '--out', 'model', '--json']),
+  );
   const summary = trained
     .trim()
     .split('\n')
