@@ -7,7 +7,8 @@ export type TrainerErrorCode =
   | 'BACKEND_UNAVAILABLE'
   | 'CHECKPOINT_CORRUPT'
   | 'CHECKPOINT_MISMATCH'
-  | 'TRAIN_WORKER_FAILED';
+  | 'TRAIN_WORKER_FAILED'
+  | 'TRAIN_POOL_CLOSED';
 
 /** Base class of every error this package throws on purpose. */
 export class TrainerError extends Error {
@@ -122,5 +123,12 @@ export class WorkerError extends TrainerError {
     super('TRAIN_WORKER_FAILED', `${kind} worker ${worker} failed: ${problem}`, options);
     this.kind = kind;
     this.worker = worker;
+  }
+}
+
+/** An inference pool was used after `close()` (or closed while a call waited on its threads, which have ended). */
+export class PoolClosedError extends TrainerError {
+  constructor() {
+    super('TRAIN_POOL_CLOSED', 'the inference pool is closed and its worker threads have ended; open another one');
   }
 }

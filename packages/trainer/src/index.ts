@@ -35,6 +35,7 @@ export {
   DataMismatchError,
   NonFiniteLossError,
   NonFiniteStateError,
+  PoolClosedError,
   TrainerError,
   type TrainerErrorCode,
   TrainOptionsError,

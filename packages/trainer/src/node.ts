@@ -44,6 +44,7 @@ export {
   type OptimizerConfig,
   type OptimizerName,
   type OptimizerState,
+  PoolClosedError,
   type PredictOptions,
   predictImages,
   type Recipe,

@@ -4,7 +4,7 @@ import type { CnnModel } from '@mnist-cnn/cnn-model';
 import type { DatasetSplit } from '@mnist-cnn/mnist-data';
 import * as tf from '@tensorflow/tfjs-core';
 import { currentBackend } from './backend.js';
-import { BackendError, checkNumber, integerIn } from './errors.js';
+import { BackendError, checkNumber, integerIn, PoolClosedError } from './errors.js';
 import {
   checkBatchSize,
   type EvaluationResult,
@@ -37,7 +37,7 @@ export interface InferencePool {
   predict(pixels: Uint8Array, count: number, options?: Omit<PredictOptions, 'limit'>): Promise<Float32Array>;
   /** `evaluate`'s result for the split, equal to it with the same batch size, from every replica. */
   evaluate(split: DatasetSplit, options?: PredictOptions): Promise<EvaluationResult>;
-  /** Ends the worker threads; the model stays the caller's. */
+  /** Ends the worker threads; the model stays the caller's. Calls after it, and those still waiting, reject (PoolClosedError). */
   close(): Promise<void>;
 }
 
@@ -89,11 +89,7 @@ export async function openInferencePool(model: CnnModel, options: InferencePoolO
   const setups: InferenceSetup[] = Array.from({ length: workers - 1 }, (_, thread) => {
     return { task: 'inference', index: thread + 1, ...common, spec: model.spec, weights };
   });
-  const pool = new WorkerPool<InferenceRequest>(
-    options.workerScript ?? defaultWorkerScript(),
-    setups,
-    new Int32Array(2),
-  );
+  const pool = new WorkerPool<InferenceRequest>(options.workerScript ?? defaultWorkerScript(), setups);
   try {
     await pool.whenReady();
   } catch (error) {
@@ -101,7 +97,13 @@ export async function openInferencePool(model: CnnModel, options: InferencePoolO
     throw error;
   }
   const classes = classCountOf(model.spec);
+  // Rejects once `close` ends the threads: a batch one of them had claimed would never be done.
+  let closed = false;
+  let rejectWaiting!: (error: PoolClosedError) => void;
+  const closing = new Promise<never>((_, reject) => (rejectWaiting = reject));
+  closing.catch(() => {});
   const predict: InferencePool['predict'] = async (pixels, count, predictOptions = {}) => {
+    if (closed) throw new PoolClosedError();
     const images = imagesAsSplit(model.spec, pixels, count).images;
     const batchSize = checkBatchSize(model.spec, predictOptions.batchSize ?? 256, count);
     const request: InferenceRequest = {
@@ -119,7 +121,7 @@ export async function openInferencePool(model: CnnModel, options: InferencePoolO
     const batches = Math.ceil(count / batchSize);
     for (let finished = Atomics.load(done, 1); finished < batches; finished = Atomics.load(done, 1)) {
       const waiting = waitAsync(done, 1, finished);
-      if (waiting.async) await pool.until(waiting.value);
+      if (waiting.async) await Promise.race([pool.until(waiting.value), closing]);
     }
     return new Float32Array(request.probabilities).slice();
   };
@@ -135,6 +137,10 @@ export async function openInferencePool(model: CnnModel, options: InferencePoolO
       );
       return scoreProbabilities(probabilities, split.labels.subarray(0, count), classes);
     },
-    close: () => pool.close(),
+    close() {
+      closed = true;
+      rejectWaiting(new PoolClosedError());
+      return pool.close();
+    },
   };
 }

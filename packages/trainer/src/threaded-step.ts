@@ -64,7 +64,8 @@ export class WorkerPool<Request = StepRequest> {
   constructor(
     script: string | URL,
     setups: readonly Pick<WorkerSetup, 'index'>[],
-    private readonly signals: Int32Array,
+    /** A training run's `Exchange.signals`, raised on close; inference threads never block on one, so they pass none. */
+    private readonly signals?: Int32Array,
   ) {
     this.failed = new Promise<never>((_, reject) => {
       this.rejectFailed = reject;
@@ -107,8 +108,10 @@ export class WorkerPool<Request = StepRequest> {
   async close(): Promise<void> {
     this.closing = true;
     // Wakes threads blocked on the exchange so they return instead of waiting for shards that will never come.
-    Atomics.store(this.signals, 1, 1);
-    Atomics.notify(this.signals, 0);
+    if (this.signals) {
+      Atomics.store(this.signals, 1, 1);
+      Atomics.notify(this.signals, 0);
+    }
     await Promise.all(this.threads.map((thread) => thread.terminate()));
   }
 

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createModel, getPreset } from '@mnist-cnn/cnn-model';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TrainOptionsError, WorkerError } from '../errors.js';
+import { PoolClosedError, TrainOptionsError, WorkerError } from '../errors.js';
 import { evaluate, predictImages } from '../evaluate.js';
 import { argmaxRows } from '../metrics.js';
 import { initBackend } from '../node-backend.js';
@@ -84,5 +84,29 @@ describe('openInferencePool', () => {
     expect((error as Error).message).toMatch(
       /^inference worker 1 failed: Cannot find module .*not-bundled-worker-thread/,
     );
+  });
+
+  it.each([1, 2])('rejects predict and evaluate after close with a PoolClosedError (workers: %s)', async (workers) => {
+    const test = await testSubset(100);
+    const model = createModel(getPreset('reference'), { seed: 3 });
+    const pool = await openInferencePool(model, { workers });
+    await pool.close();
+    const closed = { name: 'PoolClosedError', code: 'TRAIN_POOL_CLOSED', message: expect.stringMatching(/is closed/) };
+    await expect(pool.predict(test.images, test.count)).rejects.toMatchObject(closed);
+    await expect(pool.evaluate(test)).rejects.toBeInstanceOf(PoolClosedError);
+    model.dispose();
+  });
+
+  it('rejects a prediction still waiting on a thread when the pool closes, instead of waiting forever', async () => {
+    const test = await testSubset(1000);
+    const model = createModel(getPreset('reference'), { seed: 3 });
+    const workerScript = join(here, 'workers', 'claims-a-batch-and-stalls.mjs');
+    const pool = await openInferencePool(model, { workers: 2, workerScript });
+    // Two batches: this thread predicts the first while the stand-in claims the second, which is then never done.
+    const waiting = pool.predict(test.images, test.count, { batchSize: 500 }).catch((caught: unknown) => caught);
+    await pool.close();
+    const outcome = await Promise.race([waiting, new Promise((resolve) => setTimeout(resolve, 5000, 'still waiting'))]);
+    expect(outcome).toBeInstanceOf(PoolClosedError);
+    model.dispose();
   });
 });

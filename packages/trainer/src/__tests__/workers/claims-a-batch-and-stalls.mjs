@@ -1,0 +1,5 @@
+// A stand-in inference worker that claims a batch and never finishes it, as a thread stuck in a long batch would.
+import { parentPort } from 'node:worker_threads';
+
+parentPort.on('message', (request) => Atomics.add(new Int32Array(request.progress), 0, 1));
+parentPort.postMessage({ type: 'ready' });
