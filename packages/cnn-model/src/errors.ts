@@ -8,15 +8,20 @@ export type ModelSpecErrorCode =
   | 'INVALID_INPUT'
   | 'OVER_BUDGET';
 
-/** A spec (or an input given to a model) that cannot describe or feed a valid network. */
-export class ModelSpecError extends Error {
-  override readonly name = 'ModelSpecError';
+// Two classes, not one: a spec is the caller's code at fault, a model file or weights are data at fault, and callers
+// (the CLI among them) tell the two apart with `instanceof` or `name`. What they share lives here once.
+abstract class CnnModelError<Code extends string> extends Error {
   constructor(
-    readonly code: ModelSpecErrorCode,
+    readonly code: Code,
     message: string,
   ) {
     super(message);
   }
+}
+
+/** A spec (or an input given to a model) that cannot describe or feed a valid network. */
+export class ModelSpecError extends CnnModelError<ModelSpecErrorCode> {
+  override readonly name = 'ModelSpecError';
 }
 
 /** Stable codes for problems with a saved model or a set of weights. */
@@ -37,12 +42,6 @@ export type ModelFormatErrorCode =
   | 'UNREADABLE_FILE';
 
 /** A model file, weight buffer or weight map that does not match what the model expects. */
-export class ModelFormatError extends Error {
+export class ModelFormatError extends CnnModelError<ModelFormatErrorCode> {
   override readonly name = 'ModelFormatError';
-  constructor(
-    readonly code: ModelFormatErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
