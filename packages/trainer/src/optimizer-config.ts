@@ -1,4 +1,4 @@
-import { TrainOptionsError } from './errors.js';
+import { checkNumber, numberIn, TrainOptionsError } from './errors.js';
 
 // The optimizers `train` offers: their names, hyper-parameters, defaults and checks. A new optimizer starts here, then
 // gets its update rule (optimizer.ts) and, in cnn-model's kernel library, the rule's compiled loop.
@@ -41,19 +41,17 @@ export interface OptimizerState {
 
 const optimizerNames: readonly OptimizerName[] = ['adam', 'adamw', 'sgd', 'momentum', 'rmsprop'];
 
-function inRange(option: string, value: number, low: number, high: number, includeLow = true): number {
-  if (!Number.isFinite(value) || value > high || value < low || (!includeLow && value === low)) {
-    throw new TrainOptionsError(option, `expected a number in ${includeLow ? '[' : '('}${low}, ${high}], got ${value}`);
-  }
-  return value;
-}
+// Rates kept below 1: at 1 Adam's bias correction divides by zero and momentum never decays.
+const belowOne = numberIn(0, 0.9999999);
+const positiveUpToOne = numberIn(0, 1, 'min');
+const upToOne = numberIn(0, 1);
 
 /** Adam's (and AdamW's) betas and epsilon, defaults filled in and checked. */
 function adamSettings(config: { beta1?: number; beta2?: number; epsilon?: number }) {
   return {
-    beta1: inRange('optimizer.beta1', config.beta1 ?? 0.9, 0, 0.9999999),
-    beta2: inRange('optimizer.beta2', config.beta2 ?? 0.999, 0, 0.9999999),
-    epsilon: inRange('optimizer.epsilon', config.epsilon ?? 1e-7, 0, 1, false),
+    beta1: checkNumber('optimizer.beta1', config.beta1 ?? 0.9, belowOne),
+    beta2: checkNumber('optimizer.beta2', config.beta2 ?? 0.999, belowOne),
+    epsilon: checkNumber('optimizer.epsilon', config.epsilon ?? 1e-7, positiveUpToOne),
   };
 }
 
@@ -74,13 +72,13 @@ export function resolveOptimizer(optimizer: OptimizerName | OptimizerConfig | un
       return {
         name: 'adamw',
         ...adamSettings(config),
-        weightDecay: inRange('optimizer.weightDecay', config.weightDecay ?? 0.01, 0, 1),
+        weightDecay: checkNumber('optimizer.weightDecay', config.weightDecay ?? 0.01, upToOne),
       };
     case 'sgd': {
-      const weightDecay = inRange('optimizer.weightDecay', config.weightDecay ?? 0, 0, 1);
+      const weightDecay = checkNumber('optimizer.weightDecay', config.weightDecay ?? 0, upToOne);
       return {
         name: 'sgd',
-        momentum: inRange('optimizer.momentum', config.momentum ?? 0, 0, 0.9999999),
+        momentum: checkNumber('optimizer.momentum', config.momentum ?? 0, belowOne),
         nesterov: Boolean(config.nesterov),
         ...(weightDecay > 0 ? { weightDecay } : {}),
       };
@@ -88,9 +86,9 @@ export function resolveOptimizer(optimizer: OptimizerName | OptimizerConfig | un
     case 'rmsprop':
       return {
         name: 'rmsprop',
-        decay: inRange('optimizer.decay', config.decay ?? 0.9, 0, 0.9999999),
-        momentum: inRange('optimizer.momentum', config.momentum ?? 0, 0, 0.9999999),
-        epsilon: inRange('optimizer.epsilon', config.epsilon ?? 1e-7, 0, 1, false),
+        decay: checkNumber('optimizer.decay', config.decay ?? 0.9, belowOne),
+        momentum: checkNumber('optimizer.momentum', config.momentum ?? 0, belowOne),
+        epsilon: checkNumber('optimizer.epsilon', config.epsilon ?? 1e-7, positiveUpToOne),
         centered: Boolean(config.centered),
       };
     default: {
