@@ -19,8 +19,13 @@ export async function runBench(
   const dataset = await loadCliDataset(values, renderer);
   const workers = workerCount(values.workers, values.batchSize, (message) => renderer.warn(message));
   const inferenceWorkers = inferenceWorkerCount(values.workers); // warned about above, if at all
-  // Untimed batches first, so kernel compilation, heap growth and a new thread's slow first steps do not count.
-  const warmupBatches = values.warmup;
+  // Untimed batches first, so kernel compilation, heap growth and a new thread's slow first steps do not count. A split
+  // too small for the warm-up and the timed steps shortens the warm-up, so the figure still comes from timed batches.
+  const fullBatches = Math.floor(dataset.train.count / values.batchSize);
+  const warmupBatches = Math.max(1, Math.min(values.warmup, fullBatches - values.steps));
+  if (warmupBatches < values.warmup) {
+    renderer.warn(`warm-up shortened to ${warmupBatches} batches: the training split holds ${fullBatches}`);
+  }
   const batches = values.steps + warmupBatches;
   const limit = Math.min(dataset.train.count, batches * values.batchSize);
   renderer.text(

@@ -364,11 +364,11 @@ export const benchDefinition = {
     warmup: {
       kind: 'integer',
       valueName: 'n',
-      default: 12,
+      default: 200,
       min: 1,
       max: 100000,
       description:
-        'Training batches run before timing starts. A new process keeps speeding up for its first ~200 batches, so fewer understate steady-state speed.',
+        'Training batches run before timing starts. A new process keeps speeding up for its first ~200 batches, so fewer understate steady-state speed; a training split too small for the warm-up and --steps shortens it.',
     },
     augment: {
       kind: 'boolean',
