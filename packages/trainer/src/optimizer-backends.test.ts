@@ -69,8 +69,16 @@ describe('the optimizer update on each backend', () => {
     expect(reference.weights[3]).not.toEqual(Array.from(startValues([7], 3)));
   });
 
-  it('sums 1 to 4 shards in shard order in float32, as tf.mul and tf.add would, then updates', async () => {
-    for (const backend of ['cpu', 'wasm'] as const) {
+  it('sums 1 to 4 shards in shard order in float32, as tf.mul and tf.add would, then updates, with every rule', async () => {
+    const rules = [
+      config,
+      resolveOptimizer({ name: 'sgd', momentum: 0.9, nesterov: true }),
+      resolveOptimizer({ name: 'rmsprop', centered: true, momentum: 0.5 }),
+      resolveOptimizer({ name: 'sgd', weightDecay: 0.01 }),
+    ];
+    for (const [backend, rule] of (['cpu', 'wasm'] as const).flatMap((backend) =>
+      rules.map((rule) => [backend, rule] as const),
+    )) {
       await initBackend(backend);
       for (let shards = 1; shards <= 4; shards++) {
         const scales = [0.3, 0.2, 0.45, 0.05].slice(0, shards);
@@ -84,14 +92,17 @@ describe('the optimizer update on each backend', () => {
           ),
         );
         const [byShards, byTensors] = [
-          makeVariables(`shards-${backend}-${shards}`),
-          makeVariables(`sum-${backend}-${shards}`),
+          makeVariables(`shards-${backend}-${rule.name}-${shards}`),
+          makeVariables(`sum-${backend}-${rule.name}-${shards}`),
         ];
-        const [first, second] = [new Optimizer(config, 0.02), new Optimizer(config, 0.02)];
+        const [first, second] = [new Optimizer(rule, 0.02), new Optimizer(rule, 0.02)];
+        // Shard 0 as tensors, as a replica passes its own shard; the others as shared memory's arrays.
+        const own = parts[0]!.map((values, index) => tf.tensor(values, byShards[index]!.shape));
         first.applyShardGradients(
-          scales.map((scale, shard) => ({ gradients: parts[shard]!, scale })),
+          scales.map((scale, shard) => ({ gradients: shard === 0 ? own : parts[shard]!, scale })),
           byShards,
         );
+        tf.dispose(own);
         const sums = tf.tidy(() =>
           Object.fromEntries(
             byTensors.map((variable, index) => {
@@ -107,7 +118,7 @@ describe('the optimizer update on each backend', () => {
           byTensors.map((variable) => variable.name),
         );
         const values = (variables: tf.Variable[]) => variables.map((variable) => Array.from(variable.dataSync()));
-        expect(values(byShards), `${backend}, ${shards} shards`).toEqual(values(byTensors));
+        expect(values(byShards), `${backend}, ${rule.name}, ${shards} shards`).toEqual(values(byTensors));
         expect(values(byShards)).not.toEqual(shapes.map((shape, index) => Array.from(startValues(shape, index))));
         tf.dispose([byShards, byTensors, Object.values(sums)].flat());
         first.dispose();

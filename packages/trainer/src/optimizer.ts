@@ -137,15 +137,22 @@ export class Optimizer {
   }
 
   /**
-   * Updates `variables` from the weighted sum of shards' gradient values (a data-parallel step's, in shared memory):
-   * `shards[s].gradients[i]` is shard s's gradient of variable i; the update kernel sums them in shard order.
+   * Updates `variables` from the weighted sum of shards' gradients (a data-parallel step's): `shards[s].gradients[i]`
+   * is shard s's gradient of variable i, as values in shared memory (uploaded for the update) or as a tensor (used as
+   * is); the update kernel sums them in shard order.
    */
   applyShardGradients(
-    shards: readonly { gradients: readonly Float32Array[]; scale: number }[],
+    shards: readonly { gradients: readonly (Float32Array | tf.Tensor)[]; scale: number }[],
     variables: readonly tf.Variable[],
   ): void {
+    const uploaded: tf.Tensor[] = [];
     const parts = variables.map((variable, index) =>
-      shards.map((shard) => tf.tensor(shard.gradients[index]!, variable.shape, 'float32')),
+      shards.map(({ gradients }) => {
+        const gradient = gradients[index]!;
+        if (gradient instanceof tf.Tensor) return gradient;
+        uploaded.push(tf.tensor(gradient, variable.shape, 'float32'));
+        return uploaded.at(-1)!;
+      }),
     );
     try {
       this.apply(
@@ -154,7 +161,7 @@ export class Optimizer {
         shards.map((shard) => f(shard.scale)),
       );
     } finally {
-      tf.dispose(parts.flat());
+      tf.dispose(uploaded);
     }
   }
 

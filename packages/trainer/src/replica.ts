@@ -82,6 +82,8 @@ export class Replica {
   /** The trainable weights' variables and slots, in the model's trainable-variable order (the optimizer's order). */
   private readonly trainableVariables: tf.Variable[];
   private readonly trainableSlots: WeightSlot[];
+  /** This replica's gradients of the step it contributed to, in the optimizer's order, until `combine`. */
+  private ownGradients: tf.Tensor[] | undefined;
 
   constructor(
     private readonly model: CnnModel,
@@ -107,9 +109,11 @@ export class Replica {
 
   /**
    * Forward and backward on this replica's shard (`size` images, possibly none), writes the results into its region
-   * and announces its arrival to the other replicas.
+   * and announces its arrival to the other replicas. The gradient tensors stay on this backend until `combine`, which
+   * updates from them directly where another copy would upload them back from the region.
    */
   contribute(step: number, pixels: Float32Array, labels: Int32Array, size: number, seed: number): void {
+    this.release();
     const region = this.region(step);
     const length = this.exchange.regionLength;
     if (size > 0) {
@@ -121,6 +125,7 @@ export class Replica {
           { seed },
         ),
       );
+      this.ownGradients = this.trainableVariables.map((variable) => gradients[variable.name]!);
       try {
         for (const [index, slot] of this.slots.entries()) {
           const variable = this.variables[index]!;
@@ -130,8 +135,11 @@ export class Replica {
         }
         region[length - 2] = loss.dataSync()[0]!;
         region[length - 1] = correct.dataSync()[0]!;
+      } catch (error) {
+        this.release();
+        throw error;
       } finally {
-        tf.dispose([loss, correct, gradients]);
+        tf.dispose([loss, correct]);
       }
     }
     Atomics.add(this.exchange.signals, 0, 1);
@@ -144,30 +152,43 @@ export class Replica {
    * and ends the run, as in the single-threaded step (whose forward pass has also moved batch-norm statistics by then).
    */
   combine(step: number, count: number, learningRate: number): StepOutcome {
-    const sizes = shardSizes(count, this.exchange.shards);
-    const length = this.exchange.regionLength;
-    let lossSum = 0;
-    let correct = 0;
-    for (const [shard, size] of sizes.entries()) {
-      if (size === 0) continue;
-      const region = this.region(step, shard);
-      lossSum += region[length - 2]! * size;
-      correct += region[length - 1]!;
+    try {
+      const sizes = shardSizes(count, this.exchange.shards);
+      const length = this.exchange.regionLength;
+      let lossSum = 0;
+      let correct = 0;
+      for (const [shard, size] of sizes.entries()) {
+        if (size === 0) continue;
+        const region = this.region(step, shard);
+        lossSum += region[length - 2]! * size;
+        correct += region[length - 1]!;
+      }
+      const loss = lossSum / count;
+      if (!Number.isFinite(loss)) return { loss, correct, finite: false };
+      const shards = sizes.flatMap((size, shard) =>
+        size > 0 ? [{ shard, region: this.region(step, shard), scale: size / count }] : [],
+      );
+      this.assignStatistics(shards);
+      this.optimizer.setLearningRate(learningRate);
+      // This replica's own shard as the tensors it computed (the same values as its region), the others as uploaded.
+      const gradientsOf = (shard: number, region: Float32Array) =>
+        shard === this.shard && this.ownGradients
+          ? this.ownGradients
+          : this.trainableSlots.map((slot) => region.subarray(slot.offset, slot.offset + slot.length));
+      this.optimizer.applyShardGradients(
+        shards.map(({ shard, region, scale }) => ({ gradients: gradientsOf(shard, region), scale })),
+        this.trainableVariables,
+      );
+      return { loss, correct, finite: true };
+    } finally {
+      this.release();
     }
-    const loss = lossSum / count;
-    if (!Number.isFinite(loss)) return { loss, correct, finite: false };
-    const shards = sizes.flatMap((size, shard) =>
-      size > 0 ? [{ region: this.region(step, shard), scale: size / count }] : [],
-    );
-    this.assignStatistics(shards);
-    this.optimizer.setLearningRate(learningRate);
-    const gradientsOf = (region: Float32Array) =>
-      this.trainableSlots.map((slot) => region.subarray(slot.offset, slot.offset + slot.length));
-    this.optimizer.applyShardGradients(
-      shards.map(({ region, scale }) => ({ gradients: gradientsOf(region), scale })),
-      this.trainableVariables,
-    );
-    return { loss, correct, finite: true };
+  }
+
+  /** Frees the gradient tensors kept from `contribute` (a step that ends without `combine` calls this). */
+  release(): void {
+    if (this.ownGradients) tf.dispose(this.ownGradients);
+    this.ownGradients = undefined;
   }
 
   /** Sets the batch-norm moving statistics (the non-trainable weights) to their batch mean over the shards. */

@@ -284,7 +284,12 @@ function replicatedStep(
     // and this thread's own shard buffers, which it reuses, are done with (contribute has disposed their tensors).
     const next = upcoming?.();
     if (next) dispatched = { batch: next.batch, own: dispatch(current + 1, next.batch, next.learningRate) };
-    await waitForShards(exchange, current, pool);
+    try {
+      await waitForShards(exchange, current, pool);
+    } catch (error) {
+      replica.release();
+      throw error;
+    }
     return replica.combine(current, count, learningRate);
   };
 }

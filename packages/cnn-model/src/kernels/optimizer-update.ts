@@ -92,8 +92,8 @@ function updateInputs(inputs: Record<string, TensorInfo | undefined>): {
 
 /**
  * Runs the rule on byte offsets: `sources` [weights, gradient, ...slots], `outputs` [new weights, ...new slots], and
- * `parts` the gradient's further parts. With scales, the weighted sum of the gradient and its parts goes first into
- * the new weights' memory, and the rule reads its gradient there.
+ * `parts` the gradient's further parts. A rule sums two scaled parts itself as it reads them; a sum of other part
+ * counts goes first into the new weights' memory, where the rule reads its gradient.
  */
 function runRule(
   kernels: (name: string) => CompiledKernel,
@@ -104,14 +104,16 @@ function runRule(
   { rule, scalars, gradientScales }: OptimizerUpdateAttrs,
 ): void {
   const [newWeights = 0, ...newSlots] = outputs;
-  let summed = gradient;
-  if (gradientScales) {
+  let summed = [gradient, 0, 1, 1];
+  if (gradientScales && parts.length === 1) {
+    summed = [gradient, parts[0]!, gradientScales[0]!, gradientScales[1]!];
+  } else if (gradientScales) {
     const scaledSum = kernels('scaledSum');
     for (const [k, part] of [gradient, ...parts].entries()) scaledSum(count, newWeights, k, part, gradientScales[k]!);
-    summed = newWeights;
+    summed = [newWeights, 0, 1, 1];
   }
   const three = (offsets: number[]) => [0, 1, 2].map((k) => offsets[k] ?? 0);
-  kernels(rule)(count, weights, summed, ...three(slots), newWeights, ...three(newSlots), ...scalars);
+  kernels(rule)(count, weights, ...summed, ...three(slots), newWeights, ...three(newSlots), ...scalars);
 }
 
 /** On tfjs-backend-wasm's heap: the rule reads the tensors in place and writes new ones there. */

@@ -1,9 +1,9 @@
 // The optimizer update rules, each one pass over a weight. Every rule takes the same arguments: the element count,
-// the weights, the gradient, up to three slots, where the new weights and slots go, then its own float32 constants.
-// Each performs tfjs-core's float32 operations in tfjs's order, without fused multiply-adds, so the results are
-// bit-identical to tf.train's optimizers on the cpu and wasm backends. A new optimizer is one more function here,
-// with the same first ten arguments. A rule reads each position's inputs before it writes that position, so the
-// gradient may sit where the new weights go (the data-parallel step sums its shards' gradients there first).
+// the weights, the gradient (see `gradientAt`), up to three slots, where the new weights and slots go, then its own
+// float32 constants. Each performs tfjs-core's float32 operations in tfjs's order, without fused multiply-adds, so the
+// results are bit-identical to tf.train's optimizers on the cpu and wasm backends. A new optimizer is one more
+// function here, with the same first thirteen arguments. A rule reads each position's inputs before it writes that
+// position, so the gradient may sit where the new weights go (a sum of more than two parts goes there first).
 import { read, stepFrom, write } from './vectors';
 
 /** out ← part·scale when `add` is 0, else out + part·scale: one shard of a weighted sum, in float32, in shard order. */
@@ -16,10 +16,23 @@ export function scaledSum(n: i32, out: usize, add: i32, part: usize, scale: f32)
   }
 }
 
+/**
+ * The gradient at byte `i`: `g`'s own, or, when `g1` is not 0, the weighted sum g·scale0 + g1·scale1 of two parts (a
+ * data-parallel step's shards) in scaledSum's order, read in the rule's own pass so the sum never goes through memory.
+ */
+function gradientAt(g: usize, g1: usize, scale0: f32, scale1: f32, i: usize, whole: bool): v128 {
+  if (g1 === 0) return read(g + i, whole);
+  const first = f32x4.mul(read(g + i, whole), f32x4.splat(scale0));
+  return f32x4.add(first, f32x4.mul(read(g1 + i, whole), f32x4.splat(scale1)));
+}
+
 export function adam(
   n: i32,
   w: usize,
   g: usize,
+  g1: usize,
+  scale0: f32,
+  scale1: f32,
   m: usize,
   v: usize,
   _unused: usize,
@@ -39,7 +52,7 @@ export function adam(
   const end = (<usize>n) << 2;
   for (let i: usize = 0; i < end; i += stepFrom(i, end)) {
     const whole = i + 16 <= end;
-    const gradient = read(g + i, whole);
+    const gradient = gradientAt(g, g1, scale0, scale1, i, whole);
     // m ← m·β1 + g·(1 − β1);  v ← v·β2 + g²·(1 − β2)
     const first = f32x4.add(
       f32x4.mul(read(m + i, whole), f32x4.splat(beta1)),
@@ -65,6 +78,9 @@ export function sgd(
   n: i32,
   w: usize,
   g: usize,
+  g1: usize,
+  scale0: f32,
+  scale1: f32,
   _s0: usize,
   _s1: usize,
   _s2: usize,
@@ -77,7 +93,8 @@ export function sgd(
   const end = (<usize>n) << 2;
   for (let i: usize = 0; i < end; i += stepFrom(i, end)) {
     const whole = i + 16 <= end;
-    write(outW + i, f32x4.add(f32x4.mul(f32x4.splat(negativeRate), read(g + i, whole)), read(w + i, whole)), whole);
+    const gradient = gradientAt(g, g1, scale0, scale1, i, whole);
+    write(outW + i, f32x4.add(f32x4.mul(f32x4.splat(negativeRate), gradient), read(w + i, whole)), whole);
   }
 }
 
@@ -86,6 +103,9 @@ export function momentum(
   n: i32,
   w: usize,
   g: usize,
+  g1: usize,
+  scale0: f32,
+  scale1: f32,
   accumulation: usize,
   _s1: usize,
   _s2: usize,
@@ -100,7 +120,7 @@ export function momentum(
   const end = (<usize>n) << 2;
   for (let i: usize = 0; i < end; i += stepFrom(i, end)) {
     const whole = i + 16 <= end;
-    const gradient = read(g + i, whole);
+    const gradient = gradientAt(g, g1, scale0, scale1, i, whole);
     const a = f32x4.add(f32x4.mul(f32x4.splat(mu), read(accumulation + i, whole)), gradient);
     const step = nesterov !== 0 ? f32x4.add(gradient, f32x4.mul(a, f32x4.splat(mu))) : a;
     write(outAccumulation + i, a, whole);
@@ -116,6 +136,9 @@ export function rmsprop(
   n: i32,
   w: usize,
   g: usize,
+  g1: usize,
+  scale0: f32,
+  scale1: f32,
   meanSquares: usize,
   moments: usize,
   meanGrads: usize,
@@ -133,7 +156,7 @@ export function rmsprop(
   const end = (<usize>n) << 2;
   for (let i: usize = 0; i < end; i += stepFrom(i, end)) {
     const whole = i + 16 <= end;
-    const gradient = read(g + i, whole);
+    const gradient = gradientAt(g, g1, scale0, scale1, i, whole);
     const squares = f32x4.add(
       f32x4.mul(read(meanSquares + i, whole), f32x4.splat(decay)),
       f32x4.mul(f32x4.mul(gradient, gradient), f32x4.splat(oneMinusDecay)),
