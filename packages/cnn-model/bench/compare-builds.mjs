@@ -2,7 +2,7 @@
 // `pnpm install && pnpm build` there), in alternating child processes, so both see the same minutes of a shared
 // machine. Each child times steps of the reference preset with its build's whole kernel table and tf.train's Adam, in
 // wall time and in the process's CPU time, which other processes' load disturbs far less on a busy machine.
-// Usage: node bench/compare-builds.mjs OTHER_CHECKOUT [wasm|cpu] [--rounds N] [--steps N]
+// Usage: node bench/compare-builds.mjs OTHER_CHECKOUT [wasm|cpu] [--rounds N] [--steps N] [--batch N (default 64)]
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -16,7 +16,7 @@ const option = (name, fallback) => {
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 if (args[0] === '--child') {
-  const [, checkout, backend, steps] = args;
+  const [, checkout, backend, steps, batch] = args;
   const require = createRequire(path.join(checkout, 'packages/cnn-model/package.json'));
   const tf = await import(require.resolve('@tensorflow/tfjs-core'));
   await import(require.resolve('@tensorflow/tfjs-backend-cpu'));
@@ -30,9 +30,9 @@ if (args[0] === '--child') {
   registerKernels(backend);
   const model = createModel(getPreset('reference'), { seed: 1 });
   const optimizer = tf.train.adam(1e-3);
-  const x = tf.randomNormal([64, 28, 28, 1], 0, 1, 'float32', 1);
+  const x = tf.randomNormal([Number(batch), 28, 28, 1], 0, 1, 'float32', 1);
   const labels = tf.tensor1d(
-    Array.from({ length: 64 }, (_, i) => i % 10),
+    Array.from({ length: Number(batch) }, (_, i) => i % 10),
     'int32',
   );
   const [times, cpuTimes] = [[], []];
@@ -54,11 +54,12 @@ if (args[0] === '--child') {
   const backend = args.includes('cpu') ? 'cpu' : 'wasm';
   const rounds = option('rounds', 5);
   const steps = option('steps', backend === 'cpu' ? 5 : 30);
+  const batch = option('batch', 64);
   const script = fileURLToPath(import.meta.url);
   const builds = { other, this: here };
   const results = { other: [], this: [] };
   const cpuResults = { other: [], this: [] };
-  console.log(`reference preset, batch 64, ${backend}, ${steps} steps per child, ${rounds} rounds`);
+  console.log(`reference preset, batch ${batch}, ${backend}, ${steps} steps per child, ${rounds} rounds`);
   for (let round = 0; round < rounds; round++) {
     // Alternate which build goes first, so neither always runs in the other's wake.
     const order = round % 2 === 0 ? ['other', 'this'] : ['this', 'other'];
@@ -72,6 +73,7 @@ if (args[0] === '--child') {
         builds[name],
         backend,
         String(steps),
+        String(batch),
       ]);
       const { median: stepMs, min, cpu } = JSON.parse(output.toString().trim().split('\n').pop());
       results[name].push(stepMs);

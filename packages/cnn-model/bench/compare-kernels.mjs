@@ -34,13 +34,9 @@ const products = {
     { x, filter, bias },
     { strides: [1, 1], relu: true },
   ],
-  MnistCnnConvFilterGradient: [
-    { x, dy },
+  MnistCnnConvGradient: [
+    { x, dy, filterRows },
     { kernel: [3, 3], strides: [1, 1] },
-  ],
-  MnistCnnConvInputGradient: [
-    { dy, filterRows },
-    { kernel: [3, 3], strides: [1, 1], shape: [n, size, size, c] },
   ],
 };
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];

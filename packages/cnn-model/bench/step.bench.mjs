@@ -40,8 +40,7 @@ const load = () =>
 // Each kernel family of the tables, measured alone; the optimizer update has no stock path in a training run.
 const families = [
   ['MnistCnnConvForward'],
-  ['MnistCnnConvFilterGradient'],
-  ['MnistCnnConvInputGradient'],
+  ['MnistCnnConvGradient'],
   ['MnistCnnMaxPool', 'MnistCnnMaxPoolBackprop'],
   ['MnistCnnDenseForward', 'MnistCnnDenseGradient'],
 ];

@@ -53,29 +53,41 @@ export function dilateSpatial(x: tf.Tensor4D, sh: number, sw: number): tf.Tensor
 }
 
 /**
- * dL/dW for y = conv(x, W), and with `withBias` also dL/db (the sum of dy over all but the channel axis): the
- * convolution kernel of the active backend's table where it has one that takes these channel counts, else tfjs ops.
+ * dL/dW, with `withBias` dL/db (the sum of dy over all but the channel axis) and with `withInput` dL/dx, for
+ * y = conv(x, W): the convolution kernel of the active backend's table where it has one that takes these channel
+ * counts, else tfjs ops.
  */
-export function conv2dFilterGradient(
+export function conv2dGradients(
   x: tf.Tensor4D,
   dy: tf.Tensor4D,
-  { kernel, strides, pads }: ConvGeometry,
-  withBias = false,
-): { filter: tf.Tensor4D; bias: tf.Tensor1D | null } {
-  const [, h, w, inChannels] = x.shape;
+  filter: tf.Tensor4D,
+  geometry: ConvGeometry,
+  withBias: boolean,
+  withInput: boolean,
+): { filter: tf.Tensor4D; bias: tf.Tensor1D | null; dx: tf.Tensor4D | null } {
+  const { kernel, strides, pads } = geometry;
+  const [, h, w] = x.shape;
   const [, oh, ow, outChannels] = dy.shape;
-  // The padded input, less the rows and columns past the last patch.
-  const needH = (oh - 1) * strides[0] + kernel[0];
-  const needW = (ow - 1) * strides[1] + kernel[1];
-  const input = () => padOrCrop(x, pads.top, needH - h - pads.top, pads.left, needW - w - pads.left);
-  const stock = () => swappedFilterGradient(input(), dy, strides, withBias);
-  if (!convolutionTakes.filterGradient([...kernel, inChannels, outChannels])) return stock();
+  // The padded input, less the rows and columns past the last patch (negative: none to add, some to cut).
+  const bottom = (oh - 1) * strides[0] + kernel[0] - h - pads.top;
+  const right = (ow - 1) * strides[1] + kernel[1] - w - pads.left;
+  const input = () => padOrCrop(x, pads.top, bottom, pads.left, right);
+  const stock = () => ({
+    ...swappedFilterGradient(input(), dy, strides, withBias),
+    dx: withInput ? stockInputGradient(dy, filter, [h, w], geometry) : null,
+  });
+  if (!convolutionTakes.gradient(filter.shape, withInput)) return stock();
   return kernelOr(
-    kernelNames.convFilterGradient,
+    kernelNames.convGradient,
     (run) => {
-      const [filter, bias] = run({ x: input(), dy }, { kernel, strides }) as [tf.Tensor4D, tf.Tensor1D];
+      const inputs: tf.NamedTensorMap = { x: input(), dy };
+      // The input gradient's product runs along rows of the filter as [outC, kh · kw · c]: one small transpose a step.
+      if (withInput) inputs.filterRows = tf.transpose(tf.reshape(filter, [-1, outChannels]));
+      const [dFilter, bias, image] = run(inputs, { kernel, strides }) as [tf.Tensor4D, tf.Tensor1D, tf.Tensor4D?];
       if (!withBias) bias.dispose();
-      return { filter, bias: withBias ? bias : null };
+      // The padded input's gradient less its padding, and zeros for the rows and columns past the last patch.
+      const dx = image ? padOrCrop(image, -pads.top, -bottom, -pads.left, -right) : null;
+      return { filter: dFilter, bias: withBias ? bias : null, dx };
     },
     stock,
   );
@@ -113,48 +125,32 @@ function swappedFilterGradient(
 }
 
 /**
- * dL/dx for y = conv(x, W): the convolution kernel of the active backend's table where it has one that takes these
- * channel counts, else, in tfjs ops, a forward convolution of the (stride-dilated, re-padded) output gradient with the
- * kernel rotated by 180° and its channel axes swapped.
+ * dL/dx for y = conv(x, W) in tfjs ops: a forward convolution of the (stride-dilated, re-padded) output gradient with
+ * the kernel rotated by 180° and its channel axes swapped.
  */
-export function conv2dInputGradient(
+function stockInputGradient(
   dy: tf.Tensor4D,
   filter: tf.Tensor4D,
   inputSize: [number, number],
   { strides, pads }: ConvGeometry,
 ): tf.Tensor4D {
-  const [kh, kw, inChannels, outChannels] = filter.shape;
-  const stock = () => {
-    const spread = dilateSpatial(dy, strides[0], strides[1]);
-    const [, sh, sw] = spread.shape;
-    const top = kh - 1 - pads.top;
-    const left = kw - 1 - pads.left;
-    const bottom = inputSize[0] + kh - 1 - sh - top;
-    const right = inputSize[1] + kw - 1 - sw - left;
-    // The filter rotated by 180° with its channel axes swapped.
-    const flipped = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
-    if (top < 0 || bottom < 0 || left < 0 || right < 0) {
-      return tf.conv2d(padOrCrop(spread, top, bottom, left, right), flipped, 1, 'valid');
-    }
-    const explicit: [[number, number], [number, number], [number, number], [number, number]] = [
-      [0, 0],
-      [top, bottom],
-      [left, right],
-      [0, 0],
-    ];
-    return tf.conv2d(spread, flipped, 1, explicit);
-  };
-  if (!convolutionTakes.inputGradient(filter.shape)) return stock();
-  return kernelOr(
-    kernelNames.convInputGradient,
-    (run) => {
-      // The product runs along rows of the filter as [outC, kh · kw · c]: one small transpose per step. It gives the
-      // gradient of the padded input, whose padding is then cropped off.
-      const filterRows = tf.transpose(tf.reshape(filter, [kh * kw * inChannels, outChannels]));
-      const [n, h, w] = [dy.shape[0], inputSize[0] + pads.top + pads.bottom, inputSize[1] + pads.left + pads.right];
-      const image = run({ dy, filterRows }, { kernel: [kh, kw], strides, shape: [n, h, w, inChannels] });
-      return padOrCrop(image as tf.Tensor4D, -pads.top, -pads.bottom, -pads.left, -pads.right);
-    },
-    stock,
-  );
+  const [kh, kw] = filter.shape;
+  const spread = dilateSpatial(dy, strides[0], strides[1]);
+  const [, sh, sw] = spread.shape;
+  const top = kh - 1 - pads.top;
+  const left = kw - 1 - pads.left;
+  const bottom = inputSize[0] + kh - 1 - sh - top;
+  const right = inputSize[1] + kw - 1 - sw - left;
+  // The filter rotated by 180° with its channel axes swapped.
+  const flipped = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+  if (top < 0 || bottom < 0 || left < 0 || right < 0) {
+    return tf.conv2d(padOrCrop(spread, top, bottom, left, right), flipped, 1, 'valid');
+  }
+  const explicit: [[number, number], [number, number], [number, number], [number, number]] = [
+    [0, 0],
+    [top, bottom],
+    [left, right],
+    [0, 0],
+  ];
+  return tf.conv2d(spread, flipped, 1, explicit);
 }

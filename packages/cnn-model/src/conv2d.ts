@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type ConvGeometry, conv2dFilterGradient, conv2dInputGradient } from './conv-gradients.js';
+import { type ConvGeometry, conv2dGradients } from './conv-gradients.js';
 import { convolutionTakes } from './kernels/convolution.js';
 import { kernelNames, kernelOr } from './kernels/names.js';
 import type { ForwardMode, Layer } from './layer.js';
@@ -44,10 +44,8 @@ export class Conv2dLayer implements Layer {
       : stock();
     const backward = (dy: tf.Tensor, needInputGradient: boolean) => {
       const dz = (relu && !this.reluGradientByPool ? reluGradient(dy, y) : dy) as tf.Tensor4D;
-      const gradients = conv2dFilterGradient(x, dz, this.geometry, !!bias);
-      const grads = [gradients.filter, ...(gradients.bias ? [gradients.bias] : [])];
-      const size: [number, number] = [x.shape[1], x.shape[2]];
-      return { dx: needInputGradient ? conv2dInputGradient(dz, filter, size, this.geometry) : null, grads };
+      const gradients = conv2dGradients(x, dz, filter, this.geometry, !!bias, needInputGradient);
+      return { dx: gradients.dx, grads: [gradients.filter, ...(gradients.bias ? [gradients.bias] : [])] };
     };
     return { y, backward };
   }

@@ -212,8 +212,7 @@ describe('fast kernels', () => {
   it('are the same table on cpu and wasm', async () => {
     const table = [
       fastKernelNames.convForward,
-      fastKernelNames.convFilterGradient,
-      fastKernelNames.convInputGradient,
+      fastKernelNames.convGradient,
       fastKernelNames.denseForward,
       fastKernelNames.denseGradient,
       fastKernelNames.maxPool,
@@ -243,7 +242,7 @@ describe('fast kernels', () => {
     it(`${label}: fast cpu and fast wasm match plain cpu and plain wasm`, async () => {
       await useBackend('wasm');
       const wasm = gradientsOf(spec, n);
-      expect(registerFastKernels('wasm')).toContain('MnistCnnConvFilterGradient');
+      expect(registerFastKernels('wasm')).toContain('MnistCnnConvGradient');
       const fastWasm = gradientsOf(spec, n);
       unregisterFastKernels('wasm');
       await useBackend('cpu');

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fixedRandom, relativeError, useBackend } from '../__tests__/backends.js';
-import { conv2dFilterGradient, conv2dInputGradient } from '../conv-gradients.js';
+import { conv2dGradients } from '../conv-gradients.js';
 import { kernelNames } from './names.js';
 import { registerKernels, unregisterKernels } from './tables.js';
 
@@ -40,21 +40,17 @@ async function stockOnCpu(test: Case, values: Float32Array[]) {
   return arrays;
 }
 
-/** The three kernels of the family, through the kernel table, as plain arrays. */
+/** The two kernels of the family, through the kernel table, as plain arrays. */
 function oursOnWasm(test: Case, values: Float32Array[]) {
   const { x, filter, bias, dy } = tensorsOf(test, values);
   const { kernel, strides } = test;
   const run = (name: string, inputs: tf.NamedTensorMap, attrs: object) =>
     tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
   const y = run(kernelNames.convForward, { x, filter, bias }, { strides, relu: true }) as tf.Tensor;
-  const [dFilter, dBias] = run(kernelNames.convFilterGradient, { x, dy }, { kernel, strides, withBias: true }) as [
-    tf.Tensor,
-    tf.Tensor,
-  ];
   const filterRows = tf.transpose(tf.reshape(filter, [sizeOf(filter.shape) / test.oc, test.oc]));
-  const dx = run(kernelNames.convInputGradient, { dy, filterRows }, { kernel, strides, shape: test.x }) as tf.Tensor;
-  const arrays = [y, dFilter, dBias, dx].map((tensor) => tensor.dataSync().slice());
-  tf.dispose([x, filter, bias, dy, y, dFilter, dBias, filterRows, dx]);
+  const [dFilter, dBias, dx] = run(kernelNames.convGradient, { x, dy, filterRows }, { kernel, strides }) as tf.Tensor[];
+  const arrays = [y, dFilter!, dBias!, dx!].map((tensor) => tensor.dataSync().slice());
+  tf.dispose([x, filter, bias, dy, y, dFilter!, dBias!, filterRows, dx!]);
   return arrays;
 }
 
@@ -129,7 +125,7 @@ describe('convolution kernels on wasm', () => {
     tf.dispose([x, filter]);
   });
 
-  // The filter gradient of 3×3 stride-1 convolutions runs as Winograd's too: through the layer's own calls ('same'
+  // The gradients of 3×3 stride-1 convolutions run as Winograd's too, in one call: through the layer's own call ('same'
   // padding, crops), on both backends, against tfjs-backend-cpu's Conv2DBackpropFilter and Conv2DBackpropInput.
   it("Winograd's gradients match tfjs's on random shapes, odd sizes, 'same' and 'valid', on cpu and wasm", async () => {
     for (let seed = 1; seed <= 10; seed++) {
@@ -158,7 +154,7 @@ describe('convolution kernels on wasm', () => {
         ];
         const conv = (a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, padding);
         const [dx, dFilter] = tf.grads(conv)([x, filter], dy);
-        const arrays = [dFilter!, dx!].map((tensor) => tensor.dataSync().slice());
+        const arrays = [dFilter!, dx!, tf.sum(dy, [0, 1, 2])].map((tensor) => tensor.dataSync().slice());
         tf.dispose([x, filter, dy, dx!, dFilter!]);
         return arrays;
       })();
@@ -170,11 +166,15 @@ describe('convolution kernels on wasm', () => {
           tf.tensor4d(values[1]!, [3, 3, c, oc]),
           tf.tensor4d(values[2]!, dyShape),
         ];
-        const dFilter = conv2dFilterGradient(x, dy, geometry).filter;
-        const dx = conv2dInputGradient(dy, filter, [h, w], geometry);
-        expect(relativeError(dFilter.dataSync(), expected[0]!), `dFilter, ${label}, ${backend}`).toBeLessThan(1e-5);
-        expect(relativeError(dx.dataSync(), expected[1]!), `dx, ${label}, ${backend}`).toBeLessThan(1e-5);
-        tf.dispose([x, filter, dy, dFilter, dx]);
+        // The input gradient needs c % 16 = 0; without it the filter gradient runs as Winograd's alone.
+        const ours = conv2dGradients(x, dy, filter, geometry, true, c % 16 === 0);
+        expect(ours.dx === null, label).toBe(c % 16 !== 0);
+        for (const [k, name] of (['filter', 'dx', 'bias'] as const).entries()) {
+          if (name === 'dx' && !ours.dx) continue;
+          const gradient = ours[name]!.dataSync();
+          expect(relativeError(gradient, expected[k]!), `${name}, ${label}, ${backend}`).toBeLessThan(1e-5);
+        }
+        tf.dispose([x, filter, dy, ...Object.values(ours).filter((tensor) => tensor !== null)]);
         unregisterKernels(backend);
       }
     }
@@ -196,7 +196,7 @@ describe('convolution kernels on wasm', () => {
       const { kernel, strides } = test;
       const ours = [
         tf.engine().runKernel(kernelNames.convForward, { x, filter, bias }, { strides, relu: true }) as tf.Tensor,
-        ...(tf.engine().runKernel(kernelNames.convFilterGradient, { x, dy }, { kernel, strides }) as tf.Tensor[]),
+        ...(tf.engine().runKernel(kernelNames.convGradient, { x, dy }, { kernel, strides }) as tf.Tensor[]),
       ];
       for (const [k, expected] of [y, dFilter, dBias].entries()) {
         expect(relativeError(ours[k]!.dataSync(), expected!), ['y', 'dFilter', 'dBias'][k]).toBeLessThan(1e-5);
@@ -217,11 +217,11 @@ describe('convolution kernels on wasm', () => {
       /multiple of 16/,
     );
     const filterRows = tf.zeros([16, 27]);
-    const inputGradient = { kernel: [3, 3], strides: [1, 1], shape: [1, 8, 8, 3] };
+    const geometry = { kernel: [3, 3], strides: [1, 1] };
     // kw · c = 9, not a multiple of 16.
-    expect(() => run(kernelNames.convInputGradient, { dy, filterRows }, inputGradient)).toThrow(/multiple of 16/);
-    const wrongDy = { kernel: [3, 3], strides: [2, 2], withBias: false };
-    expect(() => run(kernelNames.convFilterGradient, { x, dy }, wrongDy)).toThrow(/expected dy \[1,3,3, oc\]/);
+    expect(() => run(kernelNames.convGradient, { x, dy, filterRows }, geometry)).toThrow(/multiple of 16/);
+    const wrongDy = { kernel: [3, 3], strides: [2, 2] };
+    expect(() => run(kernelNames.convGradient, { x, dy }, wrongDy)).toThrow(/expected dy \[1,3,3, oc\]/);
     tf.dispose([x, dy, twelveFilters, filterRows]);
   });
 });

@@ -1,9 +1,9 @@
 import { type Args, onCpu, onWasm, type Product } from './products.js';
 
 /**
- * The convolution family: the forward product (bias and ReLU fused), the filter gradient (with the bias gradient) and
- * the input gradient of a convolution with any strides, each one register-blocked matrix product that reads patches
- * in place (wasm/assembly/convolutions.ts); all three run as Winograd's for 3×3 stride-1 filters (winograd.ts there).
+ * The convolution family: the forward product (bias and ReLU fused), and the filter, bias and input gradients in one
+ * call, of a convolution with any strides: register-blocked matrix products that read patches in place
+ * (wasm/assembly/convolutions.ts), Winograd's for 3×3 stride-1 filters (winograd.ts there).
  * They take x already padded (the layer pads it, and crops the input gradient), and the channel counts of
  * `convolutionTakes`. The same compiled products run on both backends: in place on tfjs-backend-wasm's heap, over
  * copies on tfjs-backend-cpu.
@@ -12,11 +12,14 @@ import { type Args, onCpu, onWasm, type Product } from './products.js';
 type Shape4 = [number, number, number, number];
 type Geometry = { kernel: [number, number]; strides: [number, number] };
 
-/** What each kernel needs of a convolution's filter [kh, kw, c, oc]: the products' tiles are 16 floats wide. */
+/**
+ * What each kernel needs of a convolution's filter [kh, kw, c, oc]: the products' tiles are 16 floats wide, along out
+ * channels and (for the input gradient) along the patch's rows.
+ */
 export const convolutionTakes = {
   forward: (filter: readonly number[]) => filter[3]! % 16 === 0,
-  filterGradient: (filter: readonly number[]) => filter[3]! % 16 === 0,
-  inputGradient: (filter: readonly number[]) => (filter[1]! * filter[2]!) % 16 === 0,
+  gradient: (filter: readonly number[], inputGradient: boolean) =>
+    filter[3]! % 16 === 0 && (!inputGradient || (filter[1]! * filter[2]!) % 16 === 0),
 };
 
 // Winograd tiles per chunk (wasm/assembly/winograd.ts): a chunk's transformed inputs and products stay in cache.
@@ -24,13 +27,13 @@ const winogradChunk = 32;
 
 /**
  * Whether a product of filter [kh, kw, inC, outC] runs as Winograd's F(2×2, 3×3), which multiplies about half as much
- * as the direct product, and the floats of scratch it needs. Its transforms take 4 channels a vector and its products
- * 16 columns a tile: the forward's and the filter gradient's columns are out channels, the input gradient's are in
- * channels. A first layer of 1 channel stays direct (there the transforms would cost what the multiplications save).
+ * as the direct product, and the floats of scratch the forward needs. Its transforms take 4 channels a vector and its
+ * products 16 columns a tile: out channels, and in channels too for the input gradient. A first layer of 1 channel
+ * stays direct (there the transforms would cost what the multiplications save).
  */
 const winograd = ([kh, kw, inC, outC]: number[], [sh, sw]: number[], inputGradient = false) => {
-  const [vectors, columns] = inputGradient ? [outC!, inC!] : [inC!, outC!];
-  const takes = kh === 3 && kw === 3 && sh === 1 && sw === 1 && vectors % 4 === 0 && columns % 16 === 0;
+  const takes =
+    kh === 3 && kw === 3 && sh === 1 && sw === 1 && inC! % (inputGradient ? 16 : 4) === 0 && outC! % 16 === 0;
   return { takes, scratch: 16 * (inC! * outC! + winogradChunk * (inC! + outC!) + 32) + 64 };
 };
 
@@ -80,72 +83,51 @@ function forward(args: Args): Product {
   };
 }
 
-/** dL/dfilter and dL/dbias: inputs {x, dy}, attrs {kernel, strides} → [dFilter, dBias]. */
-function filterGradient(args: Args): Product {
+/**
+ * The backward of conv(x, filter) + bias: inputs {x, dy, filterRows?} (x as the layer padded it; filterRows, the
+ * filter as [oc, kh · kw · c], for the input gradient), attrs {kernel, strides} → [dFilter, dBias, dx of x's shape
+ * (with filterRows)]. One call, so that Winograd's transforms each dy tile once for all three.
+ */
+function gradient(args: Args): Product {
   const { kernel, strides } = args.attrs as Geometry;
   const [n, h, w, c] = shapeOf(args, 'x', '[n, h, w, c]');
   const dyShape = shapeOf(args, 'dy', '[n, oh, ow, oc]');
   checkOutput([n, h, w, c], dyShape, kernel, strides);
+  const { dy, filterRows: rows } = args.inputs;
   const oc = dyShape[3];
-  if (!convolutionTakes.filterGradient([...kernel, c, oc])) {
-    throw new RangeError(`the filter gradient kernel expected a multiple of 16 output channels, got ${oc}`);
+  const filter = [...kernel, c, oc];
+  const patch = kernel[0] * kernel[1] * c;
+  if (!convolutionTakes.gradient(filter, !!rows) || (rows && (rows.shape[0] !== oc || rows.shape[1] !== patch))) {
+    throw new RangeError(
+      `the convolution gradient kernel expected a multiple of 16 output channels, and filterRows [${oc}, ${patch}] with kw · c a multiple of 16 or none, got ${oc} and [${rows?.shape}]`,
+    );
   }
-  const fast = winograd([...kernel, c, oc], strides);
+  const fast = winograd(filter, strides, !!rows);
   return {
-    inputs: [args.inputs.x, args.inputs.dy],
-    outputs: [[...kernel, c, oc], [oc]],
-    scratch: fast.takes ? fast.scratch : 0,
-    run: (compiled, [xAt, dyAt], [filterAt, biasAt], scratchAt) => {
+    inputs: [args.inputs.x, dy, rows],
+    outputs: [filter, [oc], ...(rows ? [[n, h, w, c]] : [])],
+    // The forward's scratch and the filter gradient's sums.
+    scratch: fast.takes ? fast.scratch + 16 * c * oc : 0,
+    run: (compiled, [xAt, dyAt, rowsAt], [filterAt, biasAt, dxAt], scratchAt) => {
       compiled('setConvolution')(n, h, w, c, ...kernel, ...strides, oc);
       if (fast.takes) {
         compiled('setWinograd')(n, h, w, c, oc, winogradChunk);
-        compiled('winogradFilterGradient')(xAt!, dyAt!, filterAt!, scratchAt);
-      } else compiled('convFilterGradient')(xAt!, dyAt!, filterAt!);
+        if (rows) compiled('winogradFilter')(rowsAt!, oc, 4 * c, 4 * patch, 4 * c, scratchAt);
+        return compiled('winogradGradients')(xAt!, dyAt!, filterAt!, biasAt!, dxAt ?? 0, scratchAt);
+      }
+      compiled('convFilterGradient')(xAt!, dyAt!, filterAt!);
       compiled('convBiasGradient')(dyAt!, biasAt!);
-    },
-  };
-}
-
-/**
- * dL/dx of the padded input: inputs {dy, filterRows} (the filter as [oc, kh · kw · c]), attrs {kernel, strides,
- * shape} (the padded input's shape) → dx of that shape.
- */
-function inputGradient(args: Args): Product {
-  const { kernel, strides, shape } = args.attrs as Geometry & { shape: Shape4 };
-  const dyShape = shapeOf(args, 'dy', '[n, oh, ow, oc]');
-  checkOutput(shape, dyShape, kernel, strides);
-  const [n, h, w, c] = shape;
-  const oc = dyShape[3];
-  const rows = args.inputs.filterRows;
-  const patch = kernel[0] * kernel[1] * c;
-  if (rows?.shape[0] !== oc || rows.shape[1] !== patch || !convolutionTakes.inputGradient([...kernel, c])) {
-    throw new RangeError(
-      `the input gradient kernel expected filterRows [${oc}, ${patch}] with kw · c a multiple of 16, got [${rows?.shape}]`,
-    );
-  }
-  const fast = winograd([...kernel, c, oc], strides, true);
-  return {
-    inputs: [args.inputs.dy, rows],
-    outputs: [[...shape]],
-    scratch: fast.takes ? fast.scratch : 0,
-    run: (compiled, [dyAt, rowsAt], [dxAt], scratchAt) => {
-      compiled('setConvolution')(n, h, w, c, ...kernel, ...strides, oc);
-      if (!fast.takes) return compiled('convInputGradient')(dyAt!, rowsAt!, dxAt!);
-      compiled('setWinograd')(n, h, w, c, oc, winogradChunk);
-      compiled('winogradFilter')(rowsAt!, oc, 4 * c, 36 * c, 4 * c, scratchAt);
-      compiled('winogradInputGradient')(dyAt!, dxAt!, scratchAt);
+      if (rows) compiled('convInputGradient')(dyAt!, rowsAt!, dxAt!);
     },
   };
 }
 
 export const wasmConvolution = {
   forward: onWasm(forward),
-  filterGradient: onWasm(filterGradient),
-  inputGradient: onWasm(inputGradient),
+  gradient: onWasm(gradient),
 };
 
 export const cpuConvolution = {
   forward: onCpu(forward),
-  filterGradient: onCpu(filterGradient),
-  inputGradient: onCpu(inputGradient),
+  gradient: onCpu(gradient),
 };

@@ -6,8 +6,7 @@ export const kernelNames = {
   maxPoolBackprop: 'MnistCnnMaxPoolBackprop',
   optimizerUpdate: 'MnistCnnOptimizerUpdate',
   convForward: 'MnistCnnConvForward',
-  convFilterGradient: 'MnistCnnConvFilterGradient',
-  convInputGradient: 'MnistCnnConvInputGradient',
+  convGradient: 'MnistCnnConvGradient',
   denseForward: 'MnistCnnDenseForward',
   denseGradient: 'MnistCnnDenseGradient',
 } as const;

@@ -16,8 +16,7 @@ import { isShared, type KernelBuild, type KernelLibrary, kernelLibrary } from '.
 const tables: Record<string, Record<string, KernelFunc>> = {
   cpu: {
     [kernelNames.convForward]: cpuConvolution.forward,
-    [kernelNames.convFilterGradient]: cpuConvolution.filterGradient,
-    [kernelNames.convInputGradient]: cpuConvolution.inputGradient,
+    [kernelNames.convGradient]: cpuConvolution.gradient,
     [kernelNames.denseForward]: cpuDense.forward,
     [kernelNames.denseGradient]: cpuDense.gradient,
     [kernelNames.maxPool]: cpuMaxPool,
@@ -26,8 +25,7 @@ const tables: Record<string, Record<string, KernelFunc>> = {
   },
   wasm: {
     [kernelNames.convForward]: wasmConvolution.forward,
-    [kernelNames.convFilterGradient]: wasmConvolution.filterGradient,
-    [kernelNames.convInputGradient]: wasmConvolution.inputGradient,
+    [kernelNames.convGradient]: wasmConvolution.gradient,
     [kernelNames.denseForward]: wasmDense.forward,
     [kernelNames.denseGradient]: wasmDense.gradient,
     [kernelNames.maxPool]: wasmMaxPool,

@@ -56,7 +56,7 @@ describe("tfjs-backend-wasm's threaded build, in Chromium", () => {
           binary: 'tfjs-backend-wasm-threaded-simd.wasm',
         });
         expect(report.info).not.toHaveProperty('reason');
-        expect((report.info as { kernels: string[] }).kernels).toHaveLength(8);
+        expect((report.info as { kernels: string[] }).kernels).toHaveLength(7);
         const [withKernels, stock] = [report.withKernels as number[], report.stock as number[]];
         expect(withKernels).toHaveLength(1000);
         const classes = (probabilities: number[]) =>

@@ -6,10 +6,11 @@
 // beside the multiplications they save.
 // Layouts (NHWC, float32): input [n, inH, inW, inC]; output [n, inH − 2, inW − 2, outC] ('valid'), whose odd edges
 // take tiles cut in half, their inputs past the edge read as zeros. Needs inC % 4 = 0 and outC % 16 = 0.
-// Scratch (the caller's): U [16][inC][outC] | V [16][chunk][inC] | M [16][chunk][outC] | 16 vectors, where V and M
-// hold one chunk of tiles at a time, so that they stay in cache from one step to the next. V's and M's points lie one
-// cache line further apart than their size: the transforms touch all 16 points at once, and at a power-of-two stride
-// those would share one set of the L1 cache and evict each other (measured: the transforms took 1.4 times as long).
+// Scratch (the caller's): U [16][inC][outC] | V [16][chunk][inC] | M [16][chunk][outC] | 16 vectors | (the gradients')
+// sums [16][inC][outC], where V and M hold one chunk of tiles at a time, so that they stay in cache from one step to the
+// next. V's and M's points lie one cache line further apart than their size: the transforms touch all 16 points at
+// once, and at a power-of-two stride those would share one set of the L1 cache and evict each other (measured: the
+// transforms took 1.4 times as long).
 import { tile } from './tile';
 
 let images = 0,
@@ -213,7 +214,7 @@ function transformOutputs(first: i32, count: i32, bias: usize, relu: bool, out: 
       for (let r = 0; r < 2 && tileY + r < outH; r++) {
         for (let s = 0; s < 2 && tileX + s < outW; s++) {
           let value = f32x4.add(v128.load(between + 128 + <usize>(r * 2 + s) * 16), shift);
-          if (relu) value = f32x4.max(value, f32x4.splat(0));
+          if (relu) value = f32x4.pmax(value, f32x4.splat(0));
           v128.store(tileCorner + <usize>r * tileLine + <usize>s * outBytes + ch, value);
         }
       }
@@ -232,8 +233,14 @@ export function winogradConvolution(input: usize, bias: usize, relu: bool, out: 
   }
 }
 
-// The filter gradient is the forward's transposed: dW = Gᵀ · Σ over tiles of (A · dy · Aᵀ) ⊙ (Bᵀ · d · B) · G. Its
-// scratch reuses the forward's: the sums [16][inC][outC] where U was, V, and the transformed dy tiles where M was.
+// The gradients are the forward's transposed, and share one transform of each dy tile, D = A · dy · Aᵀ:
+// - the filter gradient dW = Gᵀ · (Σ over tiles of Vᵀ · D at each point) · G;
+// - the bias gradient, Σ over tiles of D's point 5 (the sum of the tile's 4 pixels);
+// - the input gradient, each tile's block B · (D · U) · Bᵀ, 4×4 pixels added where the neighbouring tiles' blocks
+//   overlap (2 rows and columns a side), U the transformed filter rows. It multiplies as the filter gradient does,
+//   about half as much as the direct product, where the forward's gather over dy padded by 2 would multiply nearly as
+//   much as it (that padding is mostly zeros).
+// Scratch: U as the forward's, V, D where M was (E = D · U then takes V's place), and the sums after the between.
 
 /** A · (g0, g1), the output gradient's transform along one line: (g0, g0 + g1, g0 − g1, −g1), `step` bytes apart. */
 function gradientLine(g0: v128, g1: v128, at: usize, step: usize): void {
@@ -252,8 +259,8 @@ function filterGradientLine(m0: v128, m1: v128, m2: v128, m3: v128, at: usize, s
   v128.store(at + 2 * step, f32x4.add(sum, m3));
 }
 
-/** A · g · Aᵀ for the 2×2 output-gradient blocks of tiles first … first + count − 1 into M's place. */
-function transformGradients(dy: usize, first: i32, count: i32, scratch: usize): void {
+/** D for the 2×2 output-gradient blocks of tiles first … first + count − 1 into M's place; adds point 5 to dbias. */
+function transformGradients(dy: usize, first: i32, count: i32, dbias: usize, scratch: usize): void {
   const between = scratch + betweenAt;
   for (let t = 0; t < count; t++) {
     locate(first + t, dy, outH, outW, outBytes);
@@ -263,57 +270,10 @@ function transformGradients(dy: usize, first: i32, count: i32, scratch: usize): 
       for (let r: usize = 0; r < 4; r++) {
         gradientLine(v128.load(between + r * 32), v128.load(between + r * 32, 16), d + r * 4 * mStep, mStep);
       }
+      v128.store(dbias + ch, f32x4.add(v128.load(dbias + ch), v128.load(d + 5 * mStep)));
     }
   }
 }
-
-/** dfilter [3, 3, inC, outC] = conv's filter gradient for `input` and its output gradient `dy`. */
-export function winogradFilterGradient(input: usize, dy: usize, dfilter: usize, scratch: usize): void {
-  memory.fill(scratch, 0, 16 * pointBytes);
-  const tiles = images * tilesH * tilesW;
-  for (let first = 0; first < tiles; first += chunk) {
-    const count = min(chunk, tiles - first);
-    transformInputs(input, first, count, scratch);
-    transformGradients(dy, first, count, scratch);
-    // At each point, sums [inC][outC] += Vᵀ · D: two in channels × 16 out channels per micro-kernel call.
-    for (let point: usize = 0; point < 16; point++) {
-      const v = scratch + vAt + point * vStep,
-        d = scratch + mAt + point * mStep,
-        sums = scratch + point * pointBytes;
-      for (let i: usize = 0; i < inBytes; i += 8) {
-        for (let o: usize = 0; o < outBytes; o += 64) {
-          const out = sums + (i >> 2) * outBytes + o;
-          tile(v + i, 4, inBytes, count, 1, 0, d + o, outBytes, 0, out, out + outBytes, true, false, true);
-        }
-      }
-    }
-  }
-  const between = scratch + betweenAt;
-  for (let at: usize = 0; at < pointBytes; at += 16) {
-    const m = scratch + at;
-    for (let s: usize = 0; s < 4; s++) {
-      const column = m + s * pointBytes;
-      const m0 = v128.load(column),
-        m1 = v128.load(column + 4 * pointBytes),
-        m2 = v128.load(column + 8 * pointBytes),
-        m3 = v128.load(column + 12 * pointBytes);
-      filterGradientLine(m0, m1, m2, m3, between + s * 16, 64);
-    }
-    for (let r: usize = 0; r < 3; r++) {
-      const row = between + r * 64;
-      const m0 = v128.load(row),
-        m1 = v128.load(row, 16),
-        m2 = v128.load(row, 32),
-        m3 = v128.load(row, 48);
-      filterGradientLine(m0, m1, m2, m3, dfilter + at + r * 3 * pointBytes, pointBytes);
-    }
-  }
-}
-
-// The input gradient is the forward's transposed too: each tile's dx block is B · ((A · dy · Aᵀ) ⊙ U) · Bᵀ, 4×4 pixels
-// added where the neighbouring tiles' blocks overlap (2 rows and columns a side). It multiplies as the filter gradient
-// does, about half as much as the direct product, where the forward's gather over dy padded by 2 would multiply
-// nearly as much as it (that padding is mostly zeros). E = D · U takes V's place in the scratch.
 
 /** B · (e0, e1, e2, e3), the input gradient's transform along one line: (e0, e1 − e2 + e3, e1 + e2 − e0, −e3). */
 function scatterLine(e0: v128, e1: v128, e2: v128, e3: v128, at: usize, step: usize): void {
@@ -351,14 +311,61 @@ function scatterInputs(first: i32, count: i32, dx: usize, scratch: usize): void 
   }
 }
 
-/** dx [n, inH, inW, inC] = conv's input gradient for its output gradient `dy` and the filter `winogradFilter` took. */
-export function winogradInputGradient(dy: usize, dx: usize, scratch: usize): void {
-  memory.fill(dx, 0, <usize>images * inH * inW * inBytes);
+/**
+ * dfilter [3, 3, inC, outC] and dbias [outC] of conv for `input` and its output gradient `dy`, and with dx ≠ 0 the input
+ * gradient dx [n, inH, inW, inC] for the filter rows `winogradFilter` took.
+ */
+export function winogradGradients(
+  input: usize,
+  dy: usize,
+  dfilter: usize,
+  dbias: usize,
+  dx: usize,
+  scratch: usize,
+): void {
+  const sumsAt = scratch + betweenAt + 256;
+  memory.fill(sumsAt, 0, 16 * pointBytes);
+  memory.fill(dbias, 0, outBytes);
+  if (dx) memory.fill(dx, 0, <usize>images * inH * inW * inBytes);
   const tiles = images * tilesH * tilesW;
   for (let first = 0; first < tiles; first += chunk) {
     const count = min(chunk, tiles - first);
-    transformGradients(dy, first, count, scratch);
+    transformInputs(input, first, count, scratch);
+    transformGradients(dy, first, count, dbias, scratch);
+    // At each point, sums [inC][outC] += Vᵀ · D: two in channels × 16 out channels per micro-kernel call.
+    for (let point: usize = 0; point < 16; point++) {
+      const v = scratch + vAt + point * vStep,
+        d = scratch + mAt + point * mStep,
+        sums = sumsAt + point * pointBytes;
+      for (let i: usize = 0; i < inBytes; i += 8) {
+        for (let o: usize = 0; o < outBytes; o += 64) {
+          const out = sums + (i >> 2) * outBytes + o;
+          tile(v + i, 4, inBytes, count, 1, 0, d + o, outBytes, 0, out, out + outBytes, true, false, true);
+        }
+      }
+    }
+    if (!dx) continue;
     multiply(scratch + mAt, mStep, outBytes, scratch + vAt, vStep, inBytes, count, scratch);
     scatterInputs(first, count, dx, scratch);
+  }
+  const between = scratch + betweenAt;
+  for (let at: usize = 0; at < pointBytes; at += 16) {
+    const m = sumsAt + at;
+    for (let s: usize = 0; s < 4; s++) {
+      const column = m + s * pointBytes;
+      const m0 = v128.load(column),
+        m1 = v128.load(column + 4 * pointBytes),
+        m2 = v128.load(column + 8 * pointBytes),
+        m3 = v128.load(column + 12 * pointBytes);
+      filterGradientLine(m0, m1, m2, m3, between + s * 16, 64);
+    }
+    for (let r: usize = 0; r < 3; r++) {
+      const row = between + r * 64;
+      const m0 = v128.load(row),
+        m1 = v128.load(row, 16),
+        m2 = v128.load(row, 32),
+        m3 = v128.load(row, 48);
+      filterGradientLine(m0, m1, m2, m3, dfilter + at + r * 3 * pointBytes, pointBytes);
+    }
   }
 }
