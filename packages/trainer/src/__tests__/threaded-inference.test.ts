@@ -102,8 +102,16 @@ describe('openInferencePool', () => {
     const model = createModel(getPreset('reference'), { seed: 3 });
     const workerScript = join(here, 'workers', 'claims-a-batch-and-stalls.mjs');
     const pool = await openInferencePool(model, { workers: 2, workerScript });
-    // Two batches: this thread predicts the first while the stand-in claims the second, which is then never done.
-    const waiting = pool.predict(test.images, test.count, { batchSize: 500 }).catch((caught: unknown) => caught);
+    // Two batches: this thread predicts the first while the stand-in claims the second, which it then never finishes.
+    // Should this thread claim both first (the stand-in busy elsewhere), the prediction is over by the next tick: try
+    // again. One still waiting after that tick waits on the stand-in's batch.
+    const nextTick = () => new Promise((resolve) => setTimeout(resolve, 0, 'waiting'));
+    let waiting: Promise<unknown> | undefined;
+    for (let attempt = 0; attempt < 20 && waiting === undefined; attempt++) {
+      const prediction = pool.predict(test.images, test.count, { batchSize: 500 }).catch((caught: unknown) => caught);
+      if ((await Promise.race([prediction, nextTick()])) === 'waiting') waiting = prediction;
+    }
+    expect(waiting).toBeDefined();
     await pool.close();
     const outcome = await Promise.race([waiting, new Promise((resolve) => setTimeout(resolve, 5000, 'still waiting'))]);
     expect(outcome).toBeInstanceOf(PoolClosedError);
