@@ -55,7 +55,7 @@ export const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAs
 export class WorkerPool<Request = StepRequest> {
   /** Rejects with the first WorkerError; never resolves. */
   readonly failed: Promise<never>;
-  private readonly threads: Worker[];
+  private readonly threads: Worker[] = [];
   private readonly ready: Promise<void>[];
   private failure: WorkerError | undefined;
   private rejectFailed!: (error: WorkerError) => void;
@@ -73,8 +73,16 @@ export class WorkerPool<Request = StepRequest> {
     this.failed.catch(() => {}); // observed through `whenReady` and `until`; never an unhandled rejection
     const readiness: (() => void)[] = [];
     this.ready = setups.map((_, index) => new Promise<void>((resolve) => (readiness[index] = resolve)));
-    this.threads = setups.map((setup, index) => {
-      const thread = new Worker(script, { workerData: setup });
+    for (const [index, setup] of setups.entries()) {
+      let thread: Worker;
+      try {
+        thread = new Worker(script, { workerData: setup });
+      } catch (error) {
+        // The threads already started would keep the process alive: nobody else holds them. This error is the one
+        // to report, not one from closing.
+        this.close().catch(() => {});
+        throw error;
+      }
       const shard = setup.index; // errors name the worker by its shard (shard 0 is the main thread)
       const kind = 'task' in setup ? 'inference' : 'training';
       thread.on('message', (reply: WorkerReply) => {
@@ -86,8 +94,8 @@ export class WorkerPool<Request = StepRequest> {
         if (!this.closing)
           this.fail(new WorkerError(kind, shard, `the thread exited unexpectedly (exit code ${code})`));
       });
-      return thread;
-    });
+      this.threads.push(thread);
+    }
   }
 
   /** Resolves once every thread has built its backend and replica. */
@@ -105,21 +113,25 @@ export class WorkerPool<Request = StepRequest> {
     this.threads[index]!.postMessage(message);
   }
 
+  /** Ends every thread, whatever else fails: a thread left running would keep the process alive. */
   async close(): Promise<void> {
     this.closing = true;
-    // Wakes threads blocked on the exchange so they return instead of waiting for shards that will never come.
-    if (this.signals) {
-      Atomics.store(this.signals, 1, 1);
-      Atomics.notify(this.signals, 0);
+    try {
+      // Wakes threads blocked on the exchange so they return instead of waiting for shards that will never come.
+      if (this.signals) {
+        Atomics.store(this.signals, 1, 1);
+        Atomics.notify(this.signals, 0);
+      }
+    } finally {
+      await Promise.all(this.threads.map((thread) => thread.terminate()));
     }
-    await Promise.all(this.threads.map((thread) => thread.terminate()));
   }
 
   private fail(error: WorkerError): void {
     if (this.failure || this.closing) return;
     this.failure = error;
     this.rejectFailed(error);
-    void this.close();
+    this.close().catch(() => {}); // the thread's failure is the error to report
   }
 }
 
@@ -177,12 +189,12 @@ export function workerSteps(options: WorkerStepOptions = {}): StepFactory {
     const pool = new WorkerPool(options.workerScript ?? defaultWorkerScript(), setups, exchange.signals);
     try {
       await pool.whenReady();
+      const replica = new Replica(model, optimizer, slots, exchange, 0);
+      return { step: replicatedStep(model, run, replica, exchange, setups, pool), close: () => pool.close() };
     } catch (error) {
       await pool.close();
       throw error;
     }
-    const replica = new Replica(model, optimizer, slots, exchange, 0);
-    return { step: replicatedStep(model, run, replica, exchange, setups, pool), close: () => pool.close() };
   };
 }
 
