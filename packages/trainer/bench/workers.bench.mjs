@@ -120,8 +120,13 @@ for (const backend of values.backends.split(',')) {
   );
   for (const [workers, figures] of rounds) {
     const best = Math.max(...figures);
+    // Rounds r of each count ran back to back, so their ratio is the one least moved by load that changes over minutes.
+    const paired = workers === 1 || !rounds.has(1) ? [] : figures.map((figure, round) => figure / rounds.get(1)[round]);
     const speedUp =
-      workers === 1 || !rounds.has(1) ? '' : `, ${(best / Math.max(...rounds.get(1))).toFixed(2)}× of 1 worker (best)`;
+      paired.length === 0
+        ? ''
+        : `, ${(best / Math.max(...rounds.get(1))).toFixed(2)}× of 1 worker (best), ` +
+          `${median(paired).toFixed(2)}× (median of rounds: ${paired.map((ratio) => ratio.toFixed(2)).join(', ')})`;
     console.log(
       `  workers ${workers}: best ${best.toFixed(0)} img/s, median ${median(figures).toFixed(0)} img/s` +
         ` (rounds: ${figures.map((figure) => figure.toFixed(0)).join(', ')})${speedUp}`,
