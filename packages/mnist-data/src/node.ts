@@ -2,9 +2,9 @@
  * @mnist-cnn/mnist-data/node — everything in the main entry plus file-system loading (raw or gzipped
  * IDX files, decompressed with zlib), the source search of `loadDataset`, the cache and verified downloads.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, constants as fsConstants, fstatSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { access, type FileHandle, mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { closeSync, constants as fsConstants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { access, type FileHandle, mkdir, open, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -33,6 +33,7 @@ import {
   getDatasetPreset,
   STANDARD_FILE_NAMES,
 } from './presets.js';
+import { kindOf, openRegularFile, replaceFile, replaceFileSync } from './regular-file.js';
 import { allInOrder } from './settle.js';
 
 // Everything the platform-neutral entry has, so Node users need one import (a test keeps the two lists in step).
@@ -137,27 +138,6 @@ export function gunzipIfNeededSync(
   }
 }
 
-function kindOf(stats: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean }): string {
-  if (stats.isDirectory()) return 'a directory';
-  if (stats.isFIFO()) return 'a FIFO';
-  if (stats.isCharacterDevice()) return 'a device';
-  return 'not a regular file';
-}
-
-/**
- * Opens `path` for reading only if it is a regular file. The open is non-blocking and the check uses fstat on what was
- * opened, so a FIFO (which a plain open would wait on forever) or a device is refused by name.
- */
-async function openRegularFile(path: string): Promise<FileHandle> {
-  const handle = await open(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
-  const stats = await handle.stat();
-  if (!stats.isFile()) {
-    await handle.close();
-    throw new NotRegularFileError(path, kindOf(stats));
-  }
-  return handle;
-}
-
 /**
  * Reads and parses an IDX file, raw or gzipped (detected by magic bytes, not by name). Only a regular file is read, and
  * it is inflated as a stream into a buffer of the size its header declares, at most `maxBytes` (default 256 MB).
@@ -207,20 +187,30 @@ export function readIdxFileSync(path: string, options: { maxBytes?: number } = {
   }
 }
 
-/** Encodes `tensor` and writes it to `path`, gzipped when `gzip` is true (default: when the name ends in .gz). */
+function encodeIdxFile(path: string, tensor: IdxTensorInput, gzip: boolean | undefined): Uint8Array {
+  const bytes = encodeIdx(tensor);
+  return (gzip ?? path.endsWith('.gz')) ? gzipSync(bytes) : bytes;
+}
+
+/**
+ * Encodes `tensor` and writes it to `path`, gzipped when `gzip` is true (default: when the name ends in .gz). The
+ * bytes go to a temp file renamed onto `path`, so an existing file stays whole until the new one is complete.
+ */
 export async function writeIdxFile(
   path: string,
   tensor: IdxTensorInput,
   options: { gzip?: boolean } = {},
 ): Promise<void> {
-  const bytes = encodeIdx(tensor);
-  await writeFile(path, (options.gzip ?? path.endsWith('.gz')) ? gzipSync(bytes) : bytes);
+  const bytes = encodeIdxFile(path, tensor, options.gzip);
+  await replaceFile(path, async (tempPath) => {
+    await writeFile(tempPath, bytes, { flag: 'wx' });
+    return true;
+  });
 }
 
 /** Synchronous variant of `writeIdxFile`. */
 export function writeIdxFileSync(path: string, tensor: IdxTensorInput, options: { gzip?: boolean } = {}): void {
-  const bytes = encodeIdx(tensor);
-  writeFileSync(path, (options.gzip ?? path.endsWith('.gz')) ? gzipSync(bytes) : bytes);
+  replaceFileSync(path, encodeIdxFile(path, tensor, options.gzip));
 }
 
 /** Names accepted for each file: the standard name, the common `train-images.idx3-ubyte` spelling, each ± `.gz`. */
@@ -338,20 +328,6 @@ function mirrorUrl(base: string, fileName: string): string {
 /** How long a mirror may send nothing before the download moves on to the next one. */
 export const defaultStallTimeoutMs = 30_000;
 
-/** Temp files of downloads in progress, removed if the process exits mid-download (Ctrl-C ends it with exit()). */
-const partialDownloads = new Set<string>();
-let removesPartialsOnExit = false;
-
-function trackPartialDownload(file: string): void {
-  if (!removesPartialsOnExit) {
-    removesPartialsOnExit = true;
-    process.on('exit', () => {
-      for (const partial of partialDownloads) rmSync(partial, { force: true });
-    });
-  }
-  partialDownloads.add(file);
-}
-
 /** Reads `body` into `handle` and `hash`, failing past `maxBytes` or after `stallMs` without data. */
 async function receiveBody(
   body: ReadableStream<Uint8Array>,
@@ -399,48 +375,41 @@ export async function downloadFile(options: DownloadFileOptions): Promise<void> 
   for (const base of mirrors) {
     signal?.throwIfAborted();
     const url = mirrorUrl(base, fileName);
-    const tmp = `${destination}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
     const stall = stallWatch(options.stallTimeoutMs ?? defaultStallTimeoutMs);
-    let handle: FileHandle | undefined;
     try {
-      const res = await fetch(url, { signal: signal ? AbortSignal.any([signal, stall.signal]) : stall.signal });
-      if (!res.ok || res.body === null) {
-        await res.body?.cancel().catch(() => {});
-        attempts.push({ url, error: `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}` });
-        continue;
-      }
-      const lengthHeader = res.headers.get('content-length');
-      const total = lengthHeader !== null && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
-      if (total !== undefined && total > maxBytes) {
-        await res.body.cancel().catch(() => {});
-        throw new Error(`announced ${total} bytes, more than the expected ${maxBytes}`);
-      }
-      const hash = createHash('sha256');
-      trackPartialDownload(tmp);
-      handle = await open(tmp, 'wx');
-      options.onProgress?.(0, total, url);
-      const received = await receiveBody(res.body, { handle, hash }, { maxBytes, stall }, (bytes) =>
-        options.onProgress?.(bytes, total, url),
-      );
-      await handle.close();
-      handle = undefined;
-      if (total !== undefined && received !== total) {
-        throw new Error(`connection closed after ${received} of ${total} bytes`);
-      }
-      const actual = hash.digest('hex');
-      if (actual !== expected) {
-        const err = new ChecksumError(url, expected, actual);
-        checksumErrors.push(err);
+      const replaced = await replaceFile(destination, async (tempPath) => {
+        const res = await fetch(url, { signal: signal ? AbortSignal.any([signal, stall.signal]) : stall.signal });
+        if (!res.ok || res.body === null) {
+          await res.body?.cancel().catch(() => {});
+          attempts.push({ url, error: `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}` });
+          return false;
+        }
+        const lengthHeader = res.headers.get('content-length');
+        const total = lengthHeader !== null && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
+        if (total !== undefined && total > maxBytes) {
+          await res.body.cancel().catch(() => {});
+          throw new Error(`announced ${total} bytes, more than the expected ${maxBytes}`);
+        }
+        const hash = createHash('sha256');
+        const handle = await open(tempPath, 'wx');
+        options.onProgress?.(0, total, url);
+        const received = await receiveBody(res.body, { handle, hash }, { maxBytes, stall }, (bytes) =>
+          options.onProgress?.(bytes, total, url),
+        ).finally(() => handle.close());
+        if (total !== undefined && received !== total) {
+          throw new Error(`connection closed after ${received} of ${total} bytes`);
+        }
+        const actual = hash.digest('hex');
+        if (actual === expected) return true;
+        checksumErrors.push(new ChecksumError(url, expected, actual));
         attempts.push({ url, error: `SHA-256 mismatch (expected ${expected}, got ${actual})` });
-        await rm(tmp, { force: true });
-        continue;
-      }
-      await rename(tmp, destination);
-      return;
+        return false;
+      });
+      if (replaced) return;
     } catch (cause) {
-      await handle?.close().catch(() => {});
-      await rm(tmp, { force: true }).catch(() => {});
       if (signal?.aborted) throw signal.reason;
+      // The destination itself is unusable (a directory, say): no other mirror would help.
+      if (cause instanceof NotRegularFileError) throw cause;
       const reason = stall.signal.aborted ? stall.signal.reason : cause;
       const msg =
         reason instanceof Error
@@ -449,7 +418,6 @@ export async function downloadFile(options: DownloadFileOptions): Promise<void> 
       attempts.push({ url, error: msg });
     } finally {
       stall.clear();
-      partialDownloads.delete(tmp);
     }
   }
   if (checksumErrors.length > 0 && checksumErrors.length === attempts.length) throw checksumErrors[0]!;

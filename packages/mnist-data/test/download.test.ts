@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { serveOnLoopback } from '../../../tests/support/loopback-server.mjs';
@@ -10,6 +10,7 @@ import {
   type DownloadProgress,
   downloadFile,
   loadDataset,
+  NotRegularFileError,
 } from '../src/node.js';
 import { DATASET_FILE_KEYS, DATASETS, type DatasetFileKey } from '../src/presets.js';
 import { makeFixture, tempDir } from './helpers.js';
@@ -186,6 +187,25 @@ describe('download from mirrors (real HTTP on 127.0.0.1)', () => {
     ).rejects.toThrow('stop');
     expect(existsSync(destination)).toBe(false);
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('a destination that is a directory is refused by name before any mirror is asked', async () => {
+    const dir = tmp();
+    const destination = join(dir, 'f.gz');
+    mkdirSync(destination);
+    const [name, body] = [...byGzName][0]!;
+    const err = await downloadFile({
+      mirrors: [`${base}/ok/`],
+      fileName: name,
+      sha256: createHash('sha256').update(body).digest('hex'),
+      destination,
+    }).catch((e) => e);
+    expect(err).toBeInstanceOf(NotRegularFileError);
+    expect(err).toMatchObject({ code: 'NOT_A_REGULAR_FILE', file: destination });
+    expect(err.message).toBe(`${destination} is a directory, expected a regular file`);
+    expect(requests).toEqual([]);
+    expect(readdirSync(destination)).toEqual([]);
+    expect(readdirSync(dir)).toEqual(['f.gz']);
   });
 
   it('an unreachable mirror is reported with its URL', async () => {
