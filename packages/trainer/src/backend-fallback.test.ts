@@ -20,8 +20,9 @@ describe('initBackend auto', () => {
     expect(tf.getBackend()).toBe('cpu');
   });
 
-  it('rejects unknown backend names and a second wasmPaths after start', async () => {
+  it('rejects unknown backend names, a simd that is not a boolean (not a fallback) and a second wasmPaths', async () => {
     await expect(initBackend('gpu' as never)).rejects.toBeInstanceOf(TrainOptionsError);
+    await expect(initBackend('auto', { simd: 'no' } as never)).rejects.toMatchObject({ option: 'simd' });
     await expect(initBackend('wasm', { wasmPaths: '/elsewhere/' })).rejects.toBeInstanceOf(BackendError);
   });
 });

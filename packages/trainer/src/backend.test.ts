@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { type BackendInfo, describeBackend } from './backend.js';
+import { TrainOptionsError } from './errors.js';
 import { initBackend } from './node-backend.js';
 
 describe('initBackend', () => {
@@ -21,6 +22,27 @@ describe('initBackend', () => {
       expect(info.kernelBuild).toBe('relaxed-simd');
       for (const name of info.kernels) expect(tf.getKernel(name, backend)).toBeDefined();
     }
+  });
+
+  it('refuses a simd option that is not a boolean, on every backend, rather than taking it to mean SIMD on', async () => {
+    for (const [simd, got] of [
+      ['no', '"no"'],
+      ['false', '"false"'],
+      [0, '0'],
+      [1, '1'],
+      [null, 'null'],
+    ] as const) {
+      for (const backend of ['wasm', 'auto', 'cpu'] as const) {
+        const error = await initBackend(backend, { simd } as never).catch((caught: unknown) => caught);
+        expect(error).toBeInstanceOf(TrainOptionsError);
+        expect(error).toMatchObject({
+          option: 'simd',
+          message: `invalid option simd: expected true or false, got ${got}`,
+        });
+      }
+    }
+    await expect(initBackend('cpu', null as never)).rejects.toMatchObject({ option: 'options' });
+    expect((await initBackend('wasm', { simd: true })).backend).toBe('wasm');
   });
 
   it('describes the backend for people: SIMD, the kernel build, and why it differs from the request', async () => {

@@ -113,6 +113,22 @@ function describe(error: unknown): string {
 }
 
 /**
+ * Throws TrainOptionsError for a backend name or options `initBackend` cannot use. Both entries call it before any work;
+ * it is not where wasm starts, since `auto` takes a throw there as a reason to fall back to cpu.
+ */
+export function checkBackendArguments(backend: unknown, options: unknown): void {
+  if (backend !== 'wasm' && backend !== 'cpu' && backend !== 'auto') {
+    throw new TrainOptionsError('backend', `unknown backend ${JSON.stringify(backend)}; expected wasm, cpu or auto`);
+  }
+  if (options === null || typeof options !== 'object') throw new TrainOptionsError('options', 'expected an object');
+  const { simd } = options as InitBackendOptions;
+  if (simd !== undefined && typeof simd !== 'boolean') {
+    const got = typeof simd === 'string' ? JSON.stringify(simd) : String(simd);
+    throw new TrainOptionsError('simd', `expected true or false, got ${got}`);
+  }
+}
+
+/**
  * Selects and initializes the tfjs backend (wasm, cpu or auto), registers cnn-model's kernel table for it, and reports
  * which backend runs, whether SIMD is used and which kernels were added.
  *
@@ -129,9 +145,7 @@ export async function initBackend(
   backend: BackendChoice = 'auto',
   options: InitBackendOptions = {},
 ): Promise<BackendInfo> {
-  if (backend !== 'wasm' && backend !== 'cpu' && backend !== 'auto') {
-    throw new TrainOptionsError('backend', `unknown backend ${JSON.stringify(backend)}; expected wasm, cpu or auto`);
-  }
+  checkBackendArguments(backend, options);
   if (backend === 'cpu') return startCpu();
   if (backend === 'wasm') return startWasm(options);
   try {

@@ -5,6 +5,7 @@ import {
   type BackendChoice,
   type BackendInfo,
   binaryNames,
+  checkBackendArguments,
   type InitBackendOptions,
   initBackend as initAnyBackend,
 } from './backend.js';
@@ -34,6 +35,7 @@ export async function initBackend(
   backend: BackendChoice = 'auto',
   options: InitBackendOptions = {},
 ): Promise<BackendInfo> {
+  checkBackendArguments(backend, options);
   // Before the kernel library first compiles: Node 20 then runs its relaxed-SIMD build too (a faster step).
   enableRelaxedSimd();
   if (options.wasmPaths !== undefined) return initAnyBackend(backend, options);
