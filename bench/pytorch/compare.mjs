@@ -1,13 +1,15 @@
 // Speed of the reference CNN, ours next to PyTorch's, in one run: training throughput (batch 64 and 32, 1 and 2
-// workers / threads), inference at batch 256, and the time the default `mnist-cnn train` needs against PyTorch trained
-// with the same recipe. Rounds interleave every configuration; each row shows its best round. PyTorch is optional: it
-// runs only when /usr/bin/python3 can import torch (Debian: apt-get install python3-torch); the project never needs it.
+// workers / threads, and two separate 1-worker processes at once), inference at batch 256, and the time the default
+// `mnist-cnn train` needs against PyTorch trained with the same recipe. Rounds interleave every configuration; each row
+// shows its best round. PyTorch is optional: it runs only when /usr/bin/python3 can import torch (Debian: apt-get
+// install python3-torch); the project never needs it.
 // With PyTorch, the run records its figures on the benchmarks page (apps/docs/benchmarks.json).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { recordFigures } from '../figures.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -25,33 +27,41 @@ const cores = availableParallelism();
 const python = '/usr/bin/python3';
 const hasTorch = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
 
-function runCli(args) {
-  const output = execFileSync(process.execPath, [cli, ...args, '--json'], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  return output
+const cliOptions = { encoding: 'utf8', maxBuffer: 1 << 26 };
+const jsonLines = (output) =>
+  output
     .trim()
     .split('\n')
     .map((line) => JSON.parse(line));
-}
+const runCli = (args) => jsonLines(execFileSync(process.execPath, [cli, ...args, '--json'], cliOptions));
+const runCliAsync = async (args) =>
+  jsonLines((await promisify(execFile)(process.execPath, [cli, ...args, '--json'], cliOptions)).stdout);
 
 // --workers explicitly: `mnist-cnn bench` otherwise picks its own count. No augmentation, as PyTorch's rows have none.
-const oursTraining = (batchSize, workers) =>
-  runCli([
-    'bench',
-    '--no-augment',
-    '--backend',
-    'wasm',
-    '--batch-size',
-    String(batchSize),
-    '--workers',
-    String(workers),
-    '--steps',
-    String(steps),
-    '--warmup',
-    String(warmup),
-    // The training rows read only the training figure; the inference rows below time inference properly.
-    '--inference-images',
-    '1',
-  ]).at(-1).trainingImagesPerSecond;
+const trainingArgs = (batchSize, workers) => [
+  'bench',
+  '--no-augment',
+  '--backend',
+  'wasm',
+  '--batch-size',
+  String(batchSize),
+  '--workers',
+  String(workers),
+  '--steps',
+  String(steps),
+  '--warmup',
+  String(warmup),
+  // The training rows read only the training figure; the inference rows below time inference properly.
+  '--inference-images',
+  '1',
+];
+const oursTraining = (batchSize, workers) => runCli(trainingArgs(batchSize, workers)).at(-1).trainingImagesPerSecond;
+// Two separate 1-worker processes at the same time, summed: what the cores give two runs that share nothing, so the
+// most that 2 workers of one run can reach on this machine in these minutes.
+const twoProcesses = async (batchSize) => {
+  const pair = await Promise.all([0, 1].map(() => runCliAsync(trainingArgs(batchSize, 1))));
+  return pair.reduce((sum, events) => sum + events.at(-1).trainingImagesPerSecond, 0);
+};
 // Inference: our replicas on worker threads (bench reports how many it used) against PyTorch's intra-op threads.
 const inferenceWorkers = new Map();
 const oursInference = (workers) => {
@@ -115,6 +125,7 @@ const measurements = [
   ...[64, 32].flatMap((batch) =>
     [1, 2].map((workers) => ({ key: `ours ${batch} ${workers}`, run: () => oursTraining(batch, workers) })),
   ),
+  ...[64, 32].map((batch) => ({ key: `ours ${batch} two processes`, run: () => twoProcesses(batch) })),
   ...[1, cores].map((workers) => ({ key: `ours infer ${workers}`, run: () => oursInference(workers) })),
   ...(hasTorch
     ? [
@@ -133,7 +144,7 @@ const measurements = [
 ];
 const best = new Map();
 for (let round = 0; round < rounds; round++) {
-  for (const { key, run } of measurements) best.set(key, Math.max(best.get(key) ?? 0, run()));
+  for (const { key, run } of measurements) best.set(key, Math.max(best.get(key) ?? 0, await run()));
 }
 
 // Time to accuracy: the default `mnist-cnn train`, then PyTorch with the same recipe, epochs and image count.
@@ -189,6 +200,8 @@ for (const batch of [64, 32]) {
     two,
     `${ratio(two, one)} 1 worker${torchBest === undefined ? '' : `; ${ratio(two, torchBest)} PyTorch's best on ${plural(cores, 'core')}`}`,
   );
+  const pair = best.get(`ours ${batch} two processes`);
+  row('two 1-worker processes at once, summed', pair, `${ratio(pair, one)} 1 worker: the most 2 workers can reach`);
 }
 console.log(`\ninference, batch 256, test set`);
 const torchInferBest = Math.max(best.get('torch infer 1') ?? 0, best.get(`torch infer ${cores}`) ?? 0) || undefined;
@@ -231,6 +244,10 @@ if (hasTorch) {
       ...[64, 32].map((batch) => ({
         name: `mnist-cnn, wasm, batch ${batch}`,
         values: [round(best.get(`ours ${batch} 1`)), round(best.get(`ours ${batch} 2`))],
+      })),
+      ...[64, 32].map((batch) => ({
+        name: `mnist-cnn, two 1-worker processes at once (each, summed), batch ${batch}`,
+        values: [round(best.get(`ours ${batch} two processes`) / 2), round(best.get(`ours ${batch} two processes`))],
       })),
     ],
   });
