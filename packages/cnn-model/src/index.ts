@@ -8,14 +8,8 @@ export type { TrainingStepResult } from './model.js';
 export { CnnModel, createModel } from './model.js';
 export type { PresetName } from './presets.js';
 export { getPreset, presets } from './presets.js';
-export {
-  createRng,
-  createRngFromState,
-  deriveSeed,
-  type Rng,
-  type RngState,
-  shuffleInPlace,
-} from './random.js';
+export type { Rng, RngState } from './random.js';
+export { createRng, createRngFromState, deriveSeed, shuffleInPlace } from './random.js';
 export type { ModelJson, WeightSpec } from './serialize.js';
 export { deserializeModel, serializeModel } from './serialize.js';
 export type {

@@ -68,12 +68,6 @@ function refuse(where: string, what: string): never {
   throw new ModelFormatError('UNSUPPORTED_LAYER', `model.json ${where}: ${what}`);
 }
 
-function checkChannelsLast(config: Config, where: string): void {
-  const format = config.data_format;
-  if (format !== undefined && format !== null && format !== 'channels_last')
-    refuse(where, `data_format ${JSON.stringify(format)} is not supported; only channels_last`);
-}
-
 function activationOf(config: Config, where: string, allowSoftmax: boolean): Activation | 'softmax' {
   const activation = config.activation ?? 'linear';
   if (activation === 'relu' || activation === 'linear') return activation;
@@ -115,7 +109,6 @@ const importers: Record<string, (layer: ImportContext, layers: LayerSpec[]) => v
     if (index !== 0) refuse(where, 'an InputLayer must come first');
   },
   Conv2D: ({ c, where, named }, layers) => {
-    checkChannelsLast(c, where);
     const dilation = pair(c.dilation_rate as Pair, 1, `${where}: dilation_rate`);
     if (dilation[0] !== 1 || dilation[1] !== 1) refuse(where, 'dilated convolutions are not supported');
     if (c.groups !== undefined && c.groups !== 1) refuse(where, 'grouped convolutions are not supported');
@@ -131,7 +124,6 @@ const importers: Record<string, (layer: ImportContext, layers: LayerSpec[]) => v
     });
   },
   MaxPooling2D: ({ c, where, named }, layers) => {
-    checkChannelsLast(c, where);
     const poolSize = pair(c.pool_size as Pair, 2, `${where}: pool_size`);
     const strides = c.strides == null ? poolSize : pair(c.strides as Pair, 1, `${where}: strides`);
     if (strides[0] !== poolSize[0] || strides[1] !== poolSize[1])
@@ -139,8 +131,7 @@ const importers: Record<string, (layer: ImportContext, layers: LayerSpec[]) => v
     if ((c.padding ?? 'valid') !== 'valid') refuse(where, "only padding 'valid' is supported");
     layers.push({ type: 'maxPool2d', ...named, poolSize });
   },
-  Flatten: ({ c, where, named }, layers) => {
-    checkChannelsLast(c, where);
+  Flatten: ({ named }, layers) => {
     layers.push({ type: 'flatten', ...named });
   },
   Dense: ({ c, where, named, isLast }, layers) => {
@@ -202,6 +193,8 @@ export function specFromKerasTopology(topology: unknown): ModelSpec {
     if (index === 0) inputShape = inputShapeOf(c, where);
     if (!Object.hasOwn(importers, className))
       refuse(where, `${className} layers are not supported; supported: ${Object.keys(importers).join(', ')}`);
+    if (c.data_format != null && c.data_format !== 'channels_last')
+      refuse(where, `data_format ${JSON.stringify(c.data_format)} is not supported; only channels_last`);
     const named = name === undefined ? {} : { name };
     importers[className]!({ c, where, named, index, isLast: index === kerasLayers.length - 1 }, layers);
   });

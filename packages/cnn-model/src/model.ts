@@ -11,7 +11,7 @@ import { softmaxCrossEntropy } from './loss.js';
 import { MaxPool2dLayer, poolTakesReluGradient } from './max-pool2d.js';
 import { createRng, normalSampler, type Rng } from './random.js';
 import { ReluLayer } from './relu.js';
-import { type LayerPlan, type ModelSpec, planModel, weightCount } from './spec.js';
+import { type LayerPlan, type LayerSpec, type ModelSpec, planModel, weightCount } from './spec.js';
 import { checkWeightMap } from './weights.js';
 
 /** What one training step returns; every tensor is the caller's to dispose. */
@@ -35,33 +35,27 @@ function uniqueVariablePrefix(name: string): string {
   }
 }
 
-function buildLayer(plan: LayerPlan, variables: tf.Variable[], before?: LayerPlan, after?: LayerPlan): Layer {
-  switch (plan.spec.type) {
-    case 'conv2d':
-      return new Conv2dLayer(plan, variables, poolTakesReluGradient(plan, after));
-    case 'maxPool2d':
-      return new MaxPool2dLayer(plan, poolTakesReluGradient(before, plan));
-    case 'batchNorm':
-      return new BatchNormLayer(plan, variables);
-    case 'dropout':
-      return new DropoutLayer(plan);
-    case 'relu':
-      return new ReluLayer(plan);
-    case 'flatten':
-      return new FlattenLayer(plan);
-    case 'dense':
-      return new DenseLayer(plan, variables);
-  }
-}
+type LayerBuilder = (plan: LayerPlan, variables: tf.Variable[], before?: LayerPlan, after?: LayerPlan) => Layer;
+
+/** Each layer type's class, given the layer's neighbours where it matters (see {@link poolTakesReluGradient}). */
+const layerBuilders: Record<LayerSpec['type'], LayerBuilder> = {
+  conv2d: (plan, variables, _, after) => new Conv2dLayer(plan, variables, poolTakesReluGradient(plan, after)),
+  maxPool2d: (plan, _, before) => new MaxPool2dLayer(plan, poolTakesReluGradient(before, plan)),
+  batchNorm: (plan, variables) => new BatchNormLayer(plan, variables),
+  dropout: (plan) => new DropoutLayer(plan),
+  relu: (plan) => new ReluLayer(plan),
+  flatten: (plan) => new FlattenLayer(plan),
+  dense: (plan, variables) => new DenseLayer(plan, variables),
+};
 
 /** A CNN defined on tfjs-core ops with an explicit, registration-free backward pass; runs on any backend. */
 export class CnnModel {
   /** The architecture this model was built from (a private copy). */
   readonly spec: ModelSpec;
   /** Weights updated by the optimizer, in layer order; names are unique per instance. */
-  readonly trainableVariables: tf.Variable[];
+  readonly trainableVariables: tf.Variable[] = [];
   /** Batch-norm moving statistics, updated by `computeGradients`. */
-  readonly nonTrainableVariables: tf.Variable[];
+  readonly nonTrainableVariables: tf.Variable[] = [];
   private readonly plans: LayerPlan[];
   private readonly layers: Layer[];
   private readonly byWeightName = new Map<string, tf.Variable>();
@@ -75,8 +69,6 @@ export class CnnModel {
     const random = createRng(seed >>> 0);
     const normal = normalSampler(random);
     const prefix = uniqueVariablePrefix(spec.name);
-    this.trainableVariables = [];
-    this.nonTrainableVariables = [];
     this.layers = plans.map((plan, i) => {
       const variables = plan.weights.map((weight) => {
         const initial = tf.tensor(initialValues(weight, plan.spec, random, normal), weight.shape, 'float32');
@@ -86,7 +78,7 @@ export class CnnModel {
         (weight.trainable ? this.trainableVariables : this.nonTrainableVariables).push(variable);
         return variable;
       });
-      return buildLayer(plan, variables, plans[i - 1], plans[i + 1]);
+      return layerBuilders[plan.spec.type](plan, variables, plans[i - 1], plans[i + 1]);
     });
     this.dropoutRandom = createRng((seed ^ 0x5bd1e995) >>> 0);
   }
@@ -172,7 +164,7 @@ export class CnnModel {
     const rows = this.plans.map((plan) => [
       `${plan.name} (${plan.spec.type})`,
       `[null, ${plan.outputShape.join(', ')}]`,
-      format(weightCount(plan)),
+      format(weightCount(plan.weights)),
     ]);
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
     const line = (cells: string[]) =>

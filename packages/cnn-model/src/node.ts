@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, realpath, rename, rm } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, realpath, rename, rm } from 'node:fs/promises';
 import path, { dirname } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { ModelFormatError } from './errors.js';
 import { kernelBuilds } from './kernels/wasm/module.js';
 import type { CnnModel } from './model.js';
 import { FileLimitError, readRegularFile } from './regular-file.js';
-import { deserializeModel, readModelJson, serializeModel } from './serialize.js';
-import { planModel, weightCount } from './spec.js';
+import { modelFromContents, readModelJson, serializeModel } from './serialize.js';
+import { weightCount } from './spec.js';
 
 /**
  * Lets the kernel library run its relaxed-SIMD build (fused multiply-add: a faster training step) on Node 20, where
@@ -23,10 +23,11 @@ export function enableRelaxedSimd(): void {
   }
 }
 
-/** Flushes a directory's entries (renames, new files) to disk, so that they survive a power cut. */
-async function syncDirectory(directory: string): Promise<void> {
-  const handle = await open(directory, 'r');
+/** Opens `file` (a directory too, with 'r'), lets `write` use it, then flushes it to disk so it survives a power cut. */
+async function writeSynced(file: string, flags: 'r' | 'w', write?: (handle: FileHandle) => Promise<void>) {
+  const handle = await open(file, flags);
   try {
+    await write?.(handle);
     await handle.sync();
   } finally {
     await handle.close();
@@ -41,32 +42,23 @@ async function syncDirectory(directory: string): Promise<void> {
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    const handle = await open(temporary, 'w');
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await writeSynced(temporary, 'w', (handle) => handle.writeFile(data));
     await rename(temporary, path);
   } catch (error) {
     await rm(temporary, { force: true });
     throw error;
   }
-  await syncDirectory(dirname(path));
+  await writeSynced(dirname(path), 'r'); // the directory, so that the rename itself survives
 }
 
 /** Largest model.json accepted; ours are a few kilobytes, and the weights live in their own file. */
 const maxModelJsonBytes = 16 * 1024 * 1024;
 
-/** The weight files the model.json in `directory` names, or none when it is missing or unreadable. */
-async function namedWeightFiles(directory: string): Promise<string[]> {
-  try {
-    const modelJson = await readRegularFile(path.join(directory, 'model.json'), { maxBytes: maxModelJsonBytes });
-    return await weightFilePaths(directory, readModelJson(new TextDecoder().decode(modelJson)).files);
-  } catch {
-    return [];
-  }
+/** The model.json in `directory`, read and checked, and the real paths of the weight files it names. */
+async function readModelDirectory(directory: string) {
+  const modelJson = await readOrFail(path.join(directory, 'model.json'), maxModelJsonBytes);
+  const contents = readModelJson(new TextDecoder().decode(modelJson));
+  return { contents, paths: await weightFilePaths(directory, contents.files) };
 }
 
 /**
@@ -93,10 +85,11 @@ export async function saveModel(
   await mkdir(directory, { recursive: true });
   const weightsPath = path.join(directory, weightsName);
   const modelJsonPath = path.join(directory, 'model.json');
-  const previous = await namedWeightFiles(directory);
+  // None when the directory holds no model.json, or one that does not load.
+  const previous = await readModelDirectory(directory).catch(() => undefined);
   await writeFileAtomic(weightsPath, new Uint8Array(weightData));
   await writeFileAtomic(modelJsonPath, `${JSON.stringify(modelJson, null, 2)}\n`);
-  for (const file of previous) if (path.basename(file) !== weightsName) await rm(file, { force: true });
+  for (const file of previous?.paths ?? []) if (path.basename(file) !== weightsName) await rm(file, { force: true });
   return { modelJsonPath, weightsPath };
 }
 
@@ -151,17 +144,16 @@ async function weightFilePaths(directory: string, listed: unknown[]): Promise<st
  * ```
  */
 export async function loadModel(directory: string): Promise<CnnModel> {
-  const text = new TextDecoder().decode(await readOrFail(path.join(directory, 'model.json'), maxModelJsonBytes));
-  const { spec, files } = readModelJson(text);
-  const needed = 4 * planModel(spec).reduce((sum, layer) => sum + weightCount(layer), 0);
+  const { contents, paths } = await readModelDirectory(directory);
+  const needed = 4 * weightCount(contents.expected);
   const data = new Uint8Array(needed);
   let filled = 0;
-  for (const file of await weightFilePaths(directory, files)) {
+  for (const file of paths) {
     const chunk = await readOrFail(file, needed - filled);
     data.set(chunk, filled);
     filled += chunk.length;
   }
-  return deserializeModel(text, data.subarray(0, filled));
+  return modelFromContents(contents, data.subarray(0, filled));
 }
 
 export type { CnnModel } from './model.js';

@@ -1,7 +1,7 @@
 import { ModelFormatError, ModelSpecError } from './errors.js';
 import { specFromKerasTopology, toKerasTopology } from './keras-topology.js';
 import { type CnnModel, createModel } from './model.js';
-import { type ModelSpec, planModel, sizeOf } from './spec.js';
+import { type ModelSpec, planModel, sizeOf, type WeightPlan, weightCount } from './spec.js';
 import { checkFinite, checkWeightNames } from './weights.js';
 
 /** Version of our metadata block; a loader refuses files written by a newer one. */
@@ -38,7 +38,7 @@ export async function serializeModel(model: CnnModel): Promise<{ modelJson: Mode
   const specs = plans.flatMap((p) =>
     p.weights.map((w): WeightSpec => ({ name: w.name, shape: w.shape, dtype: 'float32' })),
   );
-  const data = new Float32Array(specs.reduce((sum, w) => sum + sizeOf(w.shape), 0));
+  const data = new Float32Array(weightCount(specs));
   let offset = 0;
   for (const w of specs) {
     const values = weights[w.name]!;
@@ -66,15 +66,16 @@ function invalid(message: string): never {
  * Reads the spec out of a model.json object (or its text): ours from its metadata block, checking the format version,
  * or, for a file tfjs-layers' `model.save` wrote, one built from its Keras topology.
  */
-export function readModelJson(modelJson: unknown): { spec: ModelSpec; manifest: WeightSpec[]; files: unknown[] } {
+export function readModelJson(modelJson: unknown) {
   const json = typeof modelJson === 'string' ? parseJson(modelJson) : modelJson;
   if (typeof json !== 'object' || json === null) invalid('model.json must be a JSON object');
   const { userDefinedMetadata, weightsManifest, modelTopology } = json as Partial<ModelJson>;
   const meta = userDefinedMetadata?.mnistCnn;
   let spec: ModelSpec;
+  let expected: WeightPlan[];
   try {
     spec = meta === undefined && modelTopology !== undefined ? specFromKerasTopology(modelTopology) : ourSpec(meta);
-    planModel(spec);
+    expected = planModel(spec).flatMap((p) => p.weights);
   } catch (error) {
     if (error instanceof ModelSpecError) {
       throw new ModelFormatError(
@@ -89,7 +90,8 @@ export function readModelJson(modelJson: unknown): { spec: ModelSpec; manifest: 
     Array.isArray(group?.weights) ? group.weights : invalid('weightsManifest group without weights'),
   );
   const files = weightsManifest.flatMap((group) => (Array.isArray(group.paths) ? group.paths : []));
-  return { spec, manifest, files };
+  // `expected`: the weights as the spec plans them; `manifest`: as model.json lists them.
+  return { spec, expected, manifest, files };
 }
 
 function ourSpec(meta: ModelJson['userDefinedMetadata']['mnistCnn'] | undefined): ModelSpec {
@@ -116,12 +118,11 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** Splits the weights' bytes by the manifest after checking names, dtypes, shapes, byte length and finiteness. */
-function decodeWeights(
-  { spec, manifest, files }: ReturnType<typeof readModelJson>,
+/** The model that model.json's contents and its weights' bytes describe, checked before any tensor is allocated. */
+export function modelFromContents(
+  { spec, expected, manifest, files }: ReturnType<typeof readModelJson>,
   weightData: ArrayBuffer | Uint8Array,
-): Record<string, Float32Array> {
-  const expected = planModel(spec).flatMap((p) => p.weights);
+): CnnModel {
   const names = manifest.map((w) => w.name);
   if (new Set(names).size !== names.length) invalid('weightsManifest lists a weight twice');
   checkWeightNames(expected, names);
@@ -137,12 +138,12 @@ function decodeWeights(
     }
   }
   const bytes = weightData instanceof Uint8Array ? weightData : new Uint8Array(weightData);
-  const needed = manifest.reduce((sum, w) => sum + sizeOf(w.shape) * 4, 0);
+  const needed = 4 * weightCount(expected);
   if (bytes.byteLength !== needed) {
     const holder = files.length === 1 ? `${files[0]} holds` : `the weights files (${files.join(', ')}) hold`;
     throw new ModelFormatError('WEIGHT_BYTE_LENGTH', `${holder} ${bytes.byteLength} bytes, the model needs ${needed}`);
   }
-  const result: Record<string, Float32Array> = {};
+  const weights: Record<string, Float32Array> = {};
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let offset = 0;
   for (const w of manifest) {
@@ -150,9 +151,16 @@ function decodeWeights(
     for (let i = 0; i < values.length; i++) values[i] = view.getFloat32(offset + i * 4, true);
     offset += values.length * 4;
     checkFinite(w.name, values);
-    result[w.name] = values;
+    weights[w.name] = values;
   }
-  return result;
+  const model = createModel(spec);
+  try {
+    model.setWeights(weights);
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+  return model;
 }
 
 /**
@@ -170,14 +178,5 @@ function decodeWeights(
  * ```
  */
 export function deserializeModel(modelJson: unknown, weightData: ArrayBuffer | Uint8Array): CnnModel {
-  const read = readModelJson(modelJson);
-  const weights = decodeWeights(read, weightData);
-  const model = createModel(read.spec);
-  try {
-    model.setWeights(weights);
-  } catch (error) {
-    model.dispose();
-    throw error;
-  }
-  return model;
+  return modelFromContents(readModelJson(modelJson), weightData);
 }

@@ -205,14 +205,14 @@ function planLayer(spec: LayerSpec, name: string, input: number[], where: string
 /** Most weights (trainable and moving statistics) a model may have: 128 MB of float32, far above any MNIST network. */
 export const maxParameters = 32 * 1024 * 1024;
 
-/** How many values a layer's weights hold, trainable or not. */
-export const weightCount = (layer: LayerPlan) => layer.weights.reduce((sum, w) => sum + sizeOf(w.shape), 0);
+/** How many values these weights hold, trainable or not. */
+export const weightCount = (weights: { shape: number[] }[]) => weights.reduce((sum, w) => sum + sizeOf(w.shape), 0);
 
 /** Refuses a spec whose weights alone would take more than {@link maxParameters} floats, before any is allocated. */
 function checkParameterBudget(plans: readonly LayerPlan[]): void {
-  const parameters = plans.reduce((sum, layer) => sum + weightCount(layer), 0);
+  const parameters = weightCount(plans.flatMap((layer) => layer.weights));
   if (parameters <= maxParameters) return;
-  const largest = plans.reduce((a, b) => (weightCount(b) > weightCount(a) ? b : a));
+  const largest = plans.reduce((a, b) => (weightCount(b.weights) > weightCount(a.weights) ? b : a));
   throw new ModelSpecError(
     'OVER_BUDGET',
     `the model has ${parameters} parameters, more than the ${maxParameters} accepted (largest layer: ${largest.name})`,

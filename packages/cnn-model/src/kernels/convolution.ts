@@ -1,12 +1,10 @@
-import { type Args, onCpu, onWasm, type Product } from './products.js';
+import type { Args, Product } from './products.js';
 
 /**
- * The convolution family: the forward product (bias and ReLU fused), and the filter, bias and input gradients in one
- * call, of a convolution with any strides: register-blocked matrix products that read patches in place
- * (wasm/assembly/convolutions.ts), Winograd's for 3×3 stride-1 filters (winograd.ts there).
- * They take x already padded (the layer pads it, and crops the input gradient), and the channel counts of
- * `convolutionTakes`. The same compiled products run on both backends: in place on tfjs-backend-wasm's heap, over
- * copies on tfjs-backend-cpu.
+ * The convolution family, for any strides: the forward product (bias and ReLU fused), and the filter, bias and input
+ * gradients in one call. Register-blocked matrix products that read patches in place (wasm/assembly/convolutions.ts),
+ * Winograd's for 3×3 stride-1 filters (winograd.ts there). They take x already padded (the layer pads it, and crops
+ * the input gradient), and the channel counts of `convolutionTakes`.
  */
 
 type Shape4 = [number, number, number, number];
@@ -37,8 +35,9 @@ const winograd = ([kh, kw, inC, outC]: number[], [sh, sw]: number[], inputGradie
   return { takes, scratch: 16 * (inC! * outC! + winogradChunk * (inC! + outC!) + 32) + 64 };
 };
 
-/** The output size along one axis of a strided 'valid' convolution. */
-const outputSize = (size: number, kernel: number, stride: number) => Math.floor((size - kernel) / stride) + 1;
+/** [n, oh, ow] of a strided 'valid' convolution of x [n, h, w, c] with a kh × kw kernel. */
+const outputOf = ([n, h, w]: Shape4, [kh, kw]: number[], [sh, sw]: number[]) =>
+  [n, Math.floor((h - kh!) / sh!) + 1, Math.floor((w - kw!) / sw!) + 1] as const;
 
 /** A kernel's input by name, with its shape, or a typed error naming what the kernel expected. */
 function shapeOf(args: Args, name: string, expected: string): Shape4 {
@@ -51,17 +50,10 @@ function shapeOf(args: Args, name: string, expected: string): Shape4 {
   return info.shape as Shape4;
 }
 
-/** Checks that dy [n, oh, ow, oc] is the output of a 'valid' convolution of `image` [n, h, w, c] with `kernel`. */
-function checkOutput(image: Shape4, dy: Shape4, [kh, kw]: [number, number], [sh, sw]: [number, number]): void {
-  const expected = [image[0], outputSize(image[1], kh, sh), outputSize(image[2], kw, sw)];
-  if (expected.some((size, axis) => size !== dy[axis])) {
-    throw new RangeError(`the convolution kernel expected dy [${expected}, oc], got [${dy}]`);
-  }
-}
-
 /** relu?(conv(x, filter) + bias): inputs {x, filter, bias?}, attrs {strides, relu}. */
 function forward(args: Args): Product {
-  const [n, h, w, c] = shapeOf(args, 'x', '[n, h, w, c]');
+  const xShape = shapeOf(args, 'x', '[n, h, w, c]');
+  const [n, h, w, c] = xShape;
   const [kh, kw, filterChannels, oc] = shapeOf(args, 'filter', '[kh, kw, c, oc]');
   const { strides, relu } = args.attrs as { strides: [number, number]; relu: boolean };
   if (filterChannels !== c || !convolutionTakes.forward([kh, kw, c, oc])) {
@@ -71,7 +63,7 @@ function forward(args: Args): Product {
   const fast = winograd([kh, kw, c, oc], strides);
   return {
     inputs: [x, filter, bias],
-    outputs: [[n, outputSize(h, kh, strides[0]), outputSize(w, kw, strides[1]), oc]],
+    outputs: [[...outputOf(xShape, [kh, kw], strides), oc]],
     scratch: fast.takes ? fast.scratch : 0,
     run: (kernel, [xAt, filterAt, biasAt], [yAt], scratchAt) => {
       kernel('setConvolution')(n, h, w, c, kh, kw, ...strides, oc);
@@ -90,9 +82,13 @@ function forward(args: Args): Product {
  */
 function gradient(args: Args): Product {
   const { kernel, strides } = args.attrs as Geometry;
-  const [n, h, w, c] = shapeOf(args, 'x', '[n, h, w, c]');
+  const xShape = shapeOf(args, 'x', '[n, h, w, c]');
+  const [n, h, w, c] = xShape;
   const dyShape = shapeOf(args, 'dy', '[n, oh, ow, oc]');
-  checkOutput([n, h, w, c], dyShape, kernel, strides);
+  const expected = outputOf(xShape, kernel, strides);
+  if (expected.some((size, axis) => size !== dyShape[axis])) {
+    throw new RangeError(`the convolution kernel expected dy [${expected}, oc], got [${dyShape}]`);
+  }
   const { dy, filterRows: rows } = args.inputs;
   const oc = dyShape[3];
   const filter = [...kernel, c, oc];
@@ -122,12 +118,4 @@ function gradient(args: Args): Product {
   };
 }
 
-export const wasmConvolution = {
-  forward: onWasm(forward),
-  gradient: onWasm(gradient),
-};
-
-export const cpuConvolution = {
-  forward: onCpu(forward),
-  gradient: onCpu(gradient),
-};
+export const convolution = { forward, gradient };

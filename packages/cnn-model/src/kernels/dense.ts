@@ -1,12 +1,11 @@
 import type { TensorInfo } from '@tensorflow/tfjs-core';
-import { type Args, onCpu, onWasm, type Product } from './products.js';
+import type { Args, Product } from './products.js';
 
 /**
  * The dense family: the forward product (bias and ReLU fused) and the whole backward in one call (the ReLU's mask, the
  * bias, kernel and input gradients), register-blocked products that read the kernel W as it lies
  * (wasm/assembly/dense.ts). XNNPACK packs W anew at every product, since W changes every step, and the stock backward
- * transposes twice. The same compiled products run on both backends: in place on tfjs-backend-wasm's heap, over copies
- * on tfjs-backend-cpu.
+ * transposes twice.
  */
 
 /** The sizes of x [n, k] · kernel [k, m] and `wide`, m rounded up to the products' 16-column tiles; `outputs` [n, m]. */
@@ -58,5 +57,4 @@ function gradient(args: Args): Product {
   };
 }
 
-export const wasmDense = { forward: onWasm(forward), gradient: onWasm(gradient) };
-export const cpuDense = { forward: onCpu(forward), gradient: onCpu(gradient) };
+export const dense = { forward, gradient };

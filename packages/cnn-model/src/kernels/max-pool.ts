@@ -1,4 +1,4 @@
-import { type Args, onCpu, onWasm, type Product } from './products.js';
+import type { Args, Product } from './products.js';
 
 /**
  * Max pooling (non-overlapping 'valid' windows), inputs {x}, attrs {pool}, and its gradient, inputs {x, dy}, attrs
@@ -34,7 +34,4 @@ function gradient({ inputs, attrs }: Args): Product {
   };
 }
 
-export const wasmMaxPool = onWasm(forward);
-export const cpuMaxPool = onCpu(forward);
-export const wasmMaxPoolGradient = onWasm(gradient);
-export const cpuMaxPoolGradient = onCpu(gradient);
+export const maxPool = { forward, gradient };

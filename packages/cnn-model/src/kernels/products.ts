@@ -1,5 +1,6 @@
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { cpuMemory, runOnScratch } from './cpu/memory.js';
+import { sizeOf } from '../spec.js';
+import { cpuMemory } from './cpu/memory.js';
 import { wasmHeap } from './wasm/heap.js';
 import { type CompiledKernel, compiledKernel } from './wasm/module.js';
 
@@ -18,8 +19,11 @@ export interface Product {
   run(kernel: (name: string) => CompiledKernel, inputs: number[], outputs: number[], scratch: number): void;
 }
 
+/** A function describing the product a kernel runs for the arguments it is given. */
+export type Describe = (args: Args) => Product;
+
 /** The kernel function of `describe` on tfjs-backend-wasm: in place on its heap, outputs allocated first. */
-export const onWasm = (describe: (args: Args) => Product) =>
+export const onWasm = (describe: Describe) =>
   ((args: Args) => {
     const heap = wasmHeap(args.backend);
     const product = describe(args);
@@ -32,19 +36,35 @@ export const onWasm = (describe: (args: Args) => Product) =>
     return outputs.length === 1 ? outputs[0] : outputs;
   }) as unknown as KernelFunc;
 
-/** The kernel function of `describe` on tfjs-backend-cpu: the product runs over copies in a memory of our own. */
-export const onCpu = (describe: (args: Args) => Product) =>
+const pageBytes = 65536;
+let cpuScratch: WebAssembly.Memory | undefined; // made on first use: an engine may lack WebAssembly
+
+/**
+ * The kernel function of `describe` on tfjs-backend-cpu, whose tensors live in JavaScript: the product runs over
+ * copies in a memory of our own, laid out from byte 0 (inputs, outputs, scratch), and its outputs are copied out.
+ */
+export const onCpu = (describe: Describe) =>
   ((args: Args) => {
-    const memory = cpuMemory(args.backend);
+    const cpu = cpuMemory(args.backend);
     const product = describe(args);
-    const present = product.inputs.filter((info) => info !== undefined);
-    const sizes = product.outputs.map((shape) => shape.reduce((a, b) => a * b, 1));
-    const values = runOnScratch(present.map(memory.view), [...sizes, product.scratch], (kernel, offsets) => {
-      // Scratch offset 0 is the first input's, which is always present: 0 still means an absent input.
-      let next = 0;
-      const inputs = product.inputs.map((info) => (info ? offsets[next++]! : 0));
-      product.run(kernel, inputs, offsets.slice(present.length, -1), offsets.at(-1)!);
-    });
-    const outputs = values.slice(0, -1).map((array, k) => memory.output(product.outputs[k]!, array));
+    const inputs = product.inputs.map((info) => info && cpu.view(info));
+    const sizes = product.outputs.map(sizeOf);
+    const offsets: number[] = [];
+    let end = 0;
+    for (const length of [...inputs.map((values) => values?.length ?? 0), ...sizes, product.scratch]) {
+      offsets.push(end);
+      end += Math.ceil(length / 4) * 16; // 16-byte aligned, as the kernels' vector loads expect
+    }
+    cpuScratch ??= new WebAssembly.Memory({ initial: 1 });
+    const memory = cpuScratch;
+    const missing = Math.ceil(end / pageBytes) - memory.buffer.byteLength / pageBytes;
+    if (missing > 0) memory.grow(missing);
+    const floats = new Float32Array(memory.buffer);
+    // An absent input is at 0, which is also the first input's offset: that one is always present.
+    const inputsAt = inputs.map((values, k) => (values ? offsets[k]! : 0));
+    for (const [k, values] of inputs.entries()) if (values) floats.set(values, offsets[k]! / 4);
+    const outputsAt = offsets.slice(inputs.length, -1);
+    product.run((name) => compiledKernel(memory, name), inputsAt, outputsAt, offsets.at(-1)!);
+    const outputs = outputsAt.map((at, k) => cpu.output(product.outputs[k]!, floats.slice(at / 4, at / 4 + sizes[k]!)));
     return outputs.length === 1 ? outputs[0] : outputs;
   }) as unknown as KernelFunc;

@@ -1,38 +1,33 @@
-import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
-import { cpuConvolution, wasmConvolution } from './convolution.js';
-import { cpuDense, wasmDense } from './dense.js';
-import { cpuMaxPool, cpuMaxPoolGradient, wasmMaxPool, wasmMaxPoolGradient } from './max-pool.js';
-import { kernelNames } from './names.js';
-import { cpuOptimizerUpdate, wasmOptimizerUpdate } from './optimizer-update.js';
+import { convolution } from './convolution.js';
+import { dense } from './dense.js';
+import { maxPool } from './max-pool.js';
+import { type KernelName, kernelNames } from './names.js';
+import { optimizerUpdateProduct } from './optimizer-update.js';
+import { type Describe, onCpu, onWasm } from './products.js';
 import { wasmHeap } from './wasm/heap.js';
 import { isShared, type KernelBuild, type KernelLibrary, kernelLibrary } from './wasm/module.js';
 
 /**
- * Each backend's kernel table: our kernels for it, by name. A kernel stays only while the step benchmark
+ * Our kernels by name, each the product it runs. A kernel stays only while the step benchmark
  * (`pnpm --filter @mnist-cnn/cnn-model bench`) shows it saving at least 3% of a training step against the stock ops.
  * Both backends run the same compiled kernels: in place on tfjs-backend-wasm's heap, over copies on tfjs-backend-cpu.
  */
-const tables: Record<string, Record<string, KernelFunc>> = {
-  cpu: {
-    [kernelNames.convForward]: cpuConvolution.forward,
-    [kernelNames.convGradient]: cpuConvolution.gradient,
-    [kernelNames.denseForward]: cpuDense.forward,
-    [kernelNames.denseGradient]: cpuDense.gradient,
-    [kernelNames.maxPool]: cpuMaxPool,
-    [kernelNames.maxPoolBackprop]: cpuMaxPoolGradient,
-    [kernelNames.optimizerUpdate]: cpuOptimizerUpdate,
-  },
-  wasm: {
-    [kernelNames.convForward]: wasmConvolution.forward,
-    [kernelNames.convGradient]: wasmConvolution.gradient,
-    [kernelNames.denseForward]: wasmDense.forward,
-    [kernelNames.denseGradient]: wasmDense.gradient,
-    [kernelNames.maxPool]: wasmMaxPool,
-    [kernelNames.maxPoolBackprop]: wasmMaxPoolGradient,
-    [kernelNames.optimizerUpdate]: wasmOptimizerUpdate,
-  },
+const products: Record<KernelName, Describe> = {
+  [kernelNames.convForward]: convolution.forward,
+  [kernelNames.convGradient]: convolution.gradient,
+  [kernelNames.denseForward]: dense.forward,
+  [kernelNames.denseGradient]: dense.gradient,
+  [kernelNames.maxPool]: maxPool.forward,
+  [kernelNames.maxPoolBackprop]: maxPool.gradient,
+  [kernelNames.optimizerUpdate]: optimizerUpdateProduct,
 };
+
+/** How each backend with a kernel table runs a product. */
+const runners = new Map([
+  ['cpu', onCpu],
+  ['wasm', onWasm],
+]);
 
 /** The kernel library that `backendName` runs (the shared-memory build on tfjs-backend-wasm's threaded build). */
 function libraryFor(backendName: string): KernelLibrary | string {
@@ -62,15 +57,13 @@ export function kernelBuild(backendName: string = tf.getBackend()): KernelBuild 
  * Idempotent.
  */
 export function registerKernels(backendName: string = tf.getBackend()): string[] {
-  const table = tables[backendName] ?? {};
-  const names = Object.keys(table);
-  if (names.length === 0 || kernelsUnavailable(backendName)) return [];
-  for (const name of names) {
-    if (!tf.getKernel(name, backendName)) {
-      tf.registerKernel({ kernelName: name, backendName, kernelFunc: table[name]! } as KernelConfig);
-    }
+  const runOn = runners.get(backendName);
+  if (runOn === undefined || kernelsUnavailable(backendName)) return [];
+  for (const [name, describe] of Object.entries(products)) {
+    if (!tf.getKernel(name, backendName))
+      tf.registerKernel({ kernelName: name, backendName, kernelFunc: runOn(describe) });
   }
-  return names;
+  return Object.keys(products);
 }
 
 /** Removes our kernels from `backendName` (default: the active backend); the layers fall back to stock ops. */

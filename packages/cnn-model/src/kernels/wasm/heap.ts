@@ -12,20 +12,8 @@ interface BackendWasm {
   disposeData(dataId: object): boolean;
 }
 
-/** A kernel's view of tfjs-backend-wasm's heap. */
-export interface WasmHeap {
-  /** The backend's memory, which the kernel module imports. */
-  memory: WebAssembly.Memory;
-  /** A tensor's byte offset in the memory. */
-  offsetOf(info: TensorInfo): number;
-  /** A new float32 tensor of the backend; allocating may grow the memory, so take offsets after allocating. */
-  allocate(shape: number[]): TensorInfo;
-  /** Frees what `allocate` gave and no tensor holds (a kernel's scratch). */
-  release(info: TensorInfo): void;
-}
-
-/** The heap of `backend`, which must be tfjs-backend-wasm's BackendWasm as of tfjs 4.22. */
-export function wasmHeap(backend: unknown): WasmHeap {
+/** A kernel's view of the heap of `backend`, which must be tfjs-backend-wasm's BackendWasm as of tfjs 4.22. */
+export function wasmHeap(backend: unknown) {
   const b = backend as Partial<BackendWasm> | null;
   const memory = b?.wasm?.asm?.memory ?? b?.wasm?.wasmMemory;
   const missing = [
@@ -42,9 +30,13 @@ export function wasmHeap(backend: unknown): WasmHeap {
   }
   const wasm = b as BackendWasm;
   return {
+    /** The backend's memory, which the kernel module imports. */
     memory: memory as WebAssembly.Memory,
-    offsetOf: (info) => wasm.getMemoryOffset(info.dataId),
-    allocate: (shape) => wasm.makeOutput(shape, 'float32'),
-    release: (info) => void wasm.disposeData(info.dataId),
+    /** A tensor's byte offset in the memory. */
+    offsetOf: (info: TensorInfo) => wasm.getMemoryOffset(info.dataId),
+    /** A new float32 tensor of the backend; allocating may grow the memory, so take offsets after allocating. */
+    allocate: (shape: number[]) => wasm.makeOutput(shape, 'float32'),
+    /** Frees what `allocate` gave and no tensor holds (a kernel's scratch). */
+    release: (info: TensorInfo) => void wasm.disposeData(info.dataId),
   };
 }

@@ -48,8 +48,8 @@ export const isShared = (memory: WebAssembly.Memory) =>
 
 const instances = new WeakMap<WebAssembly.Memory, Record<string, CompiledKernel>>();
 
-/** The kernels instantiated on `memory` (once per memory): they read and write that memory at the offsets given. */
-export function kernelsOn(memory: WebAssembly.Memory): Record<string, CompiledKernel> {
+/** A kernel by name, of the library instantiated on `memory` (once per memory), which it reads and writes in place. */
+export function compiledKernel(memory: WebAssembly.Memory, name: string): CompiledKernel {
   let kernels = instances.get(memory);
   if (!kernels) {
     const library = kernelLibrary(isShared(memory));
@@ -57,12 +57,7 @@ export function kernelsOn(memory: WebAssembly.Memory): Record<string, CompiledKe
     kernels = new WebAssembly.Instance(library.module, { env: { memory } }).exports as Record<string, CompiledKernel>;
     instances.set(memory, kernels);
   }
-  return kernels;
-}
-
-/** A kernel by name; throws if the library has none of that name. */
-export function compiledKernel(memory: WebAssembly.Memory, name: string): CompiledKernel {
-  const kernel = kernelsOn(memory)[name];
+  const kernel = kernels[name];
   if (typeof kernel !== 'function') throw new Error(`the kernel library has no kernel ${JSON.stringify(name)}`);
   return kernel;
 }
