@@ -21,12 +21,7 @@ export class BatchNormLayer implements Layer {
   }
 
   forward(x: tf.Tensor, mode: ForwardMode) {
-    const [gamma, beta, movingMean, movingVariance] = this.variables as [
-      tf.Variable,
-      tf.Variable,
-      tf.Variable,
-      tf.Variable,
-    ];
+    const [gamma, beta, movingMean, movingVariance] = this.variables as Four<tf.Variable>;
     if (!mode.training) {
       const y = tf.batchNorm(x, movingMean, movingVariance, beta, gamma, this.epsilon);
       return { y, backward: inferenceOnly };
@@ -52,6 +47,8 @@ export class BatchNormLayer implements Layer {
     return { y, backward };
   }
 }
+
+type Four<T> = [T, T, T, T];
 
 function inferenceOnly(): never {
   throw new Error('batch norm backward needs a training-mode forward pass');

@@ -107,13 +107,10 @@ function swappedFilterGradient(
 ): { filter: tf.Tensor4D; bias: tf.Tensor1D | null } {
   const inChannels = input.shape[3];
   const outChannels = dy.shape[3];
-  let swappedInput = tf.transpose(input, [3, 1, 2, 0]) as tf.Tensor4D;
+  const transposed = tf.transpose(input, [3, 1, 2, 0]) as tf.Tensor4D;
+  const [, h, w, n] = transposed.shape;
   // tf.ones, not a slice of the input: Slice on wasm copies its whole input out of the heap first.
-  if (withBias)
-    swappedInput = tf.concat(
-      [swappedInput, tf.ones([1, swappedInput.shape[1], swappedInput.shape[2], swappedInput.shape[3]])],
-      0,
-    );
+  const swappedInput = withBias ? tf.concat<tf.Tensor4D>([transposed, tf.ones([1, h, w, n])], 0) : transposed;
   const swappedFilter = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D;
   let grad = tf.conv2d(swappedInput, swappedFilter, 1, 'valid', 'NHWC', strides);
   let bias: tf.Tensor1D | null = null;
@@ -141,7 +138,6 @@ function stockInputGradient(
   const left = kw - 1 - pads.left;
   const bottom = inputSize[0] + kh - 1 - sh - top;
   const right = inputSize[1] + kw - 1 - sw - left;
-  // The filter rotated by 180° with its channel axes swapped.
   const flipped = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
   if (top < 0 || bottom < 0 || left < 0 || right < 0) {
     return tf.conv2d(padOrCrop(spread, top, bottom, left, right), flipped, 1, 'valid');

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type ConvGeometry, conv2dGradients } from './conv-gradients.js';
 import { convolutionTakes } from './kernels/convolution.js';
 import { kernelNames, kernelOr } from './kernels/names.js';
-import type { ForwardMode, Layer } from './layer.js';
+import type { Layer } from './layer.js';
 import { reluGradient } from './relu.js';
 import { type Conv2dLayerSpec, convAxis, type LayerPlan, pair } from './spec.js';
 
@@ -30,8 +30,7 @@ export class Conv2dLayer implements Layer {
     this.geometry = { kernel, strides, pads };
   }
 
-  forward(input: tf.Tensor, _mode: ForwardMode) {
-    const x = input as tf.Tensor4D;
+  forward(x: tf.Tensor4D) {
     const [filter, bias] = this.variables as [tf.Variable<tf.Rank.R4>, tf.Variable<tf.Rank.R1>?];
     const { strides, pads } = this.geometry;
     const relu = this.activation === 'relu';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { kernelNames, kernelOr } from './kernels/names.js';
-import type { ForwardMode, Layer } from './layer.js';
+import type { Layer } from './layer.js';
 import { sumToLastAxis } from './reduce.js';
 import { reluGradient } from './relu.js';
 import type { DenseLayerSpec, LayerPlan } from './spec.js';
@@ -16,8 +16,7 @@ export class DenseLayer implements Layer {
     this.activation = (plan.spec as DenseLayerSpec).activation ?? 'linear';
   }
 
-  forward(input: tf.Tensor, _mode: ForwardMode) {
-    const x = input as tf.Tensor2D;
+  forward(x: tf.Tensor2D) {
     const [kernel, bias] = this.variables as [tf.Variable<tf.Rank.R2>, tf.Variable<tf.Rank.R1>?];
     const relu = this.activation === 'relu';
     const y = kernelOr(

@@ -5,48 +5,43 @@ type Config = Record<string, unknown>;
 type Pair = number | [number, number];
 type KerasLayer = { class_name: string; config: Config };
 
+/** The Keras layer (class name and config) that does what a layer of ours does. */
 function kerasLayer(plan: LayerPlan, isLast: boolean): KerasLayer {
   const spec = plan.spec;
-  const base = { name: plan.name, trainable: true, dtype: 'float32' };
+  const layer = (class_name: string, config: Config) => ({
+    class_name,
+    config: { name: plan.name, trainable: true, dtype: 'float32', ...config },
+  });
   switch (spec.type) {
     case 'conv2d':
-      return {
-        class_name: 'Conv2D',
-        config: {
-          ...base,
-          filters: spec.filters,
-          kernel_size: pair(spec.kernelSize, 0, 'kernelSize'),
-          strides: pair(spec.strides, 1, 'strides'),
-          padding: spec.padding ?? 'valid',
-          data_format: 'channels_last',
-          dilation_rate: [1, 1],
-          activation: spec.activation ?? 'linear',
-          use_bias: spec.useBias !== false,
-        },
-      };
+      return layer('Conv2D', {
+        filters: spec.filters,
+        kernel_size: pair(spec.kernelSize, 0, 'kernelSize'),
+        strides: pair(spec.strides, 1, 'strides'),
+        padding: spec.padding ?? 'valid',
+        data_format: 'channels_last',
+        dilation_rate: [1, 1],
+        activation: spec.activation ?? 'linear',
+        use_bias: spec.useBias !== false,
+      });
     case 'maxPool2d': {
       const size = pair(spec.poolSize, 0, 'poolSize');
-      return {
-        class_name: 'MaxPooling2D',
-        config: { ...base, pool_size: size, strides: size, padding: 'valid', data_format: 'channels_last' },
-      };
+      return layer('MaxPooling2D', { pool_size: size, strides: size, padding: 'valid', data_format: 'channels_last' });
     }
     case 'batchNorm': {
       const { momentum = 0.99, epsilon = 1e-3 } = spec;
-      const config = { ...base, axis: -1, momentum, epsilon, center: true, scale: true };
-      return { class_name: 'BatchNormalization', config };
+      return layer('BatchNormalization', { axis: -1, momentum, epsilon, center: true, scale: true });
     }
     case 'dropout':
-      return { class_name: 'Dropout', config: { ...base, rate: spec.rate } };
+      return layer('Dropout', { rate: spec.rate });
     case 'relu':
-      return { class_name: 'ReLU', config: { ...base, max_value: null } };
+      return layer('ReLU', { max_value: null });
     case 'flatten':
-      return { class_name: 'Flatten', config: { ...base, data_format: 'channels_last' } };
+      return layer('Flatten', { data_format: 'channels_last' });
     case 'dense': {
       // Our last layer yields logits and predict() applies softmax; Keras folds that into the layer.
       const activation = isLast ? 'softmax' : (spec.activation ?? 'linear');
-      const config = { ...base, units: spec.units, activation, use_bias: spec.useBias !== false };
-      return { class_name: 'Dense', config };
+      return layer('Dense', { units: spec.units, activation, use_bias: spec.useBias !== false });
     }
   }
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { padOrCrop } from './conv-gradients.js';
 import { kernelNames, kernelOr } from './kernels/names.js';
-import type { ForwardMode, Layer } from './layer.js';
+import type { Layer } from './layer.js';
 import { type LayerPlan, type MaxPool2dLayerSpec, pair } from './spec.js';
 
 /**
@@ -27,8 +27,7 @@ export class MaxPool2dLayer implements Layer {
     this.pool = pair((plan.spec as MaxPool2dLayerSpec).poolSize, 0, 'poolSize');
   }
 
-  forward(input: tf.Tensor, _mode: ForwardMode) {
-    const x = input as tf.Tensor4D;
+  forward(x: tf.Tensor4D) {
     const attrs = { pool: this.pool, relu: this.afterRelu };
     const stock = () => tf.maxPool(x, this.pool, this.pool, 'valid');
     const y = kernelOr(kernelNames.maxPool, (run) => run({ x }, attrs) as tf.Tensor4D, stock);

@@ -112,9 +112,7 @@ export class CnnModel {
       for (let i = this.layers.length - 1; i >= 0; i--) {
         const { dx, grads } = backwards[i]!(upstream, i > 0);
         const trainable = this.layers[i]!.variables.filter((v) => v.trainable);
-        grads.forEach((grad, k) => {
-          gradients[trainable[k]!.name] = grad;
-        });
+        for (const [k, grad] of grads.entries()) gradients[trainable[k]!.name] = grad;
         if (dx) upstream = dx;
       }
       return { loss, correct, gradients };

@@ -46,13 +46,7 @@ export function optimizerUpdate(
     // A kernel of one output (sgd's) gives it alone.
     return [run(inputs, { rule, scalars: [...scalars], ...scales } satisfies OptimizerUpdateAttrs)].flat();
   };
-  const stock = () => {
-    const scaled = (part: tf.Tensor, k: number) => (gradientScales ? tf.mul(part, gradientScales[k]!) : part);
-    const summed = tf.tidy(() => parts.map(scaled).reduce((sum, part) => tf.add(sum, part)));
-    const results = stockOptimizerUpdate(rule, weights, summed, slots, scalars);
-    if (summed !== parts[0]) summed.dispose();
-    return results;
-  };
+  const stock = () => stockOptimizerUpdate(rule, weights, parts, slots, scalars, gradientScales);
   return kernelOr(kernelNames.optimizerUpdate, viaKernel, stock);
 }
 

@@ -35,15 +35,20 @@ const rules: Record<string, Rule> = {
   },
 };
 
-/** One update step of `rule` in tfjs ops: [new weights, ...new slots], as the kernel gives them. */
+/** One update step of `rule` in tfjs ops, with the arguments of `optimizerUpdate`: as the kernel gives them. */
 export function stockOptimizerUpdate(
   rule: string,
   weights: tf.Tensor,
-  gradient: tf.Tensor,
+  parts: readonly tf.Tensor[],
   slots: readonly tf.Tensor[],
   scalars: readonly number[],
+  gradientScales?: readonly number[],
 ): tf.Tensor[] {
   const update = rules[rule];
   if (update === undefined) throw new Error(`the kernel library has no optimizer rule ${JSON.stringify(rule)}`);
-  return tf.tidy(() => update(weights, gradient, [...slots] as Three<tf.Tensor>, [...scalars] as Eight));
+  return tf.tidy(() => {
+    const scaled = parts.map((part, k) => (gradientScales ? tf.mul(part, gradientScales[k]!) : part));
+    const gradient = scaled.reduce((sum, part) => tf.add(sum, part));
+    return update(weights, gradient, [...slots] as Three<tf.Tensor>, [...scalars] as Eight);
+  });
 }
