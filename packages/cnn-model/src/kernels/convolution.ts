@@ -8,7 +8,6 @@ import type { Args, Product } from './products.js';
  */
 
 type Shape4 = [number, number, number, number];
-type Geometry = { kernel: [number, number]; strides: [number, number] };
 
 /**
  * What each kernel needs of a convolution's filter [kh, kw, c, oc]: the products' tiles are 16 floats wide, along out
@@ -81,7 +80,7 @@ function forward(args: Args): Product {
  * (with filterRows)]. One call, so that Winograd's transforms each dy tile once for all three.
  */
 function gradient(args: Args): Product {
-  const { kernel, strides } = args.attrs as Geometry;
+  const { kernel, strides } = args.attrs as { kernel: [number, number]; strides: [number, number] };
   const xShape = shapeOf(args, 'x', '[n, h, w, c]');
   const [n, h, w, c] = xShape;
   const dyShape = shapeOf(args, 'dy', '[n, oh, ow, oc]');

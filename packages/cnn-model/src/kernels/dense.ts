@@ -15,9 +15,9 @@ function sizesOf({ inputs }: Args, outputs: string[]) {
   const m = kernel?.shape[1] ?? 0;
   const fits = (info: TensorInfo | undefined, shape: number[]) =>
     info?.dtype === 'float32' && info.shape.join() === shape.join();
-  const named = ['x', 'kernel', ...outputs].map((name) => `${name} [${inputs[name]?.shape}]`).join(', ');
   if (!fits(x, [n, k]) || !fits(kernel, [k, m]) || !outputs.every((name) => fits(inputs[name], [n, m]))) {
     const expected = ['x [n, k]', 'kernel [k, m]', ...outputs.map((name) => `${name} [n, m]`)].join(', ');
+    const named = ['x', 'kernel', ...outputs].map((name) => `${name} [${inputs[name]?.shape}]`).join(', ');
     throw new TypeError(`the dense kernel expected float32 ${expected}; got ${named}`);
   }
   if (bias && !fits(bias, [m])) throw new TypeError(`the dense kernel expected bias [${m}], got [${bias.shape}]`);

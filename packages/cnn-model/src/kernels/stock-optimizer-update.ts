@@ -35,7 +35,7 @@ const rules: Record<string, Rule> = {
   },
 };
 
-/** One update step of `rule` in tfjs ops, with the arguments of `optimizerUpdate`: as the kernel gives them. */
+/** One update step of `rule` in tfjs ops, from `optimizerUpdate`'s arguments: [new weights, ...new slots], as the kernel. */
 export function stockOptimizerUpdate(
   rule: string,
   weights: tf.Tensor,
