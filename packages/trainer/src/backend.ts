@@ -59,15 +59,6 @@ function configureWasmPaths(paths: string | Record<string, string>): void {
   configuredWasmPaths = key;
 }
 
-async function detectFeatures(options: InitBackendOptions): Promise<{ simd: boolean; threads: boolean }> {
-  if (options.simd === false) tf.env().set('WASM_HAS_SIMD_SUPPORT', false);
-  const [simd, threads] = await Promise.all([
-    tf.env().getAsync('WASM_HAS_SIMD_SUPPORT') as Promise<boolean>,
-    tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT') as Promise<boolean>,
-  ]);
-  return { simd: Boolean(simd), threads: Boolean(threads) };
-}
-
 /** Registers cnn-model's kernels for `backend`, or says why they cannot run here (tfjs's stock kernels then do). */
 function registerTable(backend: 'wasm' | 'cpu'): Pick<BackendInfo, 'kernels' | 'kernelBuild' | 'reason'> {
   try {
@@ -83,13 +74,13 @@ function registerTable(backend: 'wasm' | 'cpu'): Pick<BackendInfo, 'kernels' | '
 async function startWasm(options: InitBackendOptions): Promise<BackendInfo> {
   if (typeof WebAssembly !== 'object') throw new BackendError('WebAssembly is not available in this runtime');
   if (options.wasmPaths !== undefined) configureWasmPaths(options.wasmPaths);
-  const { simd, threads } = await detectFeatures(options);
-  let started: boolean;
-  try {
-    started = await tf.setBackend('wasm');
-  } catch (error) {
+  if (options.simd === false) tf.env().set('WASM_HAS_SIMD_SUPPORT', false);
+  const [simd, threads] = (
+    await Promise.all([tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'), tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')])
+  ).map(Boolean) as [boolean, boolean];
+  const started = await tf.setBackend('wasm').catch((error: unknown): never => {
     throw new BackendError(`the WASM backend failed to start: ${describe(error)}`, { cause: error });
-  }
+  });
   if (!started) {
     throw new BackendError(
       'the WASM backend failed to start (its .wasm binary could not be loaded; check wasmPaths or the served files)',

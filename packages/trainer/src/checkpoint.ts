@@ -95,25 +95,36 @@ function crc32(bytes: Uint8Array): number {
 
 const align4 = (n: number) => (n + 3) & ~3;
 
+type NamedLayout = { name: string; length: number }[];
+const layoutOf = (weights: Record<string, Float32Array>): NamedLayout =>
+  Object.entries(weights).map(([name, values]) => ({ name, length: values.length }));
+
+type Section = [label: string, values: Float32Array];
+const labelled = (prefix: string, weights: Record<string, Float32Array>): Section[] =>
+  Object.entries(weights).map(([name, values]) => [`${prefix} ${name}`, values]);
+
+/** A checkpoint's float32 sections in file order, each labelled as a message about a non-finite value names it. */
+function sectionsOf(checkpoint: Pick<Checkpoint, 'model' | 'optimizer' | 'bestWeights'>): Section[] {
+  return [
+    ...labelled('weight', checkpoint.model.weights),
+    ...checkpoint.optimizer.slots.map((slot, index): Section => [`optimizer slot ${index}`, slot.values]),
+    ...labelled('best weight', checkpoint.bestWeights ?? {}),
+  ];
+}
+
 /**
  * Encodes a checkpoint as one self-contained byte array: an 8-byte magic, version, header length, a JSON header,
  * then the model weights and optimizer slots as 4-byte-aligned float32 sections, then a CRC-32 of everything before.
  */
 export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array {
   const { model, optimizer, bestWeights, ...rest } = checkpoint;
-  const weightNames = Object.keys(model.weights);
-  const bestNames = Object.keys(bestWeights ?? {});
-  const sections = [
-    ...weightNames.map((name) => model.weights[name]!),
-    ...optimizer.slots.map((slot) => slot.values),
-    ...bestNames.map((name) => bestWeights![name]!),
-  ];
+  const sections = sectionsOf(checkpoint).map(([, values]) => values);
   const header = {
     ...rest,
-    model: { spec: model.spec, weights: weightNames.map((name) => ({ name, length: model.weights[name]!.length })) },
+    model: { spec: model.spec, weights: layoutOf(model.weights) },
     optimizer: { ...optimizer, slots: optimizer.slots.map((slot) => ({ shape: slot.shape })) },
     // After the optimizer's sections, so that readers that predate it still find everything else where it was.
-    ...(bestWeights ? { bestWeights: bestNames.map((name) => ({ name, length: bestWeights[name]!.length })) } : {}),
+    ...(bestWeights ? { bestWeights: layoutOf(bestWeights) } : {}),
   };
   const headerBytes = new TextEncoder().encode(JSON.stringify(header));
   const bodyStart = align4(16 + headerBytes.length);
@@ -150,9 +161,9 @@ export function decodeCheckpoint(bytes: Uint8Array, source?: string): Checkpoint
   const headerLength = view.getUint32(12, true);
   if (16 + headerLength > bytes.length - 4) fail(`the header length ${headerLength} runs past the end`);
   let header: Omit<Checkpoint, 'model' | 'optimizer' | 'bestWeights'> & {
-    model: { spec: ModelSpec; weights: { name: string; length: number }[] };
+    model: { spec: ModelSpec; weights: NamedLayout };
     optimizer: Omit<OptimizerState, 'slots'> & { slots: { shape: number[] }[] };
-    bestWeights?: { name: string; length: number }[];
+    bestWeights?: NamedLayout;
   };
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + headerLength)));
@@ -161,12 +172,15 @@ export function decodeCheckpoint(bytes: Uint8Array, source?: string): Checkpoint
   }
   const weightLayout = sectionLayout(header?.model?.weights, 'model weights');
   const slotShapes: unknown = header?.optimizer?.slots;
-  if (!Array.isArray(slotShapes) || !slotShapes.every((slot) => isShape(slot?.shape))) {
+  if (
+    !Array.isArray(slotShapes) ||
+    !slotShapes.every((slot) => Array.isArray(slot?.shape) && slot.shape.every(isCount))
+  ) {
     fail('the optimizer slots are not a list of shapes');
   }
-  const slotLengths = (slotShapes as { shape: number[] }[]).map(({ shape }) => shape.reduce((p, d) => p * d, 1));
-  const bestLayout = header.bestWeights === undefined ? undefined : sectionLayout(header.bestWeights, 'best weights');
-  const floats = [...weightLayout, ...(bestLayout ?? [])].reduce((sum, s) => sum + s.length, 0);
+  const slotLengths = header.optimizer.slots.map(({ shape }) => shape.reduce((p, d) => p * d, 1));
+  const bestLayout = header.bestWeights === undefined ? [] : sectionLayout(header.bestWeights, 'best weights');
+  const floats = [...weightLayout, ...bestLayout].reduce((sum, s) => sum + s.length, 0);
   const bodyStart = align4(16 + headerLength);
   // Every section's size is known from the header: the file must be exactly that long before anything is allocated.
   const expectedLength = bodyStart + (floats + slotLengths.reduce((a, b) => a + b, 0)) * 4 + 4;
@@ -178,36 +192,25 @@ export function decodeCheckpoint(bytes: Uint8Array, source?: string): Checkpoint
     offset += length * 4;
     return section;
   };
-  const weights: Record<string, Float32Array> = {};
-  for (const { name, length } of weightLayout) weights[name] = take(length);
-  const slots = (slotShapes as { shape: number[] }[]).map(({ shape }, index) => ({
-    shape,
-    values: take(slotLengths[index]!),
-  }));
+  const takeNamed = (layout: NamedLayout) => Object.fromEntries(layout.map(({ name, length }) => [name, take(length)]));
   const { bestWeights: _layout, ...fields } = header;
   const checkpoint: Checkpoint = {
     ...fields,
-    model: { spec: header.model.spec, weights },
-    optimizer: { ...header.optimizer, slots },
+    model: { spec: header.model.spec, weights: takeNamed(weightLayout) },
+    optimizer: {
+      ...header.optimizer,
+      slots: header.optimizer.slots.map(({ shape }, i) => ({ shape, values: take(slotLengths[i]!) })),
+    },
+    ...(header.bestWeights === undefined ? {} : { bestWeights: takeNamed(bestLayout) }),
   };
-  if (bestLayout) {
-    checkpoint.bestWeights = {};
-    for (const { name, length } of bestLayout) checkpoint.bestWeights[name] = take(length);
-  }
   const problem = checkpointFieldProblem(checkpoint);
   if (problem !== undefined) fail(problem);
   return checkpoint;
 
-  function sectionLayout(layout: unknown, what: string): { name: string; length: number }[] {
-    const ok =
-      Array.isArray(layout) &&
-      layout.every((s) => typeof s?.name === 'string' && Number.isSafeInteger(s.length) && s.length >= 0);
-    return ok ? (layout as { name: string; length: number }[]) : fail(`the ${what} are not a list of named sections`);
+  function sectionLayout(layout: unknown, what: string): NamedLayout {
+    const ok = Array.isArray(layout) && layout.every((s) => typeof s?.name === 'string' && isCount(s.length));
+    return ok ? (layout as NamedLayout) : fail(`the ${what} are not a list of named sections`);
   }
-}
-
-function isShape(shape: unknown): shape is number[] {
-  return Array.isArray(shape) && shape.every((d) => Number.isSafeInteger(d) && d >= 0);
 }
 
 const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
@@ -252,12 +255,7 @@ export function checkpointFieldProblem(checkpoint: Checkpoint): string | undefin
 export function nonFiniteProblem(
   checkpoint: Pick<Checkpoint, 'model' | 'optimizer' | 'bestWeights'>,
 ): string | undefined {
-  const sections = [
-    ...Object.entries(checkpoint.model.weights).map(([name, values]) => [`weight ${name}`, values] as const),
-    ...checkpoint.optimizer.slots.map((slot, index) => [`optimizer slot ${index}`, slot.values] as const),
-    ...Object.entries(checkpoint.bestWeights ?? {}).map(([name, values]) => [`best weight ${name}`, values] as const),
-  ];
-  for (const [name, values] of sections) {
+  for (const [name, values] of sectionsOf(checkpoint)) {
     const index = values.findIndex((value) => !Number.isFinite(value));
     if (index >= 0) return `${name} holds ${values[index]} at index ${index}`;
   }

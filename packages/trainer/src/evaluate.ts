@@ -29,27 +29,27 @@ export interface PredictOptions {
   limit?: number;
 }
 
-/** `batchSize`, checked, once it is known that `count` images' activations fit in memory in batches of that size. */
-export function checkBatchSize(spec: ModelSpec, batchSize: number, count: number): number {
-  const size = checkNumber('batchSize', batchSize, integerIn(1));
+/** `batchSize` (default 256), checked, once it is known that `count` images' activations fit in memory in such batches. */
+export function checkBatchSize(spec: ModelSpec, batchSize: number | undefined, count: number): number {
+  const size = checkNumber('batchSize', batchSize ?? 256, integerIn(1));
   checkActivationBudget(spec, Math.min(size, count));
   return size;
 }
 
 /**
- * Predicts a split's first `count` images in batches of `batchSize` into `into` (row per image), claiming the batches
- * one at a time from `progress` ([0] the next batch to claim, [1] the batches done). Alone, a model runs every batch;
- * replicas sharing `progress` split them (one slowed by a busy core simply takes fewer), and a batch's rows are the
- * same whichever replica runs it.
+ * Predicts a split's first `count` images in batches of `batchSize` into `into` (row per image, returned), claiming the
+ * batches one at a time from `progress` ([0] the next batch to claim, [1] the batches done). Alone, a model runs every
+ * batch; replicas sharing `progress` split them (one slowed by a busy core simply takes fewer), and a batch's rows are
+ * the same whichever replica runs it.
  */
 export function predictBatches(
   model: CnnModel,
   split: DatasetSplit,
   count: number,
   batchSize: number,
-  into: Float32Array,
+  into: Float32Array = new Float32Array(count * classCountOf(model.spec)),
   progress: Int32Array = new Int32Array(2),
-): void {
+): Float32Array {
   const [height, width, channels] = model.spec.inputShape;
   const buffer = new Float32Array(Math.min(batchSize, count) * height * width * channels);
   const positions = Int32Array.from({ length: count }, (_, i) => i);
@@ -64,13 +64,7 @@ export function predictBatches(
     Atomics.add(progress, 1, 1);
     Atomics.notify(progress, 1);
   }
-}
-
-/** Runs the model over a split's first `count` images in batches and returns the probabilities, row per image. */
-export function predictSplit(model: CnnModel, split: DatasetSplit, count: number, batchSize = 256): Float32Array {
-  const probabilities = new Float32Array(count * classCountOf(model.spec));
-  predictBatches(model, split, count, checkBatchSize(model.spec, batchSize, count), probabilities);
-  return probabilities;
+  return into;
 }
 
 /**
@@ -89,7 +83,7 @@ export function predictSplit(model: CnnModel, split: DatasetSplit, count: number
  */
 export function evaluate(model: CnnModel, split: DatasetSplit, options: PredictOptions = {}): EvaluationResult {
   const count = evaluatedCount(model.spec, split, options.limit);
-  const probabilities = predictSplit(model, split, count, options.batchSize);
+  const probabilities = predictBatches(model, split, count, checkBatchSize(model.spec, options.batchSize, count));
   return scoreProbabilities(probabilities, split.labels.subarray(0, count), classCountOf(model.spec));
 }
 
@@ -140,7 +134,8 @@ export function predictImages(
   count: number,
   options: PredictOptions = {},
 ): Float32Array {
-  return predictSplit(model, imagesAsSplit(model.spec, pixels, count), count, options.batchSize);
+  const split = imagesAsSplit(model.spec, pixels, count);
+  return predictBatches(model, split, count, checkBatchSize(model.spec, options.batchSize, count));
 }
 
 /** `count` raw uint8 images laid out back to back, as an unlabelled split; throws unless they fill `pixels` exactly. */

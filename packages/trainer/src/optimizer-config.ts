@@ -1,4 +1,4 @@
-import { checkNumber, numberIn, TrainOptionsError } from './errors.js';
+import { checkNumber, type NumberCheck, numberIn, TrainOptionsError } from './errors.js';
 
 // The optimizers `train` offers: their names, hyper-parameters, defaults and checks. A new optimizer starts here, then
 // gets its update rule (optimizer.ts) and, in cnn-model's kernel library, the rule's compiled loop.
@@ -39,21 +39,23 @@ export interface OptimizerState {
   adamBetaPowers?: [number, number];
 }
 
-const optimizerNames: readonly OptimizerName[] = ['adam', 'adamw', 'sgd', 'momentum', 'rmsprop'];
-
 // Rates kept below 1: at 1 Adam's bias correction divides by zero and momentum never decays.
 const belowOne = numberIn(0, 0.9999999);
 const positiveUpToOne = numberIn(0, 1, 'min');
 const upToOne = numberIn(0, 1);
 
-/** Adam's (and AdamW's) betas and epsilon, defaults filled in and checked. */
-function adamSettings(config: { beta1?: number; beta2?: number; epsilon?: number }) {
-  return {
-    beta1: checkNumber('optimizer.beta1', config.beta1 ?? 0.9, belowOne),
-    beta2: checkNumber('optimizer.beta2', config.beta2 ?? 0.999, belowOne),
-    epsilon: checkNumber('optimizer.epsilon', config.epsilon ?? 1e-7, positiveUpToOne),
-  };
-}
+/** Each optimizer's hyper-parameters in the order checkpoints store them: a number's default and check, or a flag. */
+const hyperParameters: Record<ResolvedOptimizerConfig['name'], Record<string, [number, NumberCheck] | 'flag'>> = {
+  adam: { beta1: [0.9, belowOne], beta2: [0.999, belowOne], epsilon: [1e-7, positiveUpToOne] },
+  adamw: {
+    beta1: [0.9, belowOne],
+    beta2: [0.999, belowOne],
+    epsilon: [1e-7, positiveUpToOne],
+    weightDecay: [0.01, upToOne],
+  },
+  sgd: { momentum: [0, belowOne], nesterov: 'flag', weightDecay: [0, upToOne] },
+  rmsprop: { decay: [0.9, belowOne], momentum: [0, belowOne], epsilon: [1e-7, positiveUpToOne], centered: 'flag' },
+};
 
 /** Fills in defaults and validates hyper-parameters; throws TrainOptionsError for unknown names or bad values. */
 export function resolveOptimizer(optimizer: OptimizerName | OptimizerConfig | undefined): ResolvedOptimizerConfig {
@@ -65,38 +67,20 @@ export function resolveOptimizer(optimizer: OptimizerName | OptimizerConfig | un
           ? { name: 'sgd', momentum: 0.9 }
           : ({ name: optimizer } as OptimizerConfig)
         : optimizer;
-  switch (config?.name) {
-    case 'adam':
-      return { name: 'adam', ...adamSettings(config) };
-    case 'adamw':
-      return {
-        name: 'adamw',
-        ...adamSettings(config),
-        weightDecay: checkNumber('optimizer.weightDecay', config.weightDecay ?? 0.01, upToOne),
-      };
-    case 'sgd': {
-      const weightDecay = checkNumber('optimizer.weightDecay', config.weightDecay ?? 0, upToOne);
-      return {
-        name: 'sgd',
-        momentum: checkNumber('optimizer.momentum', config.momentum ?? 0, belowOne),
-        nesterov: Boolean(config.nesterov),
-        ...(weightDecay > 0 ? { weightDecay } : {}),
-      };
-    }
-    case 'rmsprop':
-      return {
-        name: 'rmsprop',
-        decay: checkNumber('optimizer.decay', config.decay ?? 0.9, belowOne),
-        momentum: checkNumber('optimizer.momentum', config.momentum ?? 0, belowOne),
-        epsilon: checkNumber('optimizer.epsilon', config.epsilon ?? 1e-7, positiveUpToOne),
-        centered: Boolean(config.centered),
-      };
-    default: {
-      const shown = typeof optimizer === 'string' ? optimizer : JSON.stringify(optimizer);
-      throw new TrainOptionsError(
-        'optimizer',
-        `unknown optimizer ${shown}; expected one of ${optimizerNames.join(', ')}`,
-      );
-    }
+  if (!Object.hasOwn(hyperParameters, config?.name)) {
+    const shown = typeof optimizer === 'string' ? optimizer : JSON.stringify(optimizer);
+    throw new TrainOptionsError(
+      'optimizer',
+      `unknown optimizer ${shown}; expected one of adam, adamw, sgd, momentum, rmsprop`,
+    );
   }
+  const given = config as Record<string, unknown>;
+  const resolved: Record<string, unknown> = { name: config.name };
+  for (const [key, field] of Object.entries(hyperParameters[config.name])) {
+    resolved[key] =
+      field === 'flag' ? Boolean(given[key]) : checkNumber(`optimizer.${key}`, given[key] ?? field[0], field[1]);
+  }
+  // Kept out when 0, as ResolvedOptimizerConfig says.
+  if (resolved.weightDecay === 0 && config.name === 'sgd') delete resolved.weightDecay;
+  return resolved as ResolvedOptimizerConfig;
 }

@@ -4,9 +4,13 @@ import type { TrainOptions } from './options.js';
 /** Names of the built-in training recipes. */
 export type RecipeName = 'reference' | 'best';
 
+/** The settings a recipe supplies, as `train` uses them after filling in what was left unset. */
+export type RecipeSettings = Required<
+  Pick<TrainOptions, 'epochs' | 'batchSize' | 'learningRate' | 'optimizer' | 'schedule' | 'augment'>
+>;
+
 /** A recipe: a model preset with the training settings it was tuned with (everything but the data). */
-export type Recipe = Required<Pick<TrainOptions, 'epochs' | 'batchSize' | 'learningRate' | 'optimizer' | 'schedule'>> &
-  Pick<TrainOptions, 'augment'> & { model: RecipeName };
+export type Recipe = RecipeSettings & { model: RecipeName };
 
 /**
  * Training settings per preset. `reference` is the quick classic (two epochs of Adam, one-cycle schedule, light
@@ -41,13 +45,6 @@ export function getRecipe(name: string): Recipe | undefined {
   return Object.hasOwn(recipes, name) ? recipes[name as RecipeName] : undefined;
 }
 
-/** The settings a recipe supplies, as `train` uses them after filling in what was left unset. */
-export type RecipeSettings = Required<
-  Pick<TrainOptions, 'epochs' | 'batchSize' | 'learningRate' | 'optimizer' | 'schedule'>
-> & {
-  augment: NonNullable<TrainOptions['augment']>;
-};
-
 /** Training settings as given: any may be unset (or undefined) and is then taken from the recipe. */
 export type GivenSettings = { model: ModelChoice } & {
   [K in keyof RecipeSettings]?: TrainOptions[K] | undefined;
@@ -71,13 +68,12 @@ export function recipeFor(model: ModelChoice): Recipe {
  */
 export function withRecipeDefaults(given: GivenSettings): RecipeSettings {
   const recipe = recipeFor(given.model);
-  const recipeAugment = recipe.augment ?? false;
   return {
     epochs: given.epochs ?? recipe.epochs,
     batchSize: given.batchSize ?? recipe.batchSize,
     learningRate: given.learningRate ?? recipe.learningRate,
     optimizer: given.optimizer ?? recipe.optimizer,
     schedule: given.schedule ?? recipe.schedule,
-    augment: given.augment === true ? recipeAugment || true : (given.augment ?? recipeAugment),
+    augment: given.augment === true ? recipe.augment || true : (given.augment ?? recipe.augment),
   };
 }

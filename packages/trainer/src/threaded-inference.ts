@@ -105,7 +105,7 @@ export async function openInferencePool(model: CnnModel, options: InferencePoolO
   const predict: InferencePool['predict'] = async (pixels, count, predictOptions = {}) => {
     if (closed) throw new PoolClosedError();
     const images = imagesAsSplit(model.spec, pixels, count).images;
-    const batchSize = checkBatchSize(model.spec, predictOptions.batchSize ?? 256, count);
+    const batchSize = checkBatchSize(model.spec, predictOptions.batchSize, count);
     const request: InferenceRequest = {
       type: 'infer',
       pixels: new SharedArrayBuffer(images.length),
