@@ -4,8 +4,7 @@
 // Layouts (NHWC, float32): x [n, h, w, c], already padded; filter [kh, kw, c, oc]; y and dy [n, oh, ow, oc]; any
 // stride. A patch is kh runs of kw · c consecutive floats of x, one image row apart; patch column
 // k = ky · kw · c + (kx · c + ci).
-import { put, tile } from './tile';
-import { madd } from './vectors';
+import { tile } from './tile';
 
 // The geometry of the convolution the next calls work on, set by `setConvolution`, and a walk over its output pixels,
 // numbered across the batch row by row, image after image. `nextCorner` gives the byte offset in x (or dx) of the next
@@ -101,13 +100,12 @@ export function convForward(x: usize, filter: usize, bias: usize, y: usize, relu
 }
 
 /**
- * The forward product of one input channel (a network's first layer). Its patch of kh · kw floats is too short for a
- * `tile` call per tile to pay, so the taps run inline, and each pixel pair's x stays in registers' reach across its
- * channel blocks.
+ * The forward product of one input channel (a network's first layer), pixel pairs outermost so that each pair's x stays
+ * in registers' reach across its channel blocks. Its patch of kh · kw floats is too short for a call per tile to pay,
+ * so `tile` is inlined here.
  */
 function forwardOneChannel(x: usize, filter: usize, bias: usize, y: usize, relu: bool): void {
   const pixels = images * oh * ow;
-  const runBytes = (<usize>kernelW) << 2;
   walkFrom(0);
   for (let p = 0; p < pixels; p += 2) {
     const two = p + 1 < pixels;
@@ -115,42 +113,11 @@ function forwardOneChannel(x: usize, filter: usize, bias: usize, y: usize, relu:
     const delta = two ? x + nextCorner() - x0 : 0;
     const y0 = y + <usize>p * ocBytes;
     for (let co: usize = 0; co < ocBytes; co += 64) {
-      let a0 = f32x4.splat(0),
-        a1 = a0,
-        a2 = a0,
-        a3 = a0;
-      if (bias) {
-        a0 = v128.load(bias + co);
-        a1 = v128.load(bias + co, 16);
-        a2 = v128.load(bias + co, 32);
-        a3 = v128.load(bias + co, 48);
-      }
-      let b0 = a0,
-        b1 = a1,
-        b2 = a2,
-        b3 = a3;
-      let f = filter + co;
-      for (let row = x0, end = x0 + <usize>kernelH * rowBytes; row < end; row += rowBytes) {
-        for (let at = row; at < row + runBytes; at += 4) {
-          const s = v128.load32_splat(at),
-            t = v128.load32_splat(at + delta);
-          const f0 = v128.load(f),
-            f1 = v128.load(f, 16),
-            f2 = v128.load(f, 32),
-            f3 = v128.load(f, 48);
-          a0 = madd(s, f0, a0);
-          a1 = madd(s, f1, a1);
-          a2 = madd(s, f2, a2);
-          a3 = madd(s, f3, a3);
-          b0 = madd(t, f0, b0);
-          b1 = madd(t, f1, b1);
-          b2 = madd(t, f2, b2);
-          b3 = madd(t, f3, b3);
-          f += ocBytes;
-        }
-      }
-      put(y0 + co, a0, a1, a2, a3, false, relu);
-      if (two) put(y0 + ocBytes + co, b0, b1, b2, b3, false, relu);
+      const init = bias ? bias + co : 0,
+        o = y0 + co;
+      inline.always(
+        tile(x0, delta, 4, kernelW, kernelH, rowBytes, filter + co, ocBytes, init, o, o + ocBytes, false, relu, two),
+      );
     }
   }
 }

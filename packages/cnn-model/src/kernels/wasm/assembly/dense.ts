@@ -105,23 +105,10 @@ export function denseGradient(
   for (let kk = 0; kk < inner; kk += 2) {
     const two = kk + 1 < inner;
     const row = dWide + <usize>kk * wideBytes;
+    const a = x + ((<usize>kk) << 2);
     for (let co: usize = 0; co < wideBytes; co += 64) {
-      tile(
-        x + ((<usize>kk) << 2),
-        two ? 4 : 0,
-        innerBytes,
-        rows,
-        1,
-        0,
-        dz + co,
-        wideBytes,
-        0,
-        row + co,
-        row + wideBytes + co,
-        false,
-        false,
-        two,
-      );
+      const o = row + co;
+      tile(a, two ? 4 : 0, innerBytes, rows, 1, 0, dz + co, wideBytes, 0, o, o + wideBytes, false, false, two);
     }
   }
   if (padded) narrow(dWide, dw, inner);

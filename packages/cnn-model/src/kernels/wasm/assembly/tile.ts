@@ -66,7 +66,7 @@ export function tile(
 }
 
 /** Writes one row of a tile: added to what is at `at` (`accumulate`) or stored, through a ReLU with `relu`. */
-export function put(at: usize, v0: v128, v1: v128, v2: v128, v3: v128, accumulate: bool, relu: bool): void {
+function put(at: usize, v0: v128, v1: v128, v2: v128, v3: v128, accumulate: bool, relu: bool): void {
   if (accumulate) {
     v0 = f32x4.add(v128.load(at), v0);
     v1 = f32x4.add(v128.load(at, 16), v1);

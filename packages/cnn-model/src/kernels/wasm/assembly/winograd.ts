@@ -50,6 +50,9 @@ export function setWinograd(n: i32, h: i32, w: i32, c: i32, oc: i32, chunkTiles:
   betweenAt = mAt + 16 * mStep;
 }
 
+// The transforms along one line of 4 vectors take them as arguments, or read them `from` bytes apart (their first
+// argument the first's address), and store their results `step` bytes apart from `at`.
+
 /** Component r of G · (a, b, c), the filter transform along one line. */
 function filterLine(a: f64, b: f64, c: f64, r: i32): f64 {
   if (r === 0) return a;
@@ -58,7 +61,7 @@ function filterLine(a: f64, b: f64, c: f64, r: i32): f64 {
   return c;
 }
 
-/** Bᵀ · d, the input transform along one line: (d0 − d2, d1 + d2, d2 − d1, d1 − d3), stored `step` bytes apart. */
+/** Bᵀ · d, the input transform along one line: (d0 − d2, d1 + d2, d2 − d1, d1 − d3). */
 function inputLine(d0: v128, d1: v128, d2: v128, d3: v128, at: usize, step: usize): void {
   v128.store(at, f32x4.sub(d0, d2));
   v128.store(at + step, f32x4.add(d1, d2));
@@ -66,8 +69,12 @@ function inputLine(d0: v128, d1: v128, d2: v128, d3: v128, at: usize, step: usiz
   v128.store(at + 3 * step, f32x4.sub(d1, d3));
 }
 
-/** Aᵀ · m, the output transform along one line: (m0 + m1 + m2, m1 − m2 − m3), stored `step` bytes apart. */
-function outputLine(m0: v128, m1: v128, m2: v128, m3: v128, at: usize, step: usize): void {
+/** Aᵀ · m, the output transform along a line: (m0 + m1 + m2, m1 − m2 − m3). */
+function outputLine(m: usize, from: usize, at: usize, step: usize): void {
+  const m0 = v128.load(m),
+    m1 = v128.load(m + from),
+    m2 = v128.load(m + 2 * from),
+    m3 = v128.load(m + 3 * from);
   v128.store(at, f32x4.add(f32x4.add(m0, m1), m2));
   v128.store(at + step, f32x4.sub(f32x4.sub(m1, m2), m3));
 }
@@ -191,25 +198,8 @@ function transformOutputs(first: i32, count: i32, bias: usize, relu: bool, out: 
     for (let ch: usize = 0; ch < outBytes; ch += 16) {
       // Down each column of the 16 points into 2 × 4 vectors, then along those rows into the 2×2 outputs.
       const m = scratch + mAt + <usize>t * outBytes + ch;
-      for (let s: usize = 0; s < 4; s++) {
-        const column = m + s * mStep;
-        const m0 = v128.load(column),
-          m1 = v128.load(column + 4 * mStep),
-          m2 = v128.load(column + 8 * mStep),
-          m3 = v128.load(column + 12 * mStep);
-        outputLine(m0, m1, m2, m3, between + s * 16, 64);
-      }
-      for (let r: usize = 0; r < 2; r++) {
-        const row = between + r * 64;
-        outputLine(
-          v128.load(row),
-          v128.load(row, 16),
-          v128.load(row, 32),
-          v128.load(row, 48),
-          between + 128 + r * 32,
-          16,
-        );
-      }
+      for (let s: usize = 0; s < 4; s++) outputLine(m + s * mStep, 4 * mStep, between + s * 16, 64);
+      for (let r: usize = 0; r < 2; r++) outputLine(between + r * 64, 16, between + 128 + r * 32, 16);
       const shift = bias ? v128.load(bias + ch) : f32x4.splat(0);
       for (let r = 0; r < 2 && tileY + r < outH; r++) {
         for (let s = 0; s < 2 && tileX + s < outW; s++) {
@@ -242,7 +232,7 @@ export function winogradConvolution(input: usize, bias: usize, relu: bool, out: 
 //   much as it (that padding is mostly zeros).
 // Scratch: U as the forward's, V, D where M was (E = D · U then takes V's place), and the sums after the between.
 
-/** A · (g0, g1), the output gradient's transform along one line: (g0, g0 + g1, g0 − g1, −g1), `step` bytes apart. */
+/** A · (g0, g1), the output gradient's transform along one line: (g0, g0 + g1, g0 − g1, −g1). */
 function gradientLine(g0: v128, g1: v128, at: usize, step: usize): void {
   v128.store(at, g0);
   v128.store(at + step, f32x4.add(g0, g1));
@@ -250,8 +240,12 @@ function gradientLine(g0: v128, g1: v128, at: usize, step: usize): void {
   v128.store(at + 3 * step, f32x4.neg(g1));
 }
 
-/** Gᵀ · (m0, m1, m2, m3), the filter gradient's transform along one line, stored `step` bytes apart. */
-function filterGradientLine(m0: v128, m1: v128, m2: v128, m3: v128, at: usize, step: usize): void {
+/** Gᵀ · m, the filter gradient's transform along a line. */
+function filterGradientLine(m: usize, from: usize, at: usize, step: usize): void {
+  const m0 = v128.load(m),
+    m1 = v128.load(m + from),
+    m2 = v128.load(m + 2 * from),
+    m3 = v128.load(m + 3 * from);
   const half = f32x4.splat(0.5);
   const sum = f32x4.mul(f32x4.add(m1, m2), half);
   v128.store(at, f32x4.add(m0, sum));
@@ -275,8 +269,12 @@ function transformGradients(dy: usize, first: i32, count: i32, dbias: usize, scr
   }
 }
 
-/** B · (e0, e1, e2, e3), the input gradient's transform along one line: (e0, e1 − e2 + e3, e1 + e2 − e0, −e3). */
-function scatterLine(e0: v128, e1: v128, e2: v128, e3: v128, at: usize, step: usize): void {
+/** B · e, the input gradient's transform along a line: (e0, e1 − e2 + e3, e1 + e2 − e0, −e3). `at` may be `e`. */
+function scatterLine(e: usize, from: usize, at: usize, step: usize): void {
+  const e0 = v128.load(e),
+    e1 = v128.load(e + from),
+    e2 = v128.load(e + 2 * from),
+    e3 = v128.load(e + 3 * from);
   v128.store(at, e0);
   v128.store(at + step, f32x4.add(f32x4.sub(e1, e2), e3));
   v128.store(at + 2 * step, f32x4.sub(f32x4.add(e1, e2), e0));
@@ -290,17 +288,10 @@ function scatterInputs(first: i32, count: i32, dx: usize, scratch: usize): void 
     locate(first + t, dx, inH, inW, inBytes);
     for (let ch: usize = 0; ch < inBytes; ch += 16) {
       const e = scratch + vAt + <usize>t * inBytes + ch;
-      for (let s: usize = 0; s < 4; s++) {
-        const column = e + s * vStep;
-        const e0 = v128.load(column),
-          e1 = v128.load(column + 4 * vStep),
-          e2 = v128.load(column + 8 * vStep),
-          e3 = v128.load(column + 12 * vStep);
-        scatterLine(e0, e1, e2, e3, between + s * 16, 64);
-      }
+      for (let s: usize = 0; s < 4; s++) scatterLine(e + s * vStep, 4 * vStep, between + s * 16, 64);
       for (let r = 0; r < 4; r++) {
         const row = between + <usize>r * 64;
-        scatterLine(v128.load(row), v128.load(row, 16), v128.load(row, 32), v128.load(row, 48), row, 16);
+        scatterLine(row, 16, row, 16);
         for (let s = 0; s < 4; s++) {
           if (tileY + r >= inH || tileX + s >= inW) continue;
           const at = tileCorner + <usize>r * tileLine + <usize>s * inBytes + ch;
@@ -350,22 +341,9 @@ export function winogradGradients(
   }
   const between = scratch + betweenAt;
   for (let at: usize = 0; at < pointBytes; at += 16) {
-    const m = sumsAt + at;
-    for (let s: usize = 0; s < 4; s++) {
-      const column = m + s * pointBytes;
-      const m0 = v128.load(column),
-        m1 = v128.load(column + 4 * pointBytes),
-        m2 = v128.load(column + 8 * pointBytes),
-        m3 = v128.load(column + 12 * pointBytes);
-      filterGradientLine(m0, m1, m2, m3, between + s * 16, 64);
-    }
-    for (let r: usize = 0; r < 3; r++) {
-      const row = between + r * 64;
-      const m0 = v128.load(row),
-        m1 = v128.load(row, 16),
-        m2 = v128.load(row, 32),
-        m3 = v128.load(row, 48);
-      filterGradientLine(m0, m1, m2, m3, dfilter + at + r * 3 * pointBytes, pointBytes);
-    }
+    for (let s: usize = 0; s < 4; s++)
+      filterGradientLine(sumsAt + at + s * pointBytes, 4 * pointBytes, between + s * 16, 64);
+    for (let r: usize = 0; r < 3; r++)
+      filterGradientLine(between + r * 64, 16, dfilter + at + r * 3 * pointBytes, pointBytes);
   }
 }
