@@ -11,7 +11,7 @@ beforeAll(async () => {
   digit = dataset.train.images.slice(0, 784);
 });
 
-const shape = { count: 1, rows: 28, cols: 28, channels: 1 };
+const shape = { count: 1, rows: 28, cols: 28 };
 const centreOfMass = (image: Uint8Array) => {
   let sum = 0;
   let x = 0;

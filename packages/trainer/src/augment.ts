@@ -12,12 +12,11 @@ export interface AugmentOptions {
 /** Augmentation settings with every default filled in. */
 export type ResolvedAugmentOptions = Required<AugmentOptions>;
 
-/** Shape of a block of images stored back to back, row-major, channels interleaved (NHWC). */
+/** `count` grayscale images of `rows` × `cols` stored back to back, row-major, as the dataset splits store them. */
 export interface ImageBlockShape {
   count: number;
   rows: number;
   cols: number;
-  channels: number;
 }
 
 /** Turns `augment: true | options` into concrete settings, or undefined when augmentation is off. */
@@ -41,10 +40,10 @@ export function augmentImages(
   rng: Rng,
   options: ResolvedAugmentOptions,
 ): void {
-  const { count, rows, cols, channels } = shape;
+  const { count, rows, cols } = shape;
   const centreX = (cols - 1) / 2;
   const centreY = (rows - 1) / 2;
-  const imageSize = rows * cols * channels;
+  const imageSize = rows * cols;
   for (let offset = 0; offset < count * imageSize; offset += imageSize) {
     // Draw in a fixed order so that the same generator state always yields the same transforms.
     const shiftX = rng.nextInt(2 * options.maxShift + 1) - options.maxShift;
@@ -52,8 +51,8 @@ export function augmentImages(
     const angle = ((rng.next() * 2 - 1) * options.maxRotationDegrees * Math.PI) / 180;
     const cos = Math.cos(angle);
     const sin = Math.sin(angle);
-    const sample = (x: number, y: number, channel: number): number =>
-      x < 0 || y < 0 || x >= cols || y >= rows ? 0 : source[offset + (y * cols + x) * channels + channel]!;
+    const sample = (x: number, y: number): number =>
+      x < 0 || y < 0 || x >= cols || y >= rows ? 0 : source[offset + y * cols + x]!;
     for (let y = 0; y < rows; y++) {
       for (let x = 0; x < cols; x++) {
         // Inverse map: undo the shift, then rotate back by -angle about the centre to find where this pixel came from.
@@ -65,12 +64,10 @@ export function augmentImages(
         const top = Math.floor(sourceY);
         const fx = sourceX - left;
         const fy = sourceY - top;
-        for (let channel = 0; channel < channels; channel++) {
-          const value =
-            (1 - fy) * ((1 - fx) * sample(left, top, channel) + fx * sample(left + 1, top, channel)) +
-            fy * ((1 - fx) * sample(left, top + 1, channel) + fx * sample(left + 1, top + 1, channel));
-          target[offset + (y * cols + x) * channels + channel] = Math.min(255, Math.max(0, Math.round(value)));
-        }
+        const value =
+          (1 - fy) * ((1 - fx) * sample(left, top) + fx * sample(left + 1, top)) +
+          fy * ((1 - fx) * sample(left, top + 1) + fx * sample(left + 1, top + 1));
+        target[offset + y * cols + x] = Math.min(255, Math.max(0, Math.round(value)));
       }
     }
   }

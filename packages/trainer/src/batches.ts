@@ -49,7 +49,7 @@ export class BatchAssembler {
         const start = indices[i]! * pixelsPerImage;
         this.rawPixels.set(split.images.subarray(start, start + pixelsPerImage), i * pixelsPerImage);
       }
-      const shape = { count, rows: split.rows, cols: split.cols, channels: 1 };
+      const shape = { count, rows: split.rows, cols: split.cols };
       augmentImages(this.rawPixels, this.augmentedPixels, shape, rng, this.augment);
       // The augmented pixels form a small split of their own; its labels are never read.
       const augmented: DatasetSplit = { ...shape, images: this.augmentedPixels, labels: new Uint8Array(count) };
@@ -62,7 +62,7 @@ export class BatchAssembler {
   skip(rng: Rng, count: number): void {
     if (!this.augment || count === 0) return;
     // augmentImages draws an image's transform before it samples a pixel, so one-pixel images draw just the same.
-    const shape = { count, rows: 1, cols: 1, channels: 1 };
+    const shape = { count, rows: 1, cols: 1 };
     augmentImages(new Uint8Array(count), new Uint8Array(count), shape, rng, this.augment);
   }
 }

@@ -1,8 +1,8 @@
 import { type TrainRun, trainEventsWith } from './events.js';
 import type { TrainOptions } from './options.js';
-import type { StepFactory } from './step.js';
+import { localSteps, type StepFactory } from './step.js';
 import { type WorkerStepOptions, workerSteps } from './threaded-step.js';
-import { localSteps, type TrainResult, trainWithSteps } from './train.js';
+import { type TrainResult, trainWithSteps } from './train.js';
 
 /** `train`'s options in Node, where `workers` above 1 runs data-parallel on worker threads. */
 export interface NodeTrainOptions extends TrainOptions, WorkerStepOptions {}

@@ -11,12 +11,10 @@ const f = Math.fround;
 
 /**
  * An optimizer's update: the kernel library's rule, its slot count, and its constants for one step given the rate and
- * Adam's running powers of beta1 and beta2. Weight decay runs before the rule, on the gradient (`coupled`, L2 as
- * PyTorch's SGD) or on the weights (`decoupled`, AdamW).
+ * Adam's running powers of beta1 and beta2.
  */
 interface UpdateRule {
   rule: string;
-  weightDecay?: { rate: number; decoupled: boolean };
   /** Slot tensors per weight, in tfjs `getWeights` group order (Adam: m, v; RMSProp: mean squares, moments, means). */
   slots: number;
   scalars(learningRate: number, betaPowers: [number, number]): number[];
@@ -29,9 +27,6 @@ function updateRuleOf(config: ResolvedOptimizerConfig): UpdateRule {
       return {
         rule: 'adam',
         slots: 2,
-        ...(config.name === 'adamw' && config.weightDecay > 0
-          ? { weightDecay: { rate: config.weightDecay, decoupled: true } }
-          : {}),
         scalars: (learningRate, betaPowers) => [
           f(config.beta1),
           f(1 - config.beta1),
@@ -43,17 +38,14 @@ function updateRuleOf(config: ResolvedOptimizerConfig): UpdateRule {
           f(-learningRate),
         ],
       };
-    case 'sgd': {
-      const decay = config.weightDecay ? { weightDecay: { rate: config.weightDecay, decoupled: false } } : {};
+    case 'sgd':
       return config.momentum > 0
         ? {
             rule: 'momentum',
             slots: 1,
-            ...decay,
             scalars: (learningRate) => [f(-learningRate), f(config.momentum), config.nesterov ? 1 : 0],
           }
-        : { rule: 'sgd', slots: 0, ...decay, scalars: (learningRate) => [f(-learningRate)] };
-    }
+        : { rule: 'sgd', slots: 0, scalars: (learningRate) => [f(-learningRate)] };
     case 'rmsprop':
       return {
         rule: 'rmsprop',
@@ -71,23 +63,20 @@ function updateRuleOf(config: ResolvedOptimizerConfig): UpdateRule {
 }
 
 /**
- * The weights and gradient parts the rule sees after weight decay; `created` are the new tensors for the caller to
- * free. Coupled decay adds rate × weights as one more part of the gradient's sum, as tf.add(gradient, weights × rate).
+ * The weights and gradient parts the rule sees after weight decay. AdamW's decay is decoupled: it shrinks the weights.
+ * SGD's is coupled (L2, as PyTorch's SGD): rate × weights joins the gradient's sum, as tf.add(gradient, weights × rate).
  */
 function withWeightDecay(
-  update: UpdateRule,
+  config: ResolvedOptimizerConfig,
   weights: tf.Tensor,
   parts: tf.Tensor[],
   scales: number[] | undefined,
   learningRate: number,
-): { weights: tf.Tensor; parts: tf.Tensor[]; scales: number[] | undefined; created: tf.Tensor[] } {
-  const decay = update.weightDecay;
-  if (decay === undefined) return { weights, parts, scales, created: [] };
-  if (decay.decoupled) {
-    const shrunk = tf.tidy(() => tf.mul(weights, f(1 - learningRate * decay.rate)));
-    return { weights: shrunk, parts, scales, created: [shrunk] };
-  }
-  return { weights, parts: [...parts, weights], scales: [...(scales ?? [1]), f(decay.rate)], created: [] };
+): { weights: tf.Tensor; parts: tf.Tensor[]; scales: number[] | undefined } {
+  const rate = 'weightDecay' in config ? (config.weightDecay ?? 0) : 0;
+  if (rate === 0) return { weights, parts, scales };
+  if (config.name === 'adamw') return { weights: tf.mul(weights, f(1 - learningRate * rate)), parts, scales };
+  return { weights, parts: [...parts, weights], scales: [...(scales ?? [1]), f(rate)] };
 }
 
 /**
@@ -131,9 +120,9 @@ export class Optimizer {
     const tensors = variableNames.map((name) => {
       const tensor = gradients[name];
       if (tensor === undefined) throw new Error(`the model returned no gradient for variable ${name}`);
-      return [tensor];
+      return tensor;
     });
-    this.apply(variables, tensors);
+    this.apply(variables, [tensors]);
   }
 
   /**
@@ -145,56 +134,51 @@ export class Optimizer {
     shards: readonly { gradients: readonly (Float32Array | tf.Tensor)[]; scale: number }[],
     variables: readonly tf.Variable[],
   ): void {
-    const uploaded: tf.Tensor[] = [];
-    const parts = variables.map((variable, index) =>
-      shards.map(({ gradients }) => {
-        const gradient = gradients[index]!;
-        if (gradient instanceof tf.Tensor) return gradient;
-        uploaded.push(tf.tensor(gradient, variable.shape, 'float32'));
-        return uploaded.at(-1)!;
-      }),
-    );
-    try {
-      this.apply(
-        variables,
-        parts,
-        shards.map((shard) => f(shard.scale)),
-      );
-    } finally {
-      tf.dispose(uploaded);
-    }
+    const gradients = shards.map((shard) => shard.gradients);
+    const scales = shards.map((shard) => f(shard.scale));
+    this.apply(variables, gradients, scales);
   }
 
-  private apply(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[][], gradientScales?: number[]): void {
+  private apply(
+    variables: readonly tf.Variable[],
+    shards: readonly (readonly (Float32Array | tf.Tensor)[])[],
+    gradientScales?: number[],
+  ): void {
     const scalars = this.update.scalars(this.rate, this.betaPowers);
-    for (const [index, variable] of variables.entries()) {
-      const parts = gradients[index]!;
-      for (const { size } of parts) {
-        if (size !== variable.size)
-          throw new Error(`gradient of ${variable.name} has ${size} values, expected ${variable.size}`);
-      }
-      const slots = this.slots[index] ?? Array.from({ length: this.update.slots }, () => tf.zeros(variable.shape));
-      for (const slot of slots) {
-        if (slot.size !== variable.size) {
-          throw new Error(`optimizer slot ${index} holds ${slot.size} values, expected ${variable.size}`);
+    // Frees every tensor made here (uploads, decayed weights, fresh slots) except the kept slots; a variable keeps
+    // its new value after the tensor it was assigned from is disposed.
+    tf.tidy(() => {
+      for (const [index, variable] of variables.entries()) {
+        const parts = shards.map((gradients) => {
+          const gradient = gradients[index]!;
+          return gradient instanceof tf.Tensor ? gradient : tf.tensor(gradient, variable.shape, 'float32');
+        });
+        for (const { size } of parts) {
+          if (size !== variable.size)
+            throw new Error(`gradient of ${variable.name} has ${size} values, expected ${variable.size}`);
         }
+        const slots = this.slots[index] ?? Array.from({ length: this.update.slots }, () => tf.zeros(variable.shape));
+        for (const slot of slots) {
+          if (slot.size !== variable.size) {
+            throw new Error(`optimizer slot ${index} holds ${slot.size} values, expected ${variable.size}`);
+          }
+        }
+        const decayed = withWeightDecay(this.config, variable, parts, gradientScales, this.rate);
+        const [weights, ...newSlots] = optimizerUpdate(
+          this.update.rule,
+          decayed.weights,
+          decayed.parts,
+          slots,
+          scalars,
+          decayed.scales,
+        );
+        // The weights become a new tensor rather than changing in place: tfjs-backend-wasm's XNNPACK operators keep a
+        // packed copy of a weight tensor until it is disposed.
+        variable.assign(weights!);
+        tf.dispose(slots);
+        this.slots[index] = newSlots.map((slot) => tf.keep(slot));
       }
-      const decayed = withWeightDecay(this.update, variable, parts, gradientScales, this.rate);
-      const [weights, ...newSlots] = optimizerUpdate(
-        this.update.rule,
-        decayed.weights,
-        decayed.parts,
-        slots,
-        scalars,
-        decayed.scales,
-      );
-      tf.dispose(decayed.created);
-      // The weights become a new tensor rather than changing in place: tfjs-backend-wasm's XNNPACK operators keep a
-      // packed copy of a weight tensor until it is disposed.
-      variable.assign(weights!);
-      tf.dispose([weights!, ...slots]);
-      this.slots[index] = newSlots.map((slot) => tf.keep(slot));
-    }
+    });
     if ('beta1' in this.config) {
       this.betaPowers = [
         Math.fround(this.betaPowers[0] * Math.fround(this.config.beta1)),

@@ -1,7 +1,7 @@
 import { type CnnModel, copyValuesInto } from '@mnist-cnn/cnn-model';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Optimizer } from './optimizer.js';
-import type { StepOutcome } from './step.js';
+import { computeBatchGradients, type StepOutcome } from './step.js';
 
 /**
  * Where each weight sits in a shard's exchange region, in the model's `getWeights` order: gradients for trainable
@@ -78,9 +78,9 @@ export function shardSizes(count: number, parts: number): number[] {
  * bit-identical without ever sending weights to each other.
  */
 export class Replica {
+  /** Each slot's variable. */
   private readonly variables: tf.Variable[];
-  /** The trainable weights' variables and slots, in the model's trainable-variable order (the optimizer's order). */
-  private readonly trainableVariables: tf.Variable[];
+  /** The trainable variables' slots, in the model's trainable-variable order (the optimizer's order). */
   private readonly trainableSlots: WeightSlot[];
   /** This replica's gradients of the step it contributed to, in the optimizer's order, until `combine`. */
   private ownGradients: tf.Tensor[] | undefined;
@@ -96,9 +96,7 @@ export class Replica {
       [...model.trainableVariables, ...model.nonTrainableVariables].map((variable) => [variable.name, variable]),
     );
     this.variables = slots.map((slot) => byName.get(model.variableName(slot.name))!);
-    const slotOfVariable = new Map(slots.map((slot, index) => [this.variables[index]!.name, slot]));
-    this.trainableVariables = model.trainableVariables;
-    this.trainableSlots = model.trainableVariables.map((variable) => slotOfVariable.get(variable.name)!);
+    this.trainableSlots = model.trainableVariables.map((variable) => slots[this.variables.indexOf(variable)]!);
   }
 
   /** This replica's region of the exchange for pool step `step`, or another shard's. */
@@ -108,24 +106,16 @@ export class Replica {
   }
 
   /**
-   * Forward and backward on this replica's shard (`size` images, possibly none), writes the results into its region
-   * and announces its arrival to the other replicas. The gradient tensors stay on this backend until `combine`, which
-   * updates from them directly where another copy would upload them back from the region.
+   * Forward and backward on this replica's shard (possibly empty), writes the results into its region and announces
+   * its arrival to the other replicas. The gradient tensors stay on this backend until `combine`, which updates from
+   * them directly where another copy would upload them back from the region.
    */
-  contribute(step: number, pixels: Float32Array, labels: Int32Array, size: number, seed: number): void {
+  contribute(step: number, pixels: Float32Array, labels: Int32Array, seed: number): void {
     this.release();
-    const region = this.region(step);
-    const length = this.exchange.regionLength;
-    if (size > 0) {
-      const [height, width, channels] = this.model.spec.inputShape;
-      const { loss, correct, gradients } = tf.tidy(() =>
-        this.model.computeGradients(
-          tf.tensor4d(pixels, [size, height, width, channels]),
-          tf.tensor1d(labels, 'int32'),
-          { seed },
-        ),
-      );
-      this.ownGradients = this.trainableVariables.map((variable) => gradients[variable.name]!);
+    if (labels.length > 0) {
+      const region = this.region(step);
+      const { loss, correct, gradients } = computeBatchGradients(this.model, pixels, labels, seed);
+      this.ownGradients = this.model.trainableVariables.map((variable) => gradients[variable.name]!);
       try {
         for (const [index, slot] of this.slots.entries()) {
           const variable = this.variables[index]!;
@@ -133,14 +123,12 @@ export class Replica {
           if (source === undefined) throw new Error(`the model returned no gradient for ${slot.name}`);
           copyValuesInto(source, region, slot.offset);
         }
-        region[length - 2] = loss.dataSync()[0]!;
-        region[length - 1] = correct.dataSync()[0]!;
       } catch (error) {
         this.release();
         throw error;
-      } finally {
-        tf.dispose([loss, correct]);
       }
+      region[region.length - 2] = loss;
+      region[region.length - 1] = correct;
     }
     Atomics.add(this.exchange.signals, 0, 1);
     Atomics.notify(this.exchange.signals, 0);
@@ -153,21 +141,13 @@ export class Replica {
    */
   combine(step: number, count: number, learningRate: number): StepOutcome {
     try {
-      const sizes = shardSizes(count, this.exchange.shards);
       const length = this.exchange.regionLength;
-      let lossSum = 0;
-      let correct = 0;
-      for (const [shard, size] of sizes.entries()) {
-        if (size === 0) continue;
-        const region = this.region(step, shard);
-        lossSum += region[length - 2]! * size;
-        correct += region[length - 1]!;
-      }
-      const loss = lossSum / count;
-      if (!Number.isFinite(loss)) return { loss, correct, finite: false };
-      const shards = sizes.flatMap((size, shard) =>
-        size > 0 ? [{ shard, region: this.region(step, shard), scale: size / count }] : [],
+      const shards = shardSizes(count, this.exchange.shards).flatMap((size, shard) =>
+        size > 0 ? [{ shard, size, region: this.region(step, shard), scale: size / count }] : [],
       );
+      const loss = shards.reduce((sum, { size, region }) => sum + region[length - 2]! * size, 0) / count;
+      const correct = shards.reduce((sum, { region }) => sum + region[length - 1]!, 0);
+      if (!Number.isFinite(loss)) return { loss, correct, finite: false };
       this.assignStatistics(shards);
       this.optimizer.setLearningRate(learningRate);
       // This replica's own shard as the tensors it computed (the same values as its region), the others as uploaded.
@@ -177,7 +157,7 @@ export class Replica {
           : this.trainableSlots.map((slot) => region.subarray(slot.offset, slot.offset + slot.length));
       this.optimizer.applyShardGradients(
         shards.map(({ shard, region, scale }) => ({ gradients: gradientsOf(shard, region), scale })),
-        this.trainableVariables,
+        this.model.trainableVariables,
       );
       return { loss, correct, finite: true };
     } finally {

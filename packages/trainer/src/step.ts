@@ -53,9 +53,8 @@ export type StepRunner = (
 ) => StepOutcome | Promise<StepOutcome>;
 
 /**
- * Builds the step function for a run once its model and optimizer exist, from the run's validated batch size and
- * worker count. `train` uses `createLocalStep`; the Node entry passes a worker-thread version. `close` runs when the
- * run ends however it ends (completion, abort, error).
+ * Builds the step function for a run once its model and optimizer exist: `localSteps`, or the Node entry's
+ * `workerSteps` for more than one worker. `close` runs when the run ends however it ends (completion, abort, error).
  */
 export type StepFactory = (
   model: CnnModel,
@@ -63,29 +62,40 @@ export type StepFactory = (
   run: StepRun,
 ) => Promise<{ step: StepRunner; close: () => Promise<void> }>;
 
-/** The single-threaded step: forward, backward and update on the current tfjs backend. */
-export function createLocalStep(model: CnnModel, optimizer: Optimizer, run: StepRun): StepRunner {
-  const [height, width, channels] = model.spec.inputShape;
+/** Forward and backward on an assembled batch: its mean loss, correct count, and gradients (the caller frees them). */
+export function computeBatchGradients(
+  model: CnnModel,
+  pixels: Float32Array,
+  labels: Int32Array,
+  seed: number,
+): { loss: number; correct: number; gradients: tf.NamedTensorMap } {
+  const { loss, correct, gradients } = tf.tidy(() => {
+    const images = tf.tensor4d(pixels, [labels.length, ...model.spec.inputShape]);
+    return model.computeGradients(images, tf.tensor1d(labels, 'int32'), { seed });
+  });
+  try {
+    return { loss: loss.dataSync()[0]!, correct: correct.dataSync()[0]!, gradients };
+  } finally {
+    tf.dispose([loss, correct]);
+  }
+}
+
+/** The single-threaded step factory: forward, backward and update on the current tfjs backend, no threads. */
+export const localSteps: StepFactory = async (model, optimizer, run) => {
   const variableNames = model.trainableVariables.map((variable) => variable.name);
   const assembler = new BatchAssembler(run.split, run.batchSize, model.spec.normalization, run.augment);
-  return (batch, learningRate) => {
-    const count = batch.indices.length;
-    const assembled = assembler.assemble(batch.indices, assembler.augmentRng(batch.augmentSeed));
-    const { loss, correct, gradients } = tf.tidy(() => {
-      const images = tf.tensor4d(assembled.pixels, [count, height, width, channels]);
-      const labels = tf.tensor1d(assembled.labels, 'int32');
-      return model.computeGradients(images, labels, { seed: batch.seed });
-    });
+  const step: StepRunner = (batch, learningRate) => {
+    const { pixels, labels } = assembler.assemble(batch.indices, assembler.augmentRng(batch.augmentSeed));
+    const { loss, correct, gradients } = computeBatchGradients(model, pixels, labels, batch.seed);
     try {
-      const lossValue = loss.dataSync()[0]!;
-      const correctValue = correct.dataSync()[0]!;
       // Check before updating, so a diverging batch never reaches the weights (or a checkpoint).
-      if (!Number.isFinite(lossValue)) return { loss: lossValue, correct: correctValue, finite: false };
+      if (!Number.isFinite(loss)) return { loss, correct, finite: false };
       optimizer.setLearningRate(learningRate);
       optimizer.applyGradients(gradients, variableNames);
-      return { loss: lossValue, correct: correctValue, finite: true };
+      return { loss, correct, finite: true };
     } finally {
-      tf.dispose([loss, correct, gradients]);
+      tf.dispose(gradients);
     }
   };
-}
+  return { step, close: async () => {} };
+};

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import type { CnnModel } from '@mnist-cnn/cnn-model';
 import { deriveSeed } from '@mnist-cnn/cnn-model';
+import type { DatasetSplit } from '@mnist-cnn/mnist-data';
 import * as tf from '@tensorflow/tfjs-core';
 import { currentBackend } from './backend.js';
 import { BatchAssembler } from './batches.js';
@@ -14,10 +14,8 @@ import {
   shardSizes,
   weightSlots,
 } from './replica.js';
-import type { StepBatch, StepFactory, StepRun, StepRunner } from './step.js';
+import type { StepBatch, StepFactory, StepRunner } from './step.js';
 import { inputSlot, type StepRequest, type WorkerReply, type WorkerSetup } from './worker-protocol.js';
-
-export { shardSizes } from './replica.js';
 
 /** Options of the worker-thread step. */
 export interface WorkerStepOptions {
@@ -152,34 +150,29 @@ export function wasmSimdEnabled(): boolean {
  */
 export function workerSteps(options: WorkerStepOptions = {}): StepFactory {
   return async (model, optimizer, run) => {
-    const { batchSize, workers } = run;
     const backend = currentBackend();
     if (backend === undefined) {
       throw new BackendError(`worker threads run on cpu or wasm, not on ${tf.getBackend()}; call initBackend first`);
     }
     const slots = weightSlots(model);
-    const buffers = createExchange(slots, workers);
-    const exchange = openExchange(buffers, workers);
-    const [height, width, channels] = model.spec.inputShape;
-    const pixelsPerImage = height * width * channels;
-    const shardCapacity = Math.ceil(batchSize / workers);
+    const buffers = createExchange(slots, run.workers);
+    const exchange = openExchange(buffers, run.workers);
+    const shardCapacity = Math.ceil(run.batchSize / run.workers);
+    const assembler = new BatchAssembler(run.split, shardCapacity, model.spec.normalization, run.augment);
+    const { pixelsPerImage } = assembler;
     const weights = model.getWeights();
-    const optimizerSetup = {
-      config: optimizer.config,
-      learningRate: optimizer.learningRate,
-      state: await optimizer.saveState(),
-    };
+    const state = await optimizer.saveState();
     // Shard 0 runs on the main thread's own backend and model; threads are spawned for shards 1 … workers − 1 only.
-    const setups: WorkerSetup[] = Array.from({ length: workers - 1 }, (_, thread) => ({
+    const setups: WorkerSetup[] = Array.from({ length: run.workers - 1 }, (_, thread) => ({
       index: thread + 1,
-      shards: workers,
+      shards: run.workers,
       backend,
       simd: backend === 'wasm' ? wasmSimdEnabled() : false,
       prodMode: tf.env().getBool('PROD'),
       spec: model.spec,
       slots,
       weights,
-      optimizer: optimizerSetup,
+      optimizer: { config: optimizer.config, learningRate: optimizer.learningRate, state },
       exchange: buffers,
       pixels: new SharedArrayBuffer(2 * shardCapacity * pixelsPerImage),
       labels: new SharedArrayBuffer(2 * shardCapacity),
@@ -190,7 +183,7 @@ export function workerSteps(options: WorkerStepOptions = {}): StepFactory {
     try {
       await pool.whenReady();
       const replica = new Replica(model, optimizer, slots, exchange, 0);
-      return { step: replicatedStep(model, run, replica, exchange, setups, pool), close: () => pool.close() };
+      return { step: replicatedStep(run.split, assembler, replica, exchange, setups, pool), close: () => pool.close() };
     } catch (error) {
       await pool.close();
       throw error;
@@ -223,25 +216,18 @@ async function waitForShards(exchange: Exchange, step: number, pool: WorkerPool)
 }
 
 function replicatedStep(
-  model: CnnModel,
-  run: StepRun,
+  split: DatasetSplit,
+  assembler: BatchAssembler,
   replica: Replica,
   exchange: Exchange,
   setups: WorkerSetup[],
   pool: WorkerPool,
 ): StepRunner {
-  const { split } = run;
-  const pixelsPerImage = split.rows * split.cols;
+  const { pixelsPerImage } = assembler;
   const shardInputs = setups.map((setup) => ({
     pixels: new Uint8Array(setup.pixels),
     labels: new Uint8Array(setup.labels),
   }));
-  const assembler = new BatchAssembler(
-    split,
-    Math.ceil(run.batchSize / exchange.shards),
-    model.spec.normalization,
-    run.augment,
-  );
   /**
    * Assembles this thread's shard of pool step `index` and hands the threads theirs: the stored pixels and labels of
    * their images, and where the batch's augmentation generator stands at their first image, so that each replica
@@ -250,14 +236,13 @@ function replicatedStep(
   const dispatch = (index: number, batch: StepBatch, learningRate: number) => {
     const count = batch.indices.length;
     const sizes = shardSizes(count, exchange.shards);
-    const slot = inputSlot(index);
     const rng = assembler.augmentRng(batch.augmentSeed);
-    const own = assembler.assemble(batch.indices.subarray(0, sizes[0]!), rng);
+    const own = assembler.assemble(batch.indices.subarray(0, sizes[0]), rng);
     let start = sizes[0]!;
     for (const [thread, setup] of setups.entries()) {
       const size = sizes[thread + 1]!;
       const inputs = shardInputs[thread]!;
-      const first = slot * setup.shardCapacity;
+      const first = inputSlot(index) * setup.shardCapacity;
       for (let i = 0; i < size; i++) {
         const image = batch.indices[start + i]!;
         inputs.pixels.set(
@@ -269,28 +254,26 @@ function replicatedStep(
       const augmentState = rng?.state();
       if (rng) assembler.skip(rng, size);
       start += size;
-      const seed = shardSeed(batch.seed, setup.index);
       pool.post(thread, {
         type: 'step',
         step: index,
         count,
-        seed,
+        seed: shardSeed(batch.seed, setup.index),
         learningRate,
         ...(augmentState ? { augmentState } : {}),
       });
     }
-    return { ...own, size: sizes[0]! };
+    return own;
   };
   let step = 0;
   /** The batch already handed out as pool step `step`, if the previous step did that early, and this thread's shard. */
   let dispatched: { batch: StepBatch; own: ReturnType<typeof dispatch> } | undefined;
   return async (batch, learningRate, upcoming) => {
     const current = step++;
-    const count = batch.indices.length;
     const own = dispatched?.batch === batch ? dispatched.own : dispatch(current, batch, learningRate);
     dispatched = undefined;
     // Shard 0 runs here while the threads run theirs; then every replica, this one included, applies the batch mean.
-    replica.contribute(current, own.pixels, own.labels, own.size, shardSeed(batch.seed, 0));
+    replica.contribute(current, own.pixels, own.labels, shardSeed(batch.seed, 0));
     // The next batch goes out now, so each thread starts it as soon as it has applied this one, not after a message
     // round trip. Its input slot is free: every thread has read that slot's previous batch (step current − 1) by now,
     // and this thread's own shard buffers, which it reuses, are done with (contribute has disposed their tensors).
@@ -302,6 +285,6 @@ function replicatedStep(
       replica.release();
       throw error;
     }
-    return replica.combine(current, count, learningRate);
+    return replica.combine(current, batch.indices.length, learningRate);
   };
 }

@@ -7,12 +7,10 @@ import {
   type RngState,
   shuffleInPlace,
 } from '@mnist-cnn/cnn-model';
-import { type DatasetSplit, sliceSplit } from '@mnist-cnn/mnist-data';
+import { sliceSplit } from '@mnist-cnn/mnist-data';
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  type Checkpoint,
   type CheckpointReason,
-  type DatasetFingerprint,
   type EarlyStoppingState,
   type EpochSummary,
   encodeCheckpoint,
@@ -27,7 +25,7 @@ import { Optimizer } from './optimizer.js';
 import { type ResolvedTrainOptions, resolveTrainOptions, type TrainOptions } from './options.js';
 import { checkSameRun, datasetFingerprintOf, fingerprintOf, readResumeCheckpoint } from './resume.js';
 import { learningRateAt } from './schedule.js';
-import { createLocalStep, type StepFactory, type StepRunner, type UpcomingStep } from './step.js';
+import { localSteps, type StepFactory, type StepRunner, type UpcomingStep } from './step.js';
 
 /** How a run ended. */
 export type StopReason = 'completed' | 'early-stopped' | 'aborted';
@@ -102,14 +100,34 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   return trainWithSteps(options, localSteps);
 }
 
-/** The single-threaded step factory: the current backend, no threads. */
-export const localSteps: StepFactory = async (model, optimizer, run) => ({
-  step: createLocalStep(model, optimizer, run),
-  close: async () => {},
-});
-
 /** `train` with the step function supplied by the caller (the Node entry's worker threads, or the local step). */
 export async function trainWithSteps(options: TrainOptions, createSteps: StepFactory): Promise<TrainResult> {
+  const run = await prepareRun(options);
+  // Without an initBackend call tfjs picks its preferred backend lazily; wasm can only start asynchronously.
+  await tf.ready();
+  const { model, created } = buildModel(options.model, run.resolved.seed);
+  const optimizer = new Optimizer(run.resolved.optimizer, run.resolved.learningRate);
+  try {
+    if (run.checkpoint) {
+      model.setWeights(run.checkpoint.model.weights);
+      await optimizer.loadState(run.checkpoint.optimizer);
+    }
+    const steps = await createSteps(model, optimizer, { ...run.resolved, split: options.train });
+    try {
+      return await runLoop(run, model, optimizer, steps.step);
+    } finally {
+      await steps.close();
+    }
+  } catch (error) {
+    if (created) model.dispose();
+    throw error;
+  } finally {
+    optimizer.dispose();
+  }
+}
+
+/** Checks the options against the data and reads the checkpoint to resume from, checked against them, if any. */
+async function prepareRun(options: TrainOptions) {
   const startedAt = performance.now();
   const resolved = resolveTrainOptions(options);
   const spec = specOf(options.model);
@@ -126,59 +144,16 @@ export async function trainWithSteps(options: TrainOptions, createSteps: StepFac
   const dataset =
     options.checkpoint || checkpoint ? await datasetFingerprintOf(options.train, options.dataset) : undefined;
   if (checkpoint) checkSameRun(checkpoint, { run: fingerprint, spec, dataset: dataset! }, options.checkpoint?.location);
-
-  // Without an initBackend call tfjs picks its preferred backend lazily; wasm can only start asynchronously.
-  await tf.ready();
-  const { model, created } = buildModel(options.model, resolved.seed);
-  const optimizer = new Optimizer(resolved.optimizer, resolved.learningRate);
-  try {
-    if (checkpoint) {
-      model.setWeights(checkpoint.model.weights);
-      await optimizer.loadState(checkpoint.optimizer);
-    }
-    const steps = await createSteps(model, optimizer, { ...resolved, split: options.train });
-    try {
-      return await runLoop({
-        options,
-        resolved,
-        model,
-        optimizer,
-        trainCount,
-        validation,
-        fingerprint,
-        dataset,
-        checkpoint,
-        startedAt,
-        step: steps.step,
-      });
-    } finally {
-      await steps.close();
-    }
-  } catch (error) {
-    if (created) model.dispose();
-    throw error;
-  } finally {
-    optimizer.dispose();
-  }
+  return { options, resolved, trainCount, validation, fingerprint, dataset, checkpoint, startedAt };
 }
 
-interface LoopContext {
-  options: TrainOptions;
-  resolved: ResolvedTrainOptions;
-  model: CnnModel;
-  optimizer: Optimizer;
-  trainCount: number;
-  validation: DatasetSplit | undefined;
-  fingerprint: ReturnType<typeof fingerprintOf>;
-  dataset: DatasetFingerprint | undefined;
-  checkpoint: Checkpoint | undefined;
-  startedAt: number;
-  step: StepRunner;
-}
-
-async function runLoop(context: LoopContext): Promise<TrainResult> {
-  const { options, resolved, model, optimizer, trainCount, validation, fingerprint, dataset, checkpoint, step } =
-    context;
+async function runLoop(
+  run: Awaited<ReturnType<typeof prepareRun>>,
+  model: CnnModel,
+  optimizer: Optimizer,
+  step: StepRunner,
+): Promise<TrainResult> {
+  const { options, resolved, trainCount, validation, fingerprint, dataset, checkpoint } = run;
   const { epochs, batchSize, seed } = resolved;
   const validationCount = validation?.count ?? 0;
   const batches = Math.ceil(trainCount / batchSize);
@@ -191,7 +166,6 @@ async function runLoop(context: LoopContext): Promise<TrainResult> {
   let progress = checkpoint ? { ...checkpoint.progress } : epochStart(1, 0, createRng(seed).state());
   let checkpointPath: string | undefined;
   let bestWeights = checkpoint?.bestWeights;
-  let restoredBestEpoch: number | undefined;
   let imagesThisCall = 0;
   let trainingMsThisCall = 0;
 
@@ -226,23 +200,33 @@ async function runLoop(context: LoopContext): Promise<TrainResult> {
       ...(saved.path === undefined ? {} : { path: saved.path }),
     });
   };
-  const result = (stopReason: TrainResult['stopReason']): TrainResult => ({
-    model,
-    ...(restoredBestEpoch === undefined ? {} : { restoredBestEpoch }),
-    history,
-    stopReason,
-    epochsCompleted: history.length,
-    steps: progress.step,
-    trainCount,
-    validationCount,
-    durationMs: performance.now() - context.startedAt,
-    imagesPerSecond: trainingMsThisCall > 0 ? (imagesThisCall * 1000) / trainingMsThisCall : 0,
-    ...(checkpointPath === undefined ? {} : { checkpointPath }),
-    ...(checkpoint ? { resumedFrom: { epoch: checkpoint.progress.epoch, batch: checkpoint.progress.batch } } : {}),
-  });
+  const result = (stopReason: TrainResult['stopReason']): TrainResult => {
+    // With `restoreBestWeights`, a run that was not aborted ends with the best epoch's weights, if the last was not it.
+    const restore =
+      stopReason !== 'aborted' &&
+      resolved.earlyStopping?.restoreBestWeights &&
+      bestWeights &&
+      earlyStopping.bestEpoch !== history.at(-1)?.epoch;
+    if (restore) model.setWeights(bestWeights!);
+    return {
+      model,
+      ...(restore ? { restoredBestEpoch: earlyStopping.bestEpoch } : {}),
+      history,
+      stopReason,
+      epochsCompleted: history.length,
+      steps: progress.step,
+      trainCount,
+      validationCount,
+      durationMs: performance.now() - run.startedAt,
+      imagesPerSecond: trainingMsThisCall > 0 ? (imagesThisCall * 1000) / trainingMsThisCall : 0,
+      ...(checkpointPath === undefined ? {} : { checkpointPath }),
+      ...(checkpoint ? { resumedFrom: { epoch: checkpoint.progress.epoch, batch: checkpoint.progress.batch } } : {}),
+    };
+  };
 
-  if (checkpoint && (checkpoint.reason === 'epoch' || progress.batch === 0) && stoppedEarly(checkpoint)) {
-    restoreBest();
+  const patience = resolved.earlyStopping?.patience ?? Number.POSITIVE_INFINITY;
+  const resumedAtEpochEnd = checkpoint && (checkpoint.reason === 'epoch' || progress.batch === 0);
+  if (resumedAtEpochEnd && earlyStopping.epochsWithoutImprovement >= patience) {
     return result('early-stopped');
   }
   await emit({
@@ -352,34 +336,18 @@ async function runLoop(context: LoopContext): Promise<TrainResult> {
     progress = epochStart(epoch + 1, progress.step, shuffleRng.state());
     await saveCheckpoint('epoch', progress, epoch);
     if (stop) {
-      const { monitor, patience } = resolved.earlyStopping!;
       await emit({
         type: 'early-stop',
         epoch,
-        monitor,
+        monitor: resolved.earlyStopping!.monitor,
         best: earlyStopping.best!,
         bestEpoch: earlyStopping.bestEpoch,
         patience,
       });
-      restoreBest();
       return result('early-stopped');
     }
   }
-  restoreBest();
   return result('completed');
-
-  /** With `restoreBestWeights`, puts back the best epoch's weights when the last epoch was not the best. */
-  function restoreBest(): void {
-    const lastEpoch = history.at(-1)?.epoch;
-    if (!resolved.earlyStopping?.restoreBestWeights || !bestWeights || earlyStopping.bestEpoch === lastEpoch) return;
-    model.setWeights(bestWeights);
-    restoredBestEpoch = earlyStopping.bestEpoch;
-  }
-
-  function stoppedEarly(saved: Checkpoint): boolean {
-    const patience = resolved.earlyStopping?.patience;
-    return patience !== undefined && saved.earlyStopping.epochsWithoutImprovement >= patience;
-  }
 }
 
 /** Records an epoch's monitored value; returns true when patience has run out. */

@@ -48,21 +48,17 @@ async function start(): Promise<void> {
   const [rows, cols] = setup.spec.inputShape;
   // The input slots, seen as a small split of their own: the main thread rewrites a slot only once every shard of the
   // step that used it has arrived, and this thread has assembled its shard from it by then.
-  const slots = { images: new Uint8Array(setup.pixels), labels: new Uint8Array(setup.labels), rows, cols };
-  const assembler = new BatchAssembler(
-    { ...slots, count: slots.labels.length },
-    setup.shardCapacity,
-    setup.spec.normalization,
-    setup.augment,
-  );
-  const positions = Int32Array.from({ length: slots.labels.length }, (_, i) => i);
+  const labels = new Uint8Array(setup.labels);
+  const slots = { images: new Uint8Array(setup.pixels), labels, rows, cols, count: labels.length };
+  const assembler = new BatchAssembler(slots, setup.shardCapacity, setup.spec.normalization, setup.augment);
+  const positions = Int32Array.from({ length: labels.length }, (_, i) => i);
   port.on('message', (request: StepRequest) => {
     try {
       const size = shardSizes(request.count, setup.shards)[setup.index]!;
       const first = inputSlot(request.step) * setup.shardCapacity;
       const rng = request.augmentState ? createRngFromState(request.augmentState) : undefined;
       const { pixels, labels } = assembler.assemble(positions.subarray(first, first + size), rng);
-      replica.contribute(request.step, pixels, labels, size, request.seed);
+      replica.contribute(request.step, pixels, labels, request.seed);
       waitForShards(exchange, request.step);
       replica.combine(request.step, request.count, request.learningRate);
     } catch (error) {

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { TrainEvent } from '../events.js';
 import { trainEvents } from '../events.js';
 import { initBackend } from '../node-backend.js';
-import { createLocalStep, type StepBatch, type StepFactory, type StepRunner } from '../step.js';
-import { localSteps, train, trainWithSteps } from '../train.js';
+import { localSteps, type StepBatch, type StepFactory, type StepRunner } from '../step.js';
+import { train, trainWithSteps } from '../train.js';
 import { compactSpec, trainSubset } from './fixtures.js';
 
 async function lossSequence(seed: number) {
@@ -57,7 +57,7 @@ describe('handing the next batch to a step early', () => {
     const handedOut: ({ batch: StepBatch; learningRate: number } | undefined)[] = [];
     // A local step that asks for the next batch before it runs the current one, as a pipelined runner might.
     const eager: StepFactory = async (model, optimizer, run) => {
-      const local = createLocalStep(model, optimizer, run);
+      const { step: local } = await localSteps(model, optimizer, run);
       const step: StepRunner = (batch, learningRate, upcoming) => {
         received.push({ batch, learningRate });
         const next = upcoming?.();

@@ -10,7 +10,8 @@ import { NonFiniteLossError, TrainOptionsError, WorkerError } from '../errors.js
 import { initBackend } from '../node-backend.js';
 import { type NodeTrainOptions, train } from '../node-train.js';
 import type { TrainOptions } from '../options.js';
-import { shardSeed, shardSizes } from '../threaded-step.js';
+import { shardSizes } from '../replica.js';
+import { shardSeed } from '../threaded-step.js';
 import { train as browserTrain } from '../train.js';
 import { compactSpec, trainSubset } from './fixtures.js';
 
