@@ -64,7 +64,7 @@ function updateRuleOf(config: ResolvedOptimizerConfig): UpdateRule {
 
 /**
  * The weights and gradient parts the rule sees after weight decay. AdamW's decay is decoupled: it shrinks the weights.
- * SGD's is coupled (L2, as PyTorch's SGD): rate × weights joins the gradient's sum, as tf.add(gradient, weights × rate).
+ * SGD's is coupled (L2, as PyTorch's): rate × weights joins the gradient's sum, as tf.add(gradient, weights × rate).
  */
 function withWeightDecay(
   config: ResolvedOptimizerConfig,

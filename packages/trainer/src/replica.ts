@@ -17,11 +17,12 @@ export interface WeightSlot {
 /**
  * The shared memory through which replicas swap their shards' results. Each step writes one region per shard; steps
  * alternate between two sets of regions, so a fast replica can write step t + 1 while a slow one still reads step t.
+ * Its arrays live on SharedArrayBuffers, so worker threads handed them see the same memory.
  */
 export interface Exchange {
-  /** Float32: `2 × shards` regions of `regionLength` values (the slots, then the shard's mean loss and its correct count). */
+  /** `2 × shards` regions of `regionLength` values (the slots, then the shard's mean loss and its correct count). */
   values: Float32Array;
-  /** Int32: [0] counts every shard's arrival since the pool started; [1] becomes 1 when the run stops. */
+  /** [0] counts every shard's arrival since the pool started; [1] becomes 1 when the run stops. */
   signals: Int32Array;
   shards: number;
   regionLength: number;
@@ -38,25 +39,15 @@ export function weightSlots(model: CnnModel): WeightSlot[] {
   });
 }
 
-/** The shared buffers behind an exchange, as handed to worker threads. */
-export interface ExchangeBuffers {
-  values: SharedArrayBuffer;
-  signals: SharedArrayBuffer;
-}
-
 /** Allocates the exchange for `shards` replicas of a model with these slots. */
-export function createExchange(slots: WeightSlot[], shards: number): ExchangeBuffers {
+export function createExchange(slots: WeightSlot[], shards: number): Exchange {
   const regionLength = slots.reduce((sum, slot) => sum + slot.length, 0) + 2;
   return {
-    values: new SharedArrayBuffer(2 * shards * regionLength * 4),
-    signals: new SharedArrayBuffer(2 * 4),
+    values: new Float32Array(new SharedArrayBuffer(2 * shards * regionLength * 4)),
+    signals: new Int32Array(new SharedArrayBuffer(2 * 4)),
+    shards,
+    regionLength,
   };
-}
-
-/** Views over an exchange's buffers; the region length follows from their size. */
-export function openExchange(buffers: ExchangeBuffers, shards: number): Exchange {
-  const values = new Float32Array(buffers.values);
-  return { values, signals: new Int32Array(buffers.signals), shards, regionLength: values.length / (2 * shards) };
 }
 
 /** The arrival count at which every shard of pool step `step` (0, 1, …) has written its region. */

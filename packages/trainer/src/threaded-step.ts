@@ -5,15 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { currentBackend } from './backend.js';
 import { BatchAssembler } from './batches.js';
 import { BackendError, WorkerError } from './errors.js';
-import {
-  arrivalsAfter,
-  createExchange,
-  type Exchange,
-  openExchange,
-  Replica,
-  shardSizes,
-  weightSlots,
-} from './replica.js';
+import { arrivalsAfter, createExchange, type Exchange, Replica, shardSizes, weightSlots } from './replica.js';
 import type { StepBatch, StepFactory, StepRunner } from './step.js';
 import { inputSlot, type StepRequest, type WorkerReply, type WorkerSetup } from './worker-protocol.js';
 
@@ -155,8 +147,7 @@ export function workerSteps(options: WorkerStepOptions = {}): StepFactory {
       throw new BackendError(`worker threads run on cpu or wasm, not on ${tf.getBackend()}; call initBackend first`);
     }
     const slots = weightSlots(model);
-    const buffers = createExchange(slots, run.workers);
-    const exchange = openExchange(buffers, run.workers);
+    const exchange = createExchange(slots, run.workers);
     const shardCapacity = Math.ceil(run.batchSize / run.workers);
     const assembler = new BatchAssembler(run.split, shardCapacity, model.spec.normalization, run.augment);
     const { pixelsPerImage } = assembler;
@@ -165,7 +156,6 @@ export function workerSteps(options: WorkerStepOptions = {}): StepFactory {
     // Shard 0 runs on the main thread's own backend and model; threads are spawned for shards 1 … workers − 1 only.
     const setups: WorkerSetup[] = Array.from({ length: run.workers - 1 }, (_, thread) => ({
       index: thread + 1,
-      shards: run.workers,
       backend,
       simd: backend === 'wasm' ? wasmSimdEnabled() : false,
       prodMode: tf.env().getBool('PROD'),
@@ -173,9 +163,9 @@ export function workerSteps(options: WorkerStepOptions = {}): StepFactory {
       slots,
       weights,
       optimizer: { config: optimizer.config, learningRate: optimizer.learningRate, state },
-      exchange: buffers,
-      pixels: new SharedArrayBuffer(2 * shardCapacity * pixelsPerImage),
-      labels: new SharedArrayBuffer(2 * shardCapacity),
+      exchange,
+      pixels: new Uint8Array(new SharedArrayBuffer(2 * shardCapacity * pixelsPerImage)),
+      labels: new Uint8Array(new SharedArrayBuffer(2 * shardCapacity)),
       augment: run.augment,
       shardCapacity,
     }));
@@ -224,10 +214,6 @@ function replicatedStep(
   pool: WorkerPool,
 ): StepRunner {
   const { pixelsPerImage } = assembler;
-  const shardInputs = setups.map((setup) => ({
-    pixels: new Uint8Array(setup.pixels),
-    labels: new Uint8Array(setup.labels),
-  }));
   /**
    * Assembles this thread's shard of pool step `index` and hands the threads theirs: the stored pixels and labels of
    * their images, and where the batch's augmentation generator stands at their first image, so that each replica
@@ -241,15 +227,14 @@ function replicatedStep(
     let start = sizes[0]!;
     for (const [thread, setup] of setups.entries()) {
       const size = sizes[thread + 1]!;
-      const inputs = shardInputs[thread]!;
       const first = inputSlot(index) * setup.shardCapacity;
       for (let i = 0; i < size; i++) {
         const image = batch.indices[start + i]!;
-        inputs.pixels.set(
+        setup.pixels.set(
           split.images.subarray(image * pixelsPerImage, (image + 1) * pixelsPerImage),
           (first + i) * pixelsPerImage,
         );
-        inputs.labels[first + i] = split.labels[image]!;
+        setup.labels[first + i] = split.labels[image]!;
       }
       const augmentState = rng?.state();
       if (rng) assembler.skip(rng, size);

@@ -1,13 +1,12 @@
 import type { ModelSpec, RngState } from '@mnist-cnn/cnn-model';
 import type { ResolvedAugmentOptions } from './augment.js';
 import type { OptimizerState, ResolvedOptimizerConfig } from './optimizer-config.js';
-import type { ExchangeBuffers, WeightSlot } from './replica.js';
+import type { Exchange, WeightSlot } from './replica.js';
 
 /** What a training worker receives as `workerData`. */
 export interface WorkerSetup {
   /** This worker's shard (shard 0 is the main thread). */
   index: number;
-  shards: number;
   backend: 'wasm' | 'cpu';
   simd: boolean;
   /** The main thread's tfjs production mode (`enableProdMode`, which also silences tfjs's console notices). */
@@ -17,12 +16,12 @@ export interface WorkerSetup {
   /** The weights the run starts from (fresh or resumed), copied once: from then on every replica updates its own. */
   weights: Record<string, Float32Array>;
   optimizer: { config: ResolvedOptimizerConfig; learningRate: number; state: OptimizerState };
-  /** The gradient exchange shared by every replica (see `Exchange`). */
-  exchange: ExchangeBuffers;
-  /** This worker's shard: the images' uint8 pixels as stored, in two slots of `shardCapacity` images (see `inputSlot`). */
-  pixels: SharedArrayBuffer;
-  /** This worker's shard: labels (uint8), in two slots of `shardCapacity`. */
-  labels: SharedArrayBuffer;
+  /** The gradient exchange shared by every replica. */
+  exchange: Exchange;
+  /** This worker's shard, shared: its images' pixels as stored, in two slots of `shardCapacity` (see `inputSlot`). */
+  pixels: Uint8Array;
+  /** This worker's shard's labels, in shared memory, in two slots of `shardCapacity`. */
+  labels: Uint8Array;
   /** The run's augmentation; the worker augments and normalizes its own shard. */
   augment: ResolvedAugmentOptions | undefined;
   /** The most images a shard holds. */

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BatchAssembler } from './batches.js';
 import { initBackend } from './node-backend.js';
 import { Optimizer } from './optimizer.js';
-import { arrivalsAfter, type Exchange, openExchange, Replica, shardSizes } from './replica.js';
+import { arrivalsAfter, type Exchange, Replica, shardSizes } from './replica.js';
 import { serveInference } from './threaded-inference.js';
 import {
   type InferenceSetup,
@@ -43,18 +43,18 @@ async function start(): Promise<void> {
   const optimizer = new Optimizer(setup.optimizer.config, setup.optimizer.learningRate);
   // A fresh run's optimizer has no state yet; a resumed one's must match the main thread's exactly.
   if (setup.optimizer.state.iterations > 0) await optimizer.loadState(setup.optimizer.state);
-  const exchange = openExchange(setup.exchange, setup.shards);
+  const { exchange } = setup;
   const replica = new Replica(model, optimizer, setup.slots, exchange, setup.index);
   const [rows, cols] = setup.spec.inputShape;
   // The input slots, seen as a small split of their own: the main thread rewrites a slot only once every shard of the
   // step that used it has arrived, and this thread has assembled its shard from it by then.
-  const labels = new Uint8Array(setup.labels);
-  const slots = { images: new Uint8Array(setup.pixels), labels, rows, cols, count: labels.length };
+  const { pixels: images, labels } = setup;
+  const slots = { images, labels, rows, cols, count: labels.length };
   const assembler = new BatchAssembler(slots, setup.shardCapacity, setup.spec.normalization, setup.augment);
   const positions = Int32Array.from({ length: labels.length }, (_, i) => i);
   port.on('message', (request: StepRequest) => {
     try {
-      const size = shardSizes(request.count, setup.shards)[setup.index]!;
+      const size = shardSizes(request.count, exchange.shards)[setup.index]!;
       const first = inputSlot(request.step) * setup.shardCapacity;
       const rng = request.augmentState ? createRngFromState(request.augmentState) : undefined;
       const { pixels, labels } = assembler.assemble(positions.subarray(first, first + size), rng);
