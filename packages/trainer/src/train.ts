@@ -169,15 +169,14 @@ async function runLoop(
   let imagesThisCall = 0;
   let trainingMsThisCall = 0;
 
+  // Only a checkpoint this run wrote or resumed from is this run's: the store may hold another run's.
+  const lastGoodCheckpoint = () => checkpointPath ?? (checkpoint ? options.checkpoint?.location : undefined);
   const saveCheckpoint = async (reason: CheckpointReason, at: TrainingProgress, eventEpoch: number) => {
     if (!options.checkpoint) return;
     const state = { model: { spec: model.spec, weights: model.getWeights() }, optimizer: await optimizer.saveState() };
     const nonFinite = nonFiniteProblem(state);
     if (nonFinite !== undefined)
-      throw new NonFiniteStateError(
-        nonFinite,
-        checkpointPath ?? (checkpoint ? options.checkpoint.location : undefined),
-      );
+      throw new NonFiniteStateError(nonFinite, lastGoodCheckpoint());
     const bytes = encodeCheckpoint({
       reason,
       ...state,
@@ -282,7 +281,7 @@ async function runLoop(
       const outcome = await step(current.batch, learningRate, upcoming);
       const imagesInBatch = current.batch.indices.length;
       if (!outcome.finite) {
-        const kept = checkpointPath ?? options.checkpoint?.location;
+        const kept = lastGoodCheckpoint();
         throw new NonFiniteLossError(
           epoch,
           batch + 1,

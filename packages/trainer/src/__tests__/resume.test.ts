@@ -139,6 +139,22 @@ describe('checkpoint safety', () => {
     model.dispose();
   });
 
+  it('names no checkpoint on a NaN loss before this run has saved one', async () => {
+    await initBackend('cpu');
+    const model = createModel(compactSpec, { seed: 3 });
+    const kernel = model.trainableVariables[0]!;
+    tf.tidy(() => kernel.assign(tf.fill(kernel.shape, Number.NaN)));
+    const directory = await mkdtemp(join(tmpdir(), 'trainer-nan-'));
+    const error = await train({
+      ...(await options({ epochs: 1 })),
+      model,
+      checkpoint: directoryCheckpointStore(directory),
+    }).catch((e) => e);
+    expect(error).toBeInstanceOf(NonFiniteLossError);
+    expect(error.message).toMatch(/loss became NaN at epoch 1, batch 1; try a lower learningRate$/);
+    model.dispose();
+  });
+
   it('keeps the tensor count flat from epoch to epoch', async () => {
     await initBackend('cpu');
     const counts: number[] = [];
