@@ -175,8 +175,7 @@ async function runLoop(
     if (!options.checkpoint) return;
     const state = { model: { spec: model.spec, weights: model.getWeights() }, optimizer: await optimizer.saveState() };
     const nonFinite = nonFiniteProblem(state);
-    if (nonFinite !== undefined)
-      throw new NonFiniteStateError(nonFinite, lastGoodCheckpoint());
+    if (nonFinite !== undefined) throw new NonFiniteStateError(nonFinite, lastGoodCheckpoint());
     const bytes = encodeCheckpoint({
       reason,
       ...state,
