@@ -99,8 +99,8 @@ export function optimizerUpdateProduct({ inputs, attrs }: Args): Product {
         }
         summed = [newWeights, 0, 1, 1];
       }
-      const three = (offsets: number[]) => [0, 1, 2].map((k) => offsets[k] ?? 0);
-      kernels(rule)(count, weightsAt, ...summed, ...three(slotsAt), newWeights, ...three(newSlots), ...scalars);
+      const slotPairs = slotsAt.flatMap((slot, k) => [slot, newSlots[k] ?? 0]);
+      kernels(rule)(count, weightsAt, ...summed, newWeights, ...scalars, ...slotPairs);
     },
   };
 }

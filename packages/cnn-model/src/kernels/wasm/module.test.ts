@@ -12,7 +12,7 @@ function runAdam(bytes: Uint8Array<ArrayBuffer>, memory = new WebAssembly.Memory
   const n = 7; // a whole vector and a tail of three
   for (let i = 0; i < n; i++)
     [floats[i], floats[8 + i], floats[16 + i], floats[24 + i]] = [i * 0.3 - 1, 0.1 * i, 0.01, 0.02];
-  adam(n, 0, 32, 0, 1, 1, 64, 96, 0, 128, 160, 192, 0, 0.9, 0.1, 0.999, 0.001, 0.1, 0.001, 1e-7, -0.01);
+  adam(n, 0, 32, 0, 1, 1, 128, 0.9, 0.1, 0.999, 0.001, 0.1, 0.001, 1e-7, -0.01, 64, 160, 96, 192);
   return floats.slice(32, 32 + 3 * 8);
 }
 

@@ -4,7 +4,7 @@
 // output, the kernel gives the ReLU input's gradient in the same pass: a window whose maximum is 0 gets none.
 // Maxima are taken with pmax, one instruction where max is a sequence that orders -0 below +0 and passes NaN on: the
 // elements equal to the maximum are the same, since -0 and +0 compare equal.
-import { read, write } from './vectors';
+import { read, stepFrom, write } from './vectors';
 
 // The call's tensors and geometry, for `window`. Globals, not memory: the kernel writes nothing but dx.
 let xAt: usize = 0,
@@ -44,7 +44,7 @@ export function maxPool(
       }
       for (let oj = 0; oj < width / poolW; oj++) {
         const first = rowAt + <usize>(oj * poolW) * pixel;
-        for (let lane: usize = 0; lane < pixel; ) {
+        for (let lane: usize = 0; lane < pixel; lane += stepFrom(lane, pixel)) {
           const whole = lane + 16 <= pixel;
           let max = read(first + lane, whole);
           for (let i = 0; i < poolH; i++) {
@@ -52,7 +52,6 @@ export function maxPool(
             for (let j = 0; j < poolW; j++) max = f32x4.pmax(max, read(at + <usize>j * pixel, whole));
           }
           write(y + lane, max, whole);
-          lane += whole ? 16 : 4;
         }
         y += pixel;
       }
@@ -143,20 +142,9 @@ function pooledRow(first: usize, windows: i32): void {
   dyAt = dy;
 }
 
-/** Each of the window's maxima's share of its gradient: dy over the number of ties (none after a ReLU's 0). */
-function shareOf(max: v128, ties: v128, lane: usize, whole: bool): v128 {
-  const share = f32x4.div(read(dyAt + lane, whole), ties);
-  return afterRelu ? v128.and(share, f32x4.gt(max, f32x4.splat(0))) : share;
-}
-
-/** 1 where `isMax`, else 0. */
-function count(isMax: v128): v128 {
-  return v128.and(isMax, f32x4.splat(1));
-}
-
 /**
  * The window whose first element is at byte `first` of x (and dx), four channels at once (`whole`) or one: one pass
- * finds the maximum, one counts the ties, one writes the shares.
+ * finds the maximum, one counts the ties, one writes each maximum's share of dy (none after a ReLU's 0).
  */
 function window(first: usize, lane: usize, whole: bool): void {
   const x = xAt + first,
@@ -169,10 +157,12 @@ function window(first: usize, lane: usize, whole: bool): void {
   let ties = f32x4.splat(0);
   for (let i = 0; i < poolRows; i++) {
     for (let j = 0; j < poolColumns; j++) {
-      ties = f32x4.add(ties, count(f32x4.eq(read(x + <usize>i * rowBytes + <usize>j * pixelBytes, whole), max)));
+      const isMax = f32x4.eq(read(x + <usize>i * rowBytes + <usize>j * pixelBytes, whole), max);
+      ties = f32x4.add(ties, v128.and(isMax, f32x4.splat(1)));
     }
   }
-  const share = shareOf(max, ties, lane, whole);
+  let share = f32x4.div(read(dyAt + lane, whole), ties);
+  if (afterRelu) share = v128.and(share, f32x4.gt(max, f32x4.splat(0)));
   for (let i = 0; i < poolRows; i++) {
     for (let j = 0; j < poolColumns; j++) {
       const at = <usize>i * rowBytes + <usize>j * pixelBytes;

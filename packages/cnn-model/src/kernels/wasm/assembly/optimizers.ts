@@ -1,9 +1,9 @@
-// The optimizer update rules, each one pass over a weight. Every rule takes the same arguments: the element count,
-// the weights, the gradient (see `gradientAt`), up to three slots, where the new weights and slots go, then its own
-// float32 constants. Each performs tfjs-core's float32 operations in tfjs's order, without fused multiply-adds, so the
-// results are bit-identical to tf.train's optimizers on the cpu and wasm backends. A new optimizer is one more
-// function here, with the same first thirteen arguments. A rule reads each position's inputs before it writes that
-// position, so the gradient may sit where the new weights go (a sum of more than two parts goes there first).
+// The optimizer update rules, each one pass over a weight. Every rule takes the element count, the weights, the
+// gradient (see `gradientAt`), where the new weights go, its own float32 constants, then each slot it keeps followed by
+// where that slot's new values go. Each performs tfjs-core's float32 operations in tfjs's order, without fused
+// multiply-adds, so the results are bit-identical to tf.train's optimizers on the cpu and wasm backends. A rule reads
+// each position's inputs before it writes that position, so the gradient may sit where the new weights go (a sum of
+// more than two parts goes there first).
 import { read, stepFrom, write } from './vectors';
 
 /** out ← part·scale when `add` is 0, else out + part·scale: one shard of a weighted sum, in float32, in shard order. */
@@ -26,6 +26,11 @@ function gradientAt(g: usize, g1: usize, scale0: f32, scale1: f32, i: usize, who
   return f32x4.add(first, f32x4.mul(read(g1 + i, whole), f32x4.splat(scale1)));
 }
 
+/** old·decay + value·rest, in that order: a moving average's step, `rest` being 1 − decay as the caller rounded it. */
+function average(old: v128, decay: f32, value: v128, rest: f32): v128 {
+  return f32x4.add(f32x4.mul(old, f32x4.splat(decay)), f32x4.mul(value, f32x4.splat(rest)));
+}
+
 export function adam(
   n: i32,
   w: usize,
@@ -33,13 +38,7 @@ export function adam(
   g1: usize,
   scale0: f32,
   scale1: f32,
-  m: usize,
-  v: usize,
-  _unused: usize,
   outW: usize,
-  outM: usize,
-  outV: usize,
-  _unusedOut: usize,
   beta1: f32,
   oneMinusBeta1: f32,
   beta2: f32,
@@ -48,20 +47,18 @@ export function adam(
   correction2: f32,
   epsilon: f32,
   negativeRate: f32,
+  m: usize,
+  outM: usize,
+  v: usize,
+  outV: usize,
 ): void {
   const end = (<usize>n) << 2;
   for (let i: usize = 0; i < end; i += stepFrom(i, end)) {
     const whole = i + 16 <= end;
     const gradient = gradientAt(g, g1, scale0, scale1, i, whole);
     // m ← m·β1 + g·(1 − β1);  v ← v·β2 + g²·(1 − β2)
-    const first = f32x4.add(
-      f32x4.mul(read(m + i, whole), f32x4.splat(beta1)),
-      f32x4.mul(gradient, f32x4.splat(oneMinusBeta1)),
-    );
-    const second = f32x4.add(
-      f32x4.mul(read(v + i, whole), f32x4.splat(beta2)),
-      f32x4.mul(f32x4.mul(gradient, gradient), f32x4.splat(oneMinusBeta2)),
-    );
+    const first = average(read(m + i, whole), beta1, gradient, oneMinusBeta1);
+    const second = average(read(v + i, whole), beta2, f32x4.mul(gradient, gradient), oneMinusBeta2);
     // w ← (m / (1 − β1ᵗ)) / (√(v / (1 − β2ᵗ)) + ε) · (−rate) + w
     const denominator = f32x4.add(f32x4.sqrt(f32x4.div(second, f32x4.splat(correction2))), f32x4.splat(epsilon));
     const change = f32x4.mul(
@@ -81,13 +78,7 @@ export function sgd(
   g1: usize,
   scale0: f32,
   scale1: f32,
-  _s0: usize,
-  _s1: usize,
-  _s2: usize,
   outW: usize,
-  _o0: usize,
-  _o1: usize,
-  _o2: usize,
   negativeRate: f32,
 ): void {
   const end = (<usize>n) << 2;
@@ -106,16 +97,12 @@ export function momentum(
   g1: usize,
   scale0: f32,
   scale1: f32,
-  accumulation: usize,
-  _s1: usize,
-  _s2: usize,
   outW: usize,
-  outAccumulation: usize,
-  _o1: usize,
-  _o2: usize,
   negativeRate: f32,
   mu: f32,
   nesterov: f32,
+  accumulation: usize,
+  outAccumulation: usize,
 ): void {
   const end = (<usize>n) << 2;
   for (let i: usize = 0; i < end; i += stepFrom(i, end)) {
@@ -130,7 +117,7 @@ export function momentum(
 
 /**
  * RMSProp: s ← s·ρ + g²·(1 − ρ); centered also ḡ ← ḡ·ρ + g·(1 − ρ) and s − (ḡ² + ε) under the root instead of s + ε;
- * p ← p·μ + g·rate / √…; w ← w − p. `meanGrads` is read only when `centered` is not 0.
+ * p ← p·μ + g·rate / √…; w ← w − p. `meanGrads` is read (and given) only when `centered` is not 0.
  */
 export function rmsprop(
   n: i32,
@@ -139,34 +126,28 @@ export function rmsprop(
   g1: usize,
   scale0: f32,
   scale1: f32,
-  meanSquares: usize,
-  moments: usize,
-  meanGrads: usize,
   outW: usize,
-  outMeanSquares: usize,
-  outMoments: usize,
-  outMeanGrads: usize,
   decay: f32,
   oneMinusDecay: f32,
   mu: f32,
   epsilon: f32,
   rate: f32,
   centered: f32,
+  meanSquares: usize,
+  outMeanSquares: usize,
+  moments: usize,
+  outMoments: usize,
+  meanGrads: usize,
+  outMeanGrads: usize,
 ): void {
   const end = (<usize>n) << 2;
   for (let i: usize = 0; i < end; i += stepFrom(i, end)) {
     const whole = i + 16 <= end;
     const gradient = gradientAt(g, g1, scale0, scale1, i, whole);
-    const squares = f32x4.add(
-      f32x4.mul(read(meanSquares + i, whole), f32x4.splat(decay)),
-      f32x4.mul(f32x4.mul(gradient, gradient), f32x4.splat(oneMinusDecay)),
-    );
+    const squares = average(read(meanSquares + i, whole), decay, f32x4.mul(gradient, gradient), oneMinusDecay);
     let radicand = f32x4.add(squares, f32x4.splat(epsilon));
     if (centered !== 0) {
-      const mean = f32x4.add(
-        f32x4.mul(read(meanGrads + i, whole), f32x4.splat(decay)),
-        f32x4.mul(gradient, f32x4.splat(oneMinusDecay)),
-      );
+      const mean = average(read(meanGrads + i, whole), decay, gradient, oneMinusDecay);
       write(outMeanGrads + i, mean, whole);
       radicand = f32x4.sub(squares, f32x4.add(f32x4.mul(mean, mean), f32x4.splat(epsilon)));
     }
