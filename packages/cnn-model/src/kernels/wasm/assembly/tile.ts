@@ -40,10 +40,8 @@ export function tile(
     b2 = a2,
     b3 = a3;
   const runBytes = <usize>length * aStep;
-  for (let run = 0; run < runs; run++) {
-    const start = a + <usize>run * runStep;
-    const end = start + runBytes;
-    for (let at = start; at < end; at += aStep) {
+  for (let run = 0, start = a; run < runs; run++, start += runStep) {
+    for (let at = start, end = start + runBytes; at < end; at += aStep) {
       const s = v128.load32_splat(at),
         t = v128.load32_splat(at + bDelta);
       const f0 = v128.load(f),
