@@ -6,10 +6,15 @@
 //   pnpm --filter @mnist-cnn/trainer build && node packages/trainer/bench/workers.bench.mjs
 //   node packages/trainer/bench/workers.bench.mjs --backends wasm --workers 1,2 --steps 80 --batch-size 32 --warmup 200
 //   node packages/trainer/bench/workers.bench.mjs --backends wasm --ceiling
+//   node packages/trainer/bench/workers.bench.mjs --backends wasm --per-core --batch-size 32
 // --ceiling adds a round of two separate 1-worker processes running at the same time: their summed img/s is what two
 // cores give two independent single-threaded runs, the ceiling for 2 workers on this machine.
-import { execFile } from 'node:child_process';
-import { loadavg } from 'node:os';
+// --per-core (Linux, needs taskset) adds, to every round, one 1-worker process pinned to each core in turn. On a
+// shared virtual machine one core can run this workload much slower than the other for minutes at a time. 2 workers
+// split every batch evenly and wait for each other each step, so the slower core sets their pace; two separate
+// processes (the ceiling) each go at their own.
+import { execFile, execFileSync } from 'node:child_process';
+import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { sliceSplit } from '@mnist-cnn/mnist-data';
@@ -35,6 +40,7 @@ const { values } = parseArgs({
     // (two workers longer than one), so rounds are timed after this many batches.
     warmup: { type: 'string', default: '200' },
     ceiling: { type: 'boolean' },
+    'per-core': { type: 'boolean' },
     'single-run': { type: 'boolean' },
   },
 });
@@ -74,8 +80,8 @@ if (values['single-run']) {
   process.exit(0);
 }
 
-/** Two 1-worker processes at once; resolves with each one's img/s. */
-function twoProcesses(backend) {
+/** A 1-worker measurement in a child process (pinned to `cpu` through taskset if given); resolves with its img/s. */
+function childRun(backend, cpu) {
   const args = [fileURLToPath(import.meta.url), '--single-run', '--backends', backend];
   args.push(
     '--steps',
@@ -87,13 +93,26 @@ function twoProcesses(backend) {
     '--warmup',
     values.warmup,
   );
-  const one = () =>
-    new Promise((resolve, reject) =>
-      execFile(process.execPath, args, (error, stdout) =>
-        error ? reject(error) : resolve(JSON.parse(stdout.trim().split('\n').at(-1)).imagesPerSecond),
-      ),
-    );
-  return Promise.all([one(), one()]);
+  const [file, fileArgs] =
+    cpu === undefined ? [process.execPath, args] : ['taskset', ['-c', String(cpu), process.execPath, ...args]];
+  return new Promise((resolve, reject) =>
+    execFile(file, fileArgs, (error, stdout) =>
+      error ? reject(error) : resolve(JSON.parse(stdout.trim().split('\n').at(-1)).imagesPerSecond),
+    ),
+  );
+}
+
+/** Two 1-worker processes at once; resolves with each one's img/s. */
+const twoProcesses = (backend) => Promise.all([childRun(backend), childRun(backend)]);
+
+/** The cores this process may run on, as taskset numbers them. */
+function cpuList() {
+  try {
+    execFileSync('taskset', ['-c', '0', 'true']);
+  } catch {
+    throw new Error('--per-core pins processes with taskset (util-linux), which is not available here');
+  }
+  return Array.from({ length: availableParallelism() }, (_, cpu) => cpu);
 }
 
 const formatLoad = () =>
@@ -108,8 +127,14 @@ for (const backend of values.backends.split(',')) {
   const counts = values.workers.split(',').map(Number);
   const rounds = new Map(counts.map((workers) => [workers, []]));
   const loadBefore = formatLoad();
+  const cpus = values['per-core'] ? cpuList() : [];
+  const perCore = [];
   for (let round = 0; round < Number(values.repeats); round++) {
     for (const workers of counts) rounds.get(workers).push(await measure(workers, steps, warmup));
+    // In the same minutes as this round's workers, since a core's speed changes from minute to minute.
+    const figures = [];
+    for (const cpu of cpus) figures.push(await childRun(backend, cpu));
+    if (figures.length > 0) perCore.push(figures);
   }
   const ceilings = [];
   if (values.ceiling)
@@ -139,6 +164,13 @@ for (const backend of values.backends.split(',')) {
     console.log(
       `  two separate 1-worker processes at once: best ${best.toFixed(0)} img/s together, median ` +
         `${median(sums).toFixed(0)} (rounds: ${ceilings.map(([a, b]) => `${a.toFixed(0)}+${b.toFixed(0)}`).join(', ')})${ratio}`,
+    );
+  }
+  for (const [round, figures] of perCore.entries()) {
+    const slowest = Math.min(...figures);
+    console.log(
+      `  1 worker pinned to each core in round ${round + 1}: ${figures.map((figure, cpu) => `cpu ${cpu} ${figure.toFixed(0)}`).join(', ')} img/s;` +
+        ` slowest ÷ fastest ${(slowest / Math.max(...figures)).toFixed(2)}`,
     );
   }
 }
