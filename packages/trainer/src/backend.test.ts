@@ -45,6 +45,31 @@ describe('initBackend', () => {
     expect((await initBackend('wasm', { simd: true })).backend).toBe('wasm');
   });
 
+  it('refuses wasmPaths it cannot use before starting anything, naming the option and what it expected', async () => {
+    const names = 'tfjs-backend-wasm.wasm, tfjs-backend-wasm-simd.wasm, tfjs-backend-wasm-threaded-simd.wasm';
+    const expected = `invalid option wasmPaths: expected a URL or directory prefix ending in "/", or an object mapping each of ${names} to a location; got`;
+    const complete = {
+      'tfjs-backend-wasm.wasm': '/a.wasm',
+      'tfjs-backend-wasm-simd.wasm': '/b.wasm',
+      'tfjs-backend-wasm-threaded-simd.wasm': '/c.wasm',
+    };
+    for (const [wasmPaths, got] of [
+      ['/wasm', '"/wasm"'],
+      [42, '42'],
+      [null, 'null'],
+      [['/wasm/'], 'an array'],
+      [{ ...complete, 'tfjs-backend-wasm.wasm': '' }, '"" for tfjs-backend-wasm.wasm'],
+      [{ 'tfjs-backend-wasm.wasm': '/a.wasm' }, 'no location for tfjs-backend-wasm-simd.wasm'],
+      [{ ...complete, 'backend.wasm': '/d.wasm' }, 'the key "backend.wasm"'],
+    ] as const) {
+      for (const backend of ['wasm', 'auto'] as const) {
+        const error = await initBackend(backend, { wasmPaths } as never).catch((caught: unknown) => caught);
+        expect(error).toBeInstanceOf(TrainOptionsError);
+        expect(error).toMatchObject({ option: 'wasmPaths', message: `${expected} ${got}` });
+      }
+    }
+  });
+
   it('describes the backend for people: SIMD, the kernel build, and why it differs from the request', async () => {
     expect(describeBackend(await initBackend('wasm'))).toBe('wasm (SIMD, relaxed-SIMD kernels)');
     const fellBack: BackendInfo = { backend: 'cpu', simd: false, kernels: [], kernelBuild: 'none', reason: 'no wasm' };

@@ -28,8 +28,9 @@ export interface BackendInfo {
 /** Where the WASM binaries live and which features to use. */
 export interface InitBackendOptions {
   /**
-   * A URL or directory prefix ending in `/`, or a map from binary name to location, handed to `setWasmPaths`. Browsers
-   * need it unless the .wasm files are served beside the bundle; the Node entry fills it in from the installed package.
+   * A URL or directory prefix ending in `/`, or a map from each of tfjs-backend-wasm's three .wasm file names to its
+   * location, handed to `setWasmPaths`. Browsers need it unless the .wasm files are served beside the bundle; the Node
+   * entry fills it in from the installed package. Anything else throws TrainOptionsError.
    */
   wasmPaths?: string | Record<string, string>;
   /** Set false to force the plain (non-SIMD) binary, for example to compare speeds. Default: use SIMD when available. */
@@ -112,10 +113,40 @@ export function checkBackendArguments(backend: unknown, options: unknown): void 
     throw new TrainOptionsError('backend', `unknown backend ${JSON.stringify(backend)}; expected wasm, cpu or auto`);
   }
   if (options === null || typeof options !== 'object') throw new TrainOptionsError('options', 'expected an object');
-  const { simd } = options as InitBackendOptions;
+  const { simd, wasmPaths } = options as InitBackendOptions;
   if (simd !== undefined && typeof simd !== 'boolean') {
     const got = typeof simd === 'string' ? JSON.stringify(simd) : String(simd);
     throw new TrainOptionsError('simd', `expected true or false, got ${got}`);
+  }
+  if (wasmPaths !== undefined) checkWasmPaths(wasmPaths);
+}
+
+/**
+ * tfjs's setWasmPaths takes any string, and a prefix without its final `/` runs into the file name
+ * ("/wasmtfjs-backend-wasm.wasm"): the backend then fails to start with a message that names neither the option nor
+ * the mistake. Checked here, before anything starts.
+ */
+function checkWasmPaths(wasmPaths: unknown): void {
+  const names: string[] = Object.values(binaryNames);
+  const fail = (got: string) =>
+    new TrainOptionsError(
+      'wasmPaths',
+      `expected a URL or directory prefix ending in "/", or an object mapping each of ${names.join(', ')} to a location; got ${got}`,
+    );
+  if (typeof wasmPaths === 'string') {
+    if (!wasmPaths.endsWith('/')) throw fail(JSON.stringify(wasmPaths));
+    return;
+  }
+  if (wasmPaths === null || typeof wasmPaths !== 'object' || Array.isArray(wasmPaths)) {
+    throw fail(Array.isArray(wasmPaths) ? 'an array' : String(wasmPaths));
+  }
+  const map = wasmPaths as Record<string, unknown>;
+  for (const key of Object.keys(map)) if (!names.includes(key)) throw fail(`the key ${JSON.stringify(key)}`);
+  for (const name of names) {
+    const location = map[name];
+    if (typeof location !== 'string' || location === '') {
+      throw fail(`${location === undefined ? 'no location' : JSON.stringify(location)} for ${name}`);
+    }
   }
 }
 
