@@ -75,6 +75,9 @@ export function computeBatchGradients(
   });
   try {
     return { loss: loss.dataSync()[0]!, correct: correct.dataSync()[0]!, gradients };
+  } catch (error) {
+    tf.dispose(gradients); // the caller frees them only once it has them
+    throw error;
   } finally {
     tf.dispose([loss, correct]);
   }
