@@ -44,6 +44,10 @@ export function augmentImages(
   const centreX = (cols - 1) / 2;
   const centreY = (rows - 1) / 2;
   const imageSize = rows * cols;
+  // The rotation's column terms (cos·u and −sin·u) are the same on every row, and its row terms on every column:
+  // computed once each, then summed per pixel in the same order as the whole formula, so the pixels are unchanged.
+  const cosU = new Float64Array(cols);
+  const minusSinU = new Float64Array(cols);
   for (let offset = 0; offset < count * imageSize; offset += imageSize) {
     // Draw in a fixed order so that the same generator state always yields the same transforms.
     const shiftX = rng.nextInt(2 * options.maxShift + 1) - options.maxShift;
@@ -51,24 +55,48 @@ export function augmentImages(
     const angle = ((rng.next() * 2 - 1) * options.maxRotationDegrees * Math.PI) / 180;
     const cos = Math.cos(angle);
     const sin = Math.sin(angle);
-    const sample = (x: number, y: number): number =>
-      x < 0 || y < 0 || x >= cols || y >= rows ? 0 : source[offset + y * cols + x]!;
+    // Inverse map: undo the shift, then rotate back by -angle about the centre to find where each pixel came from.
+    for (let x = 0; x < cols; x++) {
+      const u = x - shiftX - centreX;
+      cosU[x] = cos * u;
+      minusSinU[x] = -sin * u;
+    }
     for (let y = 0; y < rows; y++) {
+      const v = y - shiftY - centreY;
+      const sinV = sin * v;
+      const cosV = cos * v;
       for (let x = 0; x < cols; x++) {
-        // Inverse map: undo the shift, then rotate back by -angle about the centre to find where this pixel came from.
-        const u = x - shiftX - centreX;
-        const v = y - shiftY - centreY;
-        const sourceX = cos * u + sin * v + centreX;
-        const sourceY = -sin * u + cos * v + centreY;
+        const sourceX = cosU[x]! + sinV + centreX;
+        const sourceY = minusSinU[x]! + cosV + centreY;
         const left = Math.floor(sourceX);
         const top = Math.floor(sourceY);
         const fx = sourceX - left;
         const fy = sourceY - top;
-        const value =
-          (1 - fy) * ((1 - fx) * sample(left, top) + fx * sample(left + 1, top)) +
-          fy * ((1 - fx) * sample(left, top + 1) + fx * sample(left + 1, top + 1));
+        let topLeft: number;
+        let topRight: number;
+        let bottomLeft: number;
+        let bottomRight: number;
+        if (left >= 0 && top >= 0 && left < cols - 1 && top < rows - 1) {
+          // Most pixels: all four neighbours inside the image, read without bounds checks.
+          const at = offset + top * cols + left;
+          topLeft = source[at]!;
+          topRight = source[at + 1]!;
+          bottomLeft = source[at + cols]!;
+          bottomRight = source[at + cols + 1]!;
+        } else {
+          topLeft = pixelOrZero(source, offset, shape, left, top);
+          topRight = pixelOrZero(source, offset, shape, left + 1, top);
+          bottomLeft = pixelOrZero(source, offset, shape, left, top + 1);
+          bottomRight = pixelOrZero(source, offset, shape, left + 1, top + 1);
+        }
+        const value = (1 - fy) * ((1 - fx) * topLeft + fx * topRight) + fy * ((1 - fx) * bottomLeft + fx * bottomRight);
         target[offset + y * cols + x] = Math.min(255, Math.max(0, Math.round(value)));
       }
     }
   }
+}
+
+/** The pixel at (x, y) of the image at `offset`, or 0 (MNIST's background) outside the image. */
+function pixelOrZero(source: Uint8Array, offset: number, shape: ImageBlockShape, x: number, y: number): number {
+  return x < 0 || y < 0 || x >= shape.cols || y >= shape.rows ? 0 : source[offset + y * shape.cols + x]!;
 }
