@@ -194,7 +194,8 @@ function encodeIdxFile(path: string, tensor: IdxTensorInput, gzip: boolean | und
 
 /**
  * Encodes `tensor` and writes it to `path`, gzipped when `gzip` is true (default: when the name ends in .gz). The
- * bytes go to a temp file renamed onto `path`, so an existing file stays whole until the new one is complete.
+ * bytes go to a temp file renamed onto `path`, so an existing file stays whole until the new one is complete. A symlink
+ * is followed (the file it points to is replaced), and a file replaced keeps its permission bits.
  */
 export async function writeIdxFile(
   path: string,

@@ -4,8 +4,16 @@
  * and a file being replaced stays intact until the new one is complete.
  */
 import { randomBytes } from 'node:crypto';
-import { constants as fsConstants, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { type FileHandle, open, rename, rm } from 'node:fs/promises';
+import {
+  chmodSync,
+  constants as fsConstants,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { chmod, type FileHandle, open, rename, rm } from 'node:fs/promises';
 import { NotRegularFileError } from './errors.js';
 
 /** How a path that is not a regular file is named in `NotRegularFileError`. */
@@ -49,10 +57,17 @@ function tempPathFor(path: string): string {
   return `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
 }
 
-/** Refuses to replace a directory, FIFO or device: rename would fail with a bare errno, or succeed over a FIFO. */
-function checkReplaceable(path: string): void {
+/**
+ * Where a write to `path` lands, and the permission bits to give it. A symlink is followed, so the file it points to is
+ * replaced and the link stays a link (renaming onto the link would swap it for a plain file); an existing file keeps
+ * its mode rather than getting the temp file's default. Refuses a directory, FIFO or device: rename would fail with a
+ * bare errno, or succeed over a FIFO.
+ */
+function replacementTarget(path: string): { target: string; mode: number | undefined } {
   const stats = statSync(path, { throwIfNoEntry: false });
-  if (stats !== undefined && !stats.isFile()) throw new NotRegularFileError(path, kindOf(stats));
+  if (stats === undefined) return { target: path, mode: undefined };
+  if (!stats.isFile()) throw new NotRegularFileError(path, kindOf(stats));
+  return { target: realpathSync(path), mode: stats.mode & 0o7777 };
 }
 
 /**
@@ -61,12 +76,13 @@ function checkReplaceable(path: string): void {
  * whether `path` was replaced. Throws `NotRegularFileError` when `path` exists and is not a regular file.
  */
 export async function replaceFile(path: string, fill: (tempPath: string) => Promise<boolean>): Promise<boolean> {
-  checkReplaceable(path);
-  const temp = tempPathFor(path);
+  const { target, mode } = replacementTarget(path);
+  const temp = tempPathFor(target);
   trackTempFile(temp);
   try {
     if (!(await fill(temp))) return false;
-    await rename(temp, path);
+    if (mode !== undefined) await chmod(temp, mode);
+    await rename(temp, target);
     return true;
   } finally {
     tempFiles.delete(temp);
@@ -76,11 +92,12 @@ export async function replaceFile(path: string, fill: (tempPath: string) => Prom
 
 /** Synchronous `replaceFile` for bytes already in memory. */
 export function replaceFileSync(path: string, bytes: Uint8Array): void {
-  checkReplaceable(path);
-  const temp = tempPathFor(path);
+  const { target, mode } = replacementTarget(path);
+  const temp = tempPathFor(target);
   try {
     writeFileSync(temp, bytes, { flag: 'wx' });
-    renameSync(temp, path);
+    if (mode !== undefined) chmodSync(temp, mode);
+    renameSync(temp, target);
   } finally {
     rmSync(temp, { force: true });
   }

@@ -1,5 +1,16 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -92,6 +103,28 @@ describe('writeIdxFile / writeIdxFileSync', () => {
     expect(() => writeIdxFileSync(path, invalid)).toThrow(expect.objectContaining({ code: 'IDX_INVALID_TENSOR' }));
     expect(readFileSync(path)).toEqual(readFileSync(realLabels));
     expect(readdirSync(dir)).toEqual(['labels']);
+  });
+
+  it('write through a symlink to the file it points to, and keep the permission bits of the file they replace', async () => {
+    const dir = freshDir();
+    const labels = readIdxFileSync(realLabels);
+    const labelBytes = readFileSync(realLabels);
+    for (const [name, write] of [
+      ['async', (path: string) => writeIdxFile(path, labels)],
+      ['sync', async (path: string) => writeIdxFileSync(path, labels)],
+    ] as const) {
+      const file = join(dir, `${name}-data`);
+      const link = join(dir, `${name}-link`);
+      copyFileSync(realImages, file);
+      chmodSync(file, 0o640);
+      symlinkSync(file, link);
+      await write(link);
+      expect(lstatSync(link).isSymbolicLink()).toBe(true);
+      expect(readlinkSync(link)).toBe(file);
+      expect(readFileSync(file)).toEqual(labelBytes);
+      expect(statSync(file).mode & 0o777).toBe(0o640);
+    }
+    expect(readdirSync(dir).sort()).toEqual(['async-data', 'async-link', 'sync-data', 'sync-link']);
   });
 
   it('refuses to write over a directory, naming it', async () => {
