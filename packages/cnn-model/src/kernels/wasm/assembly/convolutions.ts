@@ -93,7 +93,9 @@ export function convForward(x: usize, filter: usize, bias: usize, y: usize, relu
         const x1 = two ? x + nextCorner() : x0;
         const y0 = y + <usize>p * ocBytes + co;
         const init = bias ? bias + co : 0;
-        tile(x0, x1 - x0, 4, run, kernelH, rowBytes, filter + co, ocBytes, init, y0, y0 + ocBytes, false, relu, two);
+        inline.always(
+          tile(x0, x1 - x0, 4, run, kernelH, rowBytes, filter + co, ocBytes, init, y0, y0 + ocBytes, false, relu, two),
+        );
       }
     }
   }
@@ -101,8 +103,7 @@ export function convForward(x: usize, filter: usize, bias: usize, y: usize, relu
 
 /**
  * The forward product of one input channel (a network's first layer), pixel pairs outermost so that each pair's x stays
- * in registers' reach across its channel blocks. Its patch of kh · kw floats is too short for a call per tile to pay,
- * so `tile` is inlined here.
+ * in registers' reach across its channel blocks.
  */
 function forwardOneChannel(x: usize, filter: usize, bias: usize, y: usize, relu: bool): void {
   const pixels = images * oh * ow;
@@ -142,7 +143,7 @@ export function convInputGradient(dy: usize, filterRows: usize, dx: usize): void
         const o0 = offset + nextCorner();
         const o1 = two ? offset + nextCorner() : o0;
         const d0 = dy + <usize>p * ocBytes;
-        tile(d0, two ? ocBytes : 0, 4, oc, 1, 0, columns, patchBytes, 0, o0, o1, true, false, two);
+        inline.always(tile(d0, two ? ocBytes : 0, 4, oc, 1, 0, columns, patchBytes, 0, o0, o1, true, false, two));
       }
     }
   }
@@ -165,7 +166,9 @@ export function convFilterGradient(x: usize, dy: usize, dfilter: usize): void {
       const row = dfilter + <usize>k * ocBytes;
       for (let co: usize = 0; co < ocBytes; co += 64) {
         const d = dyImage + co;
-        tile(a, bDelta, pixelStep, ow, oh, rowStep, d, ocBytes, 0, row + co, row + ocBytes + co, true, false, two);
+        inline.always(
+          tile(a, bDelta, pixelStep, ow, oh, rowStep, d, ocBytes, 0, row + co, row + ocBytes + co, true, false, two),
+        );
       }
     }
   }

@@ -54,7 +54,8 @@ export function denseForward(x: usize, w: usize, bias: usize, y: usize, relu: bo
   }
   for (let k0 = 0; k0 < inner; k0 += blockRows) {
     const length = min(blockRows, inner - k0);
-    const last = k0 + length === inner;
+    const accumulate = k0 > 0;
+    const reluHere = relu && k0 + length === inner;
     for (let co: usize = 0; co < wideBytes; co += 64) {
       const f = weights + <usize>k0 * wideBytes + co;
       const init = k0 === 0 && bias ? wideBias + co : 0;
@@ -62,7 +63,8 @@ export function denseForward(x: usize, w: usize, bias: usize, y: usize, relu: bo
         const two = i + 1 < rows;
         const a = x + <usize>i * innerBytes + ((<usize>k0) << 2);
         const o = out + <usize>i * wideBytes + co;
-        tile(a, two ? innerBytes : 0, 4, length, 1, 0, f, wideBytes, init, o, o + wideBytes, k0 > 0, relu && last, two);
+        const b = two ? innerBytes : 0;
+        inline.always(tile(a, b, 4, length, 1, 0, f, wideBytes, init, o, o + wideBytes, accumulate, reluHere, two));
       }
     }
   }
@@ -108,7 +110,9 @@ export function denseGradient(
     const a = x + ((<usize>kk) << 2);
     for (let co: usize = 0; co < wideBytes; co += 64) {
       const o = row + co;
-      tile(a, two ? 4 : 0, innerBytes, rows, 1, 0, dz + co, wideBytes, 0, o, o + wideBytes, false, false, two);
+      inline.always(
+        tile(a, two ? 4 : 0, innerBytes, rows, 1, 0, dz + co, wideBytes, 0, o, o + wideBytes, false, false, two),
+      );
     }
   }
   if (padded) narrow(dWide, dw, inner);

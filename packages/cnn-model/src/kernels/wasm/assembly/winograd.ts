@@ -184,7 +184,9 @@ function multiply(
         const two = t + 1 < count;
         const from = a + point * aStep + <usize>t * aBytes,
           to = c + point * cStep + <usize>t * cBytes + o;
-        tile(from, two ? aBytes : 0, 4, <i32>aBytes >> 2, 1, 0, u + o, cBytes, 0, to, to + cBytes, false, false, two);
+        inline.always(
+          tile(from, two ? aBytes : 0, 4, <i32>aBytes >> 2, 1, 0, u + o, cBytes, 0, to, to + cBytes, false, false, two),
+        );
       }
     }
   }
@@ -331,7 +333,9 @@ export function winogradGradients(
       for (let i: usize = 0; i < inBytes; i += 8) {
         for (let o: usize = 0; o < outBytes; o += 64) {
           const out = sums + (i >> 2) * outBytes + o;
-          tile(v + i, 4, inBytes, count, 1, 0, d + o, outBytes, 0, out, out + outBytes, true, false, true);
+          inline.always(
+            tile(v + i, 4, inBytes, count, 1, 0, d + o, outBytes, 0, out, out + outBytes, true, false, true),
+          );
         }
       }
     }
