@@ -69,10 +69,38 @@ function processAlive(pid: number): boolean {
  */
 const heldLocks = new Set<string>();
 
-/** The lock (or claim) at `file` names a holder on this host that is gone. */
+/**
+ * How much later than the lock's `startedAt` a process must have started for its PID to count as reused. Generous: the
+ * start is worked out from the boot time, which moves when the wall clock is set, and taking a live run's lock would
+ * let two runs write one directory.
+ */
+const reusedPidMarginMs = 60_000;
+
+/**
+ * Whether process `pid` started well after `startedAt` (an ISO time), so that it cannot be the process that wrote the
+ * lock: PIDs repeat, after a reboot or a container restart. Reads Linux's /proc (the start in clock ticks after boot,
+ * which Linux reports at 100 a second); false wherever that is missing or unreadable, leaving the PID check alone.
+ */
+function startedAfter(pid: number, startedAt: string): boolean {
+  const lockedAt = Date.parse(startedAt);
+  if (!Number.isFinite(lockedAt)) return false;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may itself hold spaces: the start is the 20th.
+    const startTicks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    const bootSeconds = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]);
+    const startedMs = (bootSeconds + startTicks / 100) * 1000;
+    return Number.isFinite(startedMs) && startedMs > lockedAt + reusedPidMarginMs;
+  } catch {
+    return false;
+  }
+}
+
+/** The lock (or claim) at `file` names a holder on this host that is gone, or whose PID another process now has. */
 function isStale(holder: LockHolder | undefined, file: string): holder is LockHolder {
   if (holder === undefined || holder.host !== hostname()) return false;
-  return holder.pid === process.pid ? !heldLocks.has(file) : !processAlive(holder.pid);
+  if (holder.pid === process.pid) return !heldLocks.has(file);
+  return !processAlive(holder.pid) || startedAfter(holder.pid, holder.startedAt);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -120,9 +148,9 @@ async function takeOver(path: string, draft: string, inode: number): Promise<'he
 
 /**
  * Makes this process the only writer of `directory`: creates the lock file holding our PID and host, or refuses naming
- * the run that holds it. A lock whose process is gone (same host, PID not running) is taken over, by one run only when
- * several find it at once. Returns the release function; the lock is also removed when the process exits, including
- * through `process.exit` on a signal.
+ * the run that holds it. A lock whose process is gone (same host, and its PID not running or now another process's) is
+ * taken over, by one run only when several find it at once. Returns the release function; the lock is also removed
+ * when the process exits, including through `process.exit` on a signal.
  */
 export async function lockOutDirectory(directory: string): Promise<() => void> {
   await mkdir(directory, { recursive: true });

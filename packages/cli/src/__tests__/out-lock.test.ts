@@ -73,6 +73,33 @@ describe('the --out lock', () => {
     expect(readdirSync(out).filter((name) => name.startsWith(outLockFileName))).toEqual([]);
   });
 
+  it('a lock naming a live PID that another process took since is taken over; its own live holder keeps it', async () => {
+    // A process running now, as if its PID had been handed out again after the lock's run ended.
+    const other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
+    try {
+      await new Promise((resolve) => other.once('spawn', resolve));
+      const args = ['train', '--limit', '64', '--epochs', '1', '--workers', '1', '--json'];
+      const lockNaming = (startedAt: string) => JSON.stringify({ pid: other.pid, host: hostname(), startedAt });
+
+      const held = join(work, 'live-holder');
+      mkdirSync(held);
+      writeFileSync(join(held, outLockFileName), lockNaming(new Date().toISOString()));
+      const refused = await runBin([...args, '--out', held], { timeoutMs: 120_000 });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(`is in use by another training run: process ${other.pid} on`);
+
+      const reused = join(work, 'reused-pid');
+      mkdirSync(reused);
+      writeFileSync(join(reused, outLockFileName), lockNaming(new Date(Date.now() - 3_600_000).toISOString()));
+      const run = await runBin([...args, '--out', reused], { timeoutMs: 120_000 });
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(readdirSync(reused).filter((name) => name.startsWith(outLockFileName))).toEqual([]);
+    } finally {
+      other.kill();
+    }
+  });
+
   it('a stale lock naming the PID the new run happens to have is taken over', async () => {
     const out = join(work, 'same-pid');
     mkdirSync(out);
