@@ -61,6 +61,8 @@ describe('initBackend', () => {
       [{ ...complete, 'tfjs-backend-wasm.wasm': '' }, '"" for tfjs-backend-wasm.wasm'],
       [{ 'tfjs-backend-wasm.wasm': '/a.wasm' }, 'no location for tfjs-backend-wasm-simd.wasm'],
       [{ ...complete, 'backend.wasm': '/d.wasm' }, 'the key "backend.wasm"'],
+      [() => '/wasm/', 'a function'],
+      [{ ...complete, 'tfjs-backend-wasm.wasm': { path: '/a.wasm' } }, 'an object for tfjs-backend-wasm.wasm'],
     ] as const) {
       for (const backend of ['wasm', 'auto'] as const) {
         const error = await initBackend(backend, { wasmPaths } as never).catch((caught: unknown) => caught);

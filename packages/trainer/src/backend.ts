@@ -134,20 +134,26 @@ function checkWasmPaths(wasmPaths: unknown): void {
       `expected a URL or directory prefix ending in "/", or an object mapping each of ${names.join(', ')} to a location; got ${got}`,
     );
   if (typeof wasmPaths === 'string') {
-    if (!wasmPaths.endsWith('/')) throw fail(JSON.stringify(wasmPaths));
+    if (!wasmPaths.endsWith('/')) throw fail(shown(wasmPaths));
     return;
   }
-  if (wasmPaths === null || typeof wasmPaths !== 'object' || Array.isArray(wasmPaths)) {
-    throw fail(Array.isArray(wasmPaths) ? 'an array' : String(wasmPaths));
-  }
+  if (wasmPaths === null || typeof wasmPaths !== 'object' || Array.isArray(wasmPaths)) throw fail(shown(wasmPaths));
   const map = wasmPaths as Record<string, unknown>;
   for (const key of Object.keys(map)) if (!names.includes(key)) throw fail(`the key ${JSON.stringify(key)}`);
   for (const name of names) {
     const location = map[name];
     if (typeof location !== 'string' || location === '') {
-      throw fail(`${location === undefined ? 'no location' : JSON.stringify(location)} for ${name}`);
+      throw fail(`${location === undefined ? 'no location' : shown(location)} for ${name}`);
     }
   }
+}
+
+/** A value as an error message shows it: strings quoted, and never a function's source or "[object Object]". */
+function shown(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'function') return 'a function';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' && value !== null ? 'an object' : String(value);
 }
 
 /**
