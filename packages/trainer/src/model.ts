@@ -22,10 +22,13 @@ export function specOf(choice: ModelChoice): ModelSpec {
   return choice;
 }
 
-/** Returns the model to train and whether the trainer created it (and so must dispose it on failure). */
-export function buildModel(choice: ModelChoice, seed: number): { model: CnnModel; created: boolean } {
+/**
+ * Returns the model to train, given the choice and its spec (from `specOf`), and whether the trainer created it (and so
+ * must dispose it on failure).
+ */
+export function buildModel(choice: ModelChoice, spec: ModelSpec, seed: number): { model: CnnModel; created: boolean } {
   if (isModel(choice)) return { model: choice, created: false };
-  return { model: createModel(specOf(choice), { seed }), created: true };
+  return { model: createModel(spec, { seed }), created: true };
 }
 
 /** Number of output classes of a spec (its last dense layer's units). */

@@ -87,7 +87,10 @@ export interface ResolvedTrainOptions {
   schedule: LearningRateSchedule;
   seed: number;
   validationSplit: number;
-  limit: number | undefined;
+  /** The images trained on: the first `limit` of the split, less those `validationSplit` holds out after them. */
+  trainCount: number;
+  /** The images `validationSplit` holds out, right after the trained ones (0 without it). */
+  heldOut: number;
   augment: ResolvedAugmentOptions | undefined;
   earlyStopping: Required<EarlyStoppingOptions> | undefined;
   workers: number;
@@ -130,8 +133,10 @@ export function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions
   if (validationSplit > 0 && options.validation !== undefined) {
     throw new TrainOptionsError('validationSplit', 'give either validation images or validationSplit, not both');
   }
+  // As in Keras, `validationSplit` holds out the last images of the (limited) split, not a random sample.
   const usable = Math.min(limit ?? options.train.count, options.train.count);
-  if (usable - Math.round(usable * validationSplit) < 1) {
+  const heldOut = Math.round(usable * validationSplit);
+  if (usable - heldOut < 1) {
     throw new TrainOptionsError(
       'validationSplit',
       `holding out ${validationSplit} of ${usable} images leaves none to train on`,
@@ -154,7 +159,8 @@ export function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions
     schedule: resolveSchedule(settings.schedule),
     seed,
     validationSplit,
-    limit,
+    trainCount: usable - heldOut,
+    heldOut,
     augment: resolveAugment(settings.augment),
     earlyStopping: resolveEarlyStopping(options.earlyStopping, options.validation !== undefined || validationSplit > 0),
     workers,

@@ -105,7 +105,7 @@ export async function trainWithSteps(options: TrainOptions, createSteps: StepFac
   const run = await prepareRun(options);
   // Without an initBackend call tfjs picks its preferred backend lazily; wasm can only start asynchronously.
   await tf.ready();
-  const { model, created } = buildModel(options.model, run.resolved.seed);
+  const { model, created } = buildModel(options.model, run.spec, run.resolved.seed);
   const optimizer = new Optimizer(run.resolved.optimizer, run.resolved.learningRate);
   try {
     if (run.checkpoint) {
@@ -134,17 +134,15 @@ async function prepareRun(options: TrainOptions) {
   checkActivationBudget(spec, resolved.batchSize);
   checkSplitFitsModel(options.train, spec, 'training');
   if (options.validation) checkSplitFitsModel(options.validation, spec, 'validation');
-  // As in Keras, `validationSplit` holds out the last images of the (limited) split, not a random sample.
-  const usable = Math.min(options.train.count, resolved.limit ?? options.train.count);
-  const trainCount = usable - Math.round(usable * resolved.validationSplit);
+  const { trainCount, heldOut } = resolved;
   const validation =
-    options.validation ?? (trainCount < usable ? sliceSplit(options.train, trainCount, usable) : undefined);
+    options.validation ?? (heldOut > 0 ? sliceSplit(options.train, trainCount, trainCount + heldOut) : undefined);
   const fingerprint = fingerprintOf(resolved, trainCount, validation?.count ?? 0);
   const checkpoint = await readResumeCheckpoint(options.resume, options.checkpoint);
   const dataset =
     options.checkpoint || checkpoint ? await datasetFingerprintOf(options.train, options.dataset) : undefined;
   if (checkpoint) checkSameRun(checkpoint, { run: fingerprint, spec, dataset: dataset! }, options.checkpoint?.location);
-  return { options, resolved, trainCount, validation, fingerprint, dataset, checkpoint, startedAt };
+  return { options, resolved, spec, trainCount, validation, fingerprint, dataset, checkpoint, startedAt };
 }
 
 async function runLoop(

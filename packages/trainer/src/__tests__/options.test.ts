@@ -63,3 +63,32 @@ describe('train rejects bad options before any work', () => {
     expect(error.message).toMatch(/label 12 at index 3/);
   });
 });
+
+describe('limit and validationSplit together', () => {
+  it('train on the first images of the limit and validate on the rest of it, not on the end of the split', async () => {
+    const split = await trainSubset(96);
+    const starts: unknown[] = [];
+    const run = (options: Partial<TrainOptions>) =>
+      train({
+        ...base,
+        train: split,
+        seed: 3,
+        ...options,
+        onEvent: (e) => void (e.type === 'start' && starts.push(e)),
+      });
+    const held = await run({ limit: 60, validationSplit: 0.25 });
+    const explicit = await run({
+      limit: 45,
+      validation: {
+        ...split,
+        count: 15,
+        images: split.images.subarray(45 * 784, 60 * 784),
+        labels: split.labels.subarray(45, 60),
+      },
+    });
+    expect(starts[0]).toMatchObject({ trainCount: 45, validationCount: 15 });
+    expect(held.history[0]!.valLoss).toBeDefined();
+    expect(held.history[0]!.valLoss).toBe(explicit.history[0]!.valLoss);
+    expect(held.history[0]!.loss).toBe(explicit.history[0]!.loss);
+  });
+});
