@@ -14,7 +14,7 @@
 // split every batch evenly and wait for each other each step, so the slower core sets their pace; two separate
 // processes (the ceiling) each go at their own.
 import { execFile, execFileSync } from 'node:child_process';
-import { availableParallelism, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { sliceSplit } from '@mnist-cnn/mnist-data';
@@ -105,14 +105,23 @@ function childRun(backend, cpu) {
 /** Two 1-worker processes at once; resolves with each one's img/s. */
 const twoProcesses = (backend) => Promise.all([childRun(backend), childRun(backend)]);
 
-/** The cores this process may run on, as taskset numbers them. */
+/**
+ * The cores this process may run on, as taskset lists them ("0,1" or "2-5,8"): under an affinity mask (a container's
+ * cpuset, or taskset around this script) they need not be 0 … n − 1.
+ */
 function cpuList() {
+  let report;
   try {
-    execFileSync('taskset', ['-c', '0', 'true']);
+    report = execFileSync('taskset', ['-cp', String(process.pid)], { encoding: 'utf8' });
   } catch {
     throw new Error('--per-core pins processes with taskset (util-linux), which is not available here');
   }
-  return Array.from({ length: availableParallelism() }, (_, cpu) => cpu);
+  const list = /list:\s*([\d,-]+)/.exec(report)?.[1];
+  if (!list) throw new Error(`--per-core could not read this process's cores from taskset: ${report.trim()}`);
+  return list.split(',').flatMap((range) => {
+    const [first, last = first] = range.split('-').map(Number);
+    return Array.from({ length: last - first + 1 }, (_, index) => first + index);
+  });
 }
 
 const formatLoad = () =>
