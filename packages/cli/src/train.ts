@@ -2,7 +2,7 @@ import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LoadedDataset } from '@mnist-cnn/mnist-data/node';
 import { type BackendInfo, describeBackend, type EpochEvent, evaluate, type TrainEvent } from '@mnist-cnn/trainer';
-import { checkpointFileName, directoryCheckpointStore, train } from '@mnist-cnn/trainer/node';
+import { checkpointFileName, directoryCheckpointStore, startWorkerThreads, train } from '@mnist-cnn/trainer/node';
 import { startBackend } from './backend-setup.js';
 import type { CommandContext } from './cli.js';
 import { describeSource, loadCliDataset } from './dataset-source.js';
@@ -62,9 +62,11 @@ async function trainLocked(
   const { renderer, interrupt } = context;
   const saves = store !== undefined;
   const backend = await startBackend(values.backend);
+  const workers = workerCount(values.workers, settings.batchSize, (message) => renderer.warn(message));
+  // The worker threads load tfjs and start their backends while this thread reads the dataset; train takes them.
+  startWorkerThreads(workers - 1);
   const dataset = await loadCliDataset(values, renderer);
   const history: EpochHistoryEntry[] = [];
-  const workers = workerCount(values.workers, settings.batchSize, (message) => renderer.warn(message));
   // A dry run trains on one batch and measures one test batch, as PyTorch's MNIST example does with --dry-run.
   const limit = values.dryRun ? Math.min(values.limit ?? settings.batchSize, settings.batchSize) : values.limit;
   interrupt.graceful = true;

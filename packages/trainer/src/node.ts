@@ -6,6 +6,7 @@ export * from './index.js';
 export { initBackend, installedWasmDirectory } from './node-backend.js';
 export { checkpointFileName, directoryCheckpointStore } from './node-checkpoint.js';
 export { type NodeTrainOptions, train, trainEvents } from './node-train.js';
+export { startWorkerThreads } from './thread-start.js';
 export {
   type InferencePool,
   type InferencePoolOptions,

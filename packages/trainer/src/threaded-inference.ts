@@ -2,9 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { MessagePort } from 'node:worker_threads';
 import type { CnnModel } from '@mnist-cnn/cnn-model';
 import type { DatasetSplit } from '@mnist-cnn/mnist-data';
-import * as tf from '@tensorflow/tfjs-core';
-import { currentBackend } from './backend.js';
-import { BackendError, checkNumber, integerIn, PoolClosedError } from './errors.js';
+import { checkNumber, integerIn, PoolClosedError } from './errors.js';
 import {
   checkBatchSize,
   type EvaluationResult,
@@ -15,13 +13,8 @@ import {
   scoreProbabilities,
 } from './evaluate.js';
 import { classCountOf } from './model.js';
-import {
-  defaultWorkerScript,
-  WorkerPool,
-  type WorkerStepOptions,
-  waitAsync,
-  wasmSimdEnabled,
-} from './threaded-step.js';
+import { currentBoot, defaultWorkerScript } from './thread-start.js';
+import { WorkerPool, type WorkerStepOptions, waitAsync } from './threaded-step.js';
 import type { InferenceRequest, InferenceSetup, WorkerReply } from './worker-protocol.js';
 
 /** Options of `openInferencePool`. */
@@ -80,14 +73,10 @@ export function serveInference(model: CnnModel, port: MessagePort, send: (reply:
  */
 export async function openInferencePool(model: CnnModel, options: InferencePoolOptions = {}): Promise<InferencePool> {
   const workers = checkNumber('workers', options.workers ?? availableParallelism(), integerIn(1, 256));
-  const backend = currentBackend();
-  if (backend === undefined) {
-    throw new BackendError(`worker threads run on cpu or wasm, not on ${tf.getBackend()}; call initBackend first`);
-  }
-  const common = { backend, simd: backend === 'wasm' && wasmSimdEnabled(), prodMode: tf.env().getBool('PROD') };
+  const boot = currentBoot();
   const weights = model.getWeights();
   const setups: InferenceSetup[] = Array.from({ length: workers - 1 }, (_, thread) => {
-    return { task: 'inference', index: thread + 1, ...common, spec: model.spec, weights };
+    return { task: 'inference', index: thread + 1, ...boot, spec: model.spec, weights };
   });
   const pool = new WorkerPool<InferenceRequest>(options.workerScript ?? defaultWorkerScript(), setups);
   try {

@@ -1,13 +1,18 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { deriveSeed } from '@mnist-cnn/cnn-model';
 import type { DatasetSplit } from '@mnist-cnn/mnist-data';
-import * as tf from '@tensorflow/tfjs-core';
-import { currentBackend } from './backend.js';
 import { BatchAssembler } from './batches.js';
-import { BackendError, WorkerError } from './errors.js';
+import { WorkerError } from './errors.js';
 import { arrivalsAfter, createExchange, type Exchange, Replica, shardSizes, weightSlots } from './replica.js';
 import type { StepBatch, StepFactory, StepRunner } from './step.js';
-import { inputSlot, type StepRequest, type WorkerReply, type WorkerSetup } from './worker-protocol.js';
+import { currentBoot, defaultWorkerScript, startThread, takeStartedThread } from './thread-start.js';
+import {
+  type InferenceSetup,
+  inputSlot,
+  type StepRequest,
+  type WorkerReply,
+  type WorkerSetup,
+} from './worker-protocol.js';
 
 /** Options of the worker-thread step. */
 export interface WorkerStepOptions {
@@ -16,13 +21,6 @@ export interface WorkerStepOptions {
    * do not ship that file beside themselves pass the path of a copy (or of their own bundle of it).
    */
   workerScript?: string | URL;
-}
-
-export function defaultWorkerScript(): URL {
-  // From the sources (tests run them through vitest), the worker comes from the package's build.
-  return import.meta.url.endsWith('.ts')
-    ? new URL('../dist/worker-thread.js', import.meta.url)
-    : new URL('./worker-thread.js', import.meta.url);
 }
 
 /**
@@ -53,7 +51,7 @@ export class WorkerPool<Request = StepRequest> {
 
   constructor(
     script: string | URL,
-    setups: readonly Pick<WorkerSetup, 'index'>[],
+    setups: readonly (WorkerSetup | InferenceSetup)[],
     /** A training run's `Exchange.signals`, raised on close; inference threads never block on one, so they pass none. */
     private readonly signals?: Int32Array,
   ) {
@@ -66,7 +64,9 @@ export class WorkerPool<Request = StepRequest> {
     for (const [index, setup] of setups.entries()) {
       let thread: Worker;
       try {
-        thread = new Worker(script, { workerData: setup });
+        const boot = { backend: setup.backend, simd: setup.simd, prodMode: setup.prodMode };
+        thread = takeStartedThread(script, boot) ?? startThread(script, boot);
+        thread.postMessage(setup);
       } catch (error) {
         // The threads already started would keep the process alive: nobody else holds them. This error is the one
         // to report, not one from closing.
@@ -125,14 +125,6 @@ export class WorkerPool<Request = StepRequest> {
   }
 }
 
-export function wasmSimdEnabled(): boolean {
-  try {
-    return Boolean(tf.env().get('WASM_HAS_SIMD_SUPPORT'));
-  } catch {
-    return true; // not evaluated yet: let the worker detect it
-  }
-}
-
 /**
  * A step factory that splits every batch into `workers` shards. The main thread runs shard 0 on its own backend and
  * model; `workers − 1` threads run the others, each with its own backend (the kind the main thread runs, with the same
@@ -142,10 +134,7 @@ export function wasmSimdEnabled(): boolean {
  */
 export function workerSteps(options: WorkerStepOptions = {}): StepFactory {
   return async (model, optimizer, run) => {
-    const backend = currentBackend();
-    if (backend === undefined) {
-      throw new BackendError(`worker threads run on cpu or wasm, not on ${tf.getBackend()}; call initBackend first`);
-    }
+    const boot = currentBoot();
     const slots = weightSlots(model);
     const exchange = createExchange(slots, run.workers);
     const shardCapacity = Math.ceil(run.batchSize / run.workers);
@@ -156,9 +145,7 @@ export function workerSteps(options: WorkerStepOptions = {}): StepFactory {
     // Shard 0 runs on the main thread's own backend and model; threads are spawned for shards 1 … workers − 1 only.
     const setups: WorkerSetup[] = Array.from({ length: run.workers - 1 }, (_, thread) => ({
       index: thread + 1,
-      backend,
-      simd: backend === 'wasm' ? wasmSimdEnabled() : false,
-      prodMode: tf.env().getBool('PROD'),
+      ...boot,
       spec: model.spec,
       slots,
       weights,

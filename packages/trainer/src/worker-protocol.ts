@@ -3,14 +3,18 @@ import type { ResolvedAugmentOptions } from './augment.js';
 import type { OptimizerState, ResolvedOptimizerConfig } from './optimizer-config.js';
 import type { Exchange, WeightSlot } from './replica.js';
 
-/** What a training worker receives as `workerData`. */
-export interface WorkerSetup {
-  /** This worker's shard (shard 0 is the main thread). */
-  index: number;
+/** What every worker thread receives as `workerData`: how to boot, before it knows its task. */
+export interface ThreadBoot {
   backend: 'wasm' | 'cpu';
   simd: boolean;
   /** The main thread's tfjs production mode (`enableProdMode`, which also silences tfjs's console notices). */
   prodMode: boolean;
+}
+
+/** A training worker's first message, once it may have booted (see `startWorkerThreads`); it repeats the boot. */
+export interface WorkerSetup extends ThreadBoot {
+  /** This worker's shard (shard 0 is the main thread). */
+  index: number;
   spec: ModelSpec;
   slots: WeightSlot[];
   /** The weights the run starts from (fresh or resumed), copied once: from then on every replica updates its own. */
@@ -50,7 +54,7 @@ export interface StepRequest {
 /** Worker → main thread. Steps are not acknowledged: the exchange's arrival count says when a shard is in. */
 export type WorkerReply = { type: 'ready' } | { type: 'failed'; message: string };
 
-/** What an inference worker receives as `workerData`: a replica of the main thread's model, nothing to train. */
+/** An inference worker's first message: a replica of the main thread's model, nothing to train. */
 export type InferenceSetup = Pick<WorkerSetup, 'index' | 'backend' | 'simd' | 'prodMode' | 'spec' | 'weights'> & {
   task: 'inference';
 };

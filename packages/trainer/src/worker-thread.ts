@@ -1,6 +1,8 @@
-// The entry of a training worker thread: its own tfjs backend, model replica and optimizer. Each step it computes its
-// shard's gradients, waits for every other shard's in the shared exchange, and applies the batch mean itself. An
-// inference worker (threaded-inference.ts) starts the same replica and only predicts.
+// The entry of a worker thread. It boots first (tfjs and its own backend, as `workerData` says), which may happen
+// before any pool wants it (see thread-start.ts), then waits for its setup as its first message. A training worker
+// builds a model replica and optimizer; each step it computes its shard's gradients, waits for every other shard's in
+// the shared exchange, and applies the batch mean itself. An inference worker (threaded-inference.ts) starts the same
+// replica and only predicts.
 import { parentPort, workerData } from 'node:worker_threads';
 import { createModel, createRngFromState } from '@mnist-cnn/cnn-model';
 import * as tf from '@tensorflow/tfjs-core';
@@ -13,13 +15,21 @@ import {
   type InferenceSetup,
   inputSlot,
   type StepRequest,
+  type ThreadBoot,
   type WorkerReply,
   type WorkerSetup,
 } from './worker-protocol.js';
 
-const setup = workerData as WorkerSetup | InferenceSetup;
+const boot = workerData as ThreadBoot;
 const port = parentPort!;
 const send = (reply: WorkerReply) => port.postMessage(reply);
+
+async function bootThread(): Promise<void> {
+  if (boot.prodMode) tf.enableProdMode();
+  await initBackend(boot.backend, boot.simd ? {} : { simd: false });
+}
+const booting = bootThread();
+booting.catch(() => {}); // reported once the setup arrives; a thread nobody takes stays quiet
 
 class Stopped extends Error {}
 
@@ -34,9 +44,8 @@ function waitForShards(exchange: Exchange, step: number): void {
   }
 }
 
-async function start(): Promise<void> {
-  if (setup.prodMode) tf.enableProdMode();
-  await initBackend(setup.backend, setup.simd ? {} : { simd: false });
+async function start(setup: WorkerSetup | InferenceSetup): Promise<void> {
+  await booting;
   const model = createModel(setup.spec, { seed: 0 });
   model.setWeights(setup.weights);
   if ('task' in setup) return serveInference(model, port, send);
@@ -69,6 +78,8 @@ async function start(): Promise<void> {
   send({ type: 'ready' });
 }
 
-start().catch((error: unknown) => {
-  send({ type: 'failed', message: `could not start: ${error instanceof Error ? error.message : String(error)}` });
+port.once('message', (setup: WorkerSetup | InferenceSetup) => {
+  start(setup).catch((error: unknown) => {
+    send({ type: 'failed', message: `could not start: ${error instanceof Error ? error.message : String(error)}` });
+  });
 });

@@ -3,8 +3,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { WorkerPool } from '../threaded-step.js';
+import type { WorkerSetup } from '../worker-protocol.js';
 
 const script = join(dirname(fileURLToPath(import.meta.url)), 'workers', 'counts-until-terminated.mjs');
+
+/** A stand-in setup: the pool reads only its index and boot fields, the counting worker only `count`. */
+const standIn = (fields: object) =>
+  ({ backend: 'cpu', simd: false, prodMode: false, ...fields }) as unknown as WorkerSetup;
 
 /** A setup for the counting worker, and whether that worker still counts (given time to start). */
 function counter() {
@@ -15,7 +20,7 @@ function counter() {
     await sleep(100);
     return Atomics.load(count, 0) !== before;
   };
-  return { setup: { index: 1, count: count.buffer }, count, stillCounting };
+  return { setup: standIn({ index: 1, count: count.buffer }), count, stillCounting };
 }
 
 // A thread a pool fails to end keeps the whole process alive; these pin that every path ends them.
@@ -33,7 +38,7 @@ describe('a worker pool', () => {
 
   it('ends the threads it started when a later one cannot start', async () => {
     const { setup, stillCounting } = counter();
-    const unclonable = { index: 2, report: () => {} };
+    const unclonable = standIn({ index: 2, report: () => {} });
     expect(() => new WorkerPool(script, [setup, unclonable])).toThrow(/could not be cloned/);
     expect(await stillCounting()).toBe(false);
   });

@@ -4,13 +4,14 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createModel, type ModelSpec } from '@mnist-cnn/cnn-model';
 import * as tf from '@tensorflow/tfjs-core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { memoryCheckpointStore } from '../checkpoint.js';
 import { NonFiniteLossError, TrainOptionsError, WorkerError } from '../errors.js';
 import { initBackend } from '../node-backend.js';
 import { type NodeTrainOptions, train } from '../node-train.js';
 import type { TrainOptions } from '../options.js';
 import { shardSizes } from '../replica.js';
+import { defaultWorkerScript, startWorkerThreads, takeStartedThread, waitingThreadCount } from '../thread-start.js';
 import { shardSeed } from '../threaded-step.js';
 import { train as browserTrain } from '../train.js';
 import { compactSpec, trainSubset } from './fixtures.js';
@@ -197,6 +198,49 @@ describe('worker-thread runs', () => {
     if (mode === 'complete') expect(report).toEqual({ stopReason: 'completed', steps: 12 });
     if (mode === 'abort') expect(report).toEqual({ stopReason: 'aborted', steps: 2 });
     if (mode === 'crash') expect(report).toEqual({ error: 'WorkerError', code: 'TRAIN_WORKER_FAILED' });
+  });
+});
+
+describe('worker threads started ahead of a run', () => {
+  it('are taken by the next run, which trains exactly as one that starts its own', async () => {
+    await initBackend('cpu');
+    const base = await options({ model: regularizedSpec, workers: 2, epochs: 1 });
+    const fresh = await finish(train(base));
+    startWorkerThreads(1);
+    expect(waitingThreadCount()).toBe(1);
+    const taken = await finish(train(base));
+    expect(waitingThreadCount()).toBe(0);
+    expect(taken.weights).toEqual(fresh.weights);
+    expect(taken.result.history[0]!.loss).toBe(fresh.result.history[0]!.loss);
+  });
+
+  it('that boot differently are ended instead of taken', async () => {
+    await initBackend('cpu');
+    startWorkerThreads(1);
+    const wasm = { backend: 'wasm', simd: true, prodMode: false } as const;
+    expect(takeStartedThread(defaultWorkerScript(), wasm)).toBeUndefined();
+    expect(waitingThreadCount()).toBe(0);
+  });
+
+  it('that fail while they wait are dropped', async () => {
+    await initBackend('cpu');
+    startWorkerThreads(1, { workerScript: join(here, 'workers', 'throws-on-start.mjs') });
+    expect(waitingThreadCount()).toBe(1);
+    await vi.waitFor(() => expect(waitingThreadCount()).toBe(0), { timeout: 20_000 });
+  });
+
+  it('never keep the process alive when nothing takes them', async () => {
+    const entry = join(here, '..', '..', 'dist', 'node.js');
+    const script = join(here, 'workers', 'starts-threads-and-ends.mjs');
+    const { stdout } = await run(process.execPath, [script, entry], { timeout: 60_000 });
+    expect(stdout.trim()).toBe('started');
+  });
+
+  it('come in whole numbers', async () => {
+    await initBackend('cpu');
+    expect(() => startWorkerThreads(1.5)).toThrow(TrainOptionsError);
+    expect(() => startWorkerThreads(-1)).toThrow(/count/);
+    expect(waitingThreadCount()).toBe(0);
   });
 });
 
