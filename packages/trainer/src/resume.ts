@@ -28,11 +28,7 @@ export async function readResumeCheckpoint(
 }
 
 /** The settings that make two runs "the same run" for resuming. */
-export function fingerprintOf(
-  options: ResolvedTrainOptions,
-  trainCount: number,
-  validationCount: number,
-): RunFingerprint {
+export function fingerprintOf(options: ResolvedTrainOptions, validationCount: number): RunFingerprint {
   return {
     seed: options.seed,
     epochs: options.epochs,
@@ -42,7 +38,7 @@ export function fingerprintOf(
     optimizer: options.optimizer,
     augment: options.augment ?? null,
     validationSplit: options.validationSplit,
-    trainCount,
+    trainCount: options.trainCount,
     validationCount,
   };
 }

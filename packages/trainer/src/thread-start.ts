@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { currentBackend } from './backend.js';
 import { BackendError, checkNumber, integerIn } from './errors.js';
-import type { ThreadBoot, WorkerReply } from './worker-protocol.js';
+import type { ThreadBoot } from './worker-protocol.js';
 
 export function defaultWorkerScript(): URL {
   // From the sources (tests run them through vitest), the worker comes from the package's build.
@@ -63,17 +63,16 @@ export function startWorkerThreads(count: number, options: { workerScript?: stri
   const script = options.workerScript ?? defaultWorkerScript();
   for (let i = 0; i < count; i++) {
     const thread = startThread(script, boot);
-    // A thread that fails while it waits is dropped; the pool that would have taken it starts a fresh one, whose
-    // failure it then reports.
+    // A thread that dies while it waits is dropped; the pool that would have taken it starts a fresh one, whose
+    // failure it then reports. (A thread whose boot fails says so only once its setup arrives, to the pool.)
     const drop = () => {
       const index = waiting.findIndex((entry) => entry.thread === thread);
       if (index >= 0) waiting.splice(index, 1)[0]!.detach();
       thread.terminate().catch(() => {});
     };
-    const onMessage = (reply: WorkerReply) => reply.type === 'failed' && drop();
-    thread.on('message', onMessage).on('error', drop).on('exit', drop);
+    thread.on('error', drop).on('exit', drop);
     thread.unref();
-    const detach = () => thread.off('message', onMessage).off('error', drop).off('exit', drop);
+    const detach = () => thread.off('error', drop).off('exit', drop);
     waiting.push({ thread, script: String(script), boot, detach });
   }
 }

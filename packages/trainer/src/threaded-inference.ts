@@ -76,9 +76,9 @@ export async function openInferencePool(model: CnnModel, options: InferencePoolO
   const boot = currentBoot();
   const weights = model.getWeights();
   const setups: InferenceSetup[] = Array.from({ length: workers - 1 }, (_, thread) => {
-    return { task: 'inference', index: thread + 1, ...boot, spec: model.spec, weights };
+    return { task: 'inference', index: thread + 1, spec: model.spec, weights };
   });
-  const pool = new WorkerPool<InferenceRequest>(options.workerScript ?? defaultWorkerScript(), setups);
+  const pool = new WorkerPool<InferenceRequest>(options.workerScript ?? defaultWorkerScript(), boot, setups);
   try {
     await pool.whenReady();
   } catch (error) {

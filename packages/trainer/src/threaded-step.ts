@@ -10,6 +10,7 @@ import {
   type InferenceSetup,
   inputSlot,
   type StepRequest,
+  type ThreadBoot,
   type WorkerReply,
   type WorkerSetup,
 } from './worker-protocol.js';
@@ -51,6 +52,8 @@ export class WorkerPool<Request = StepRequest> {
 
   constructor(
     script: string | URL,
+    /** How every thread boots: the main thread's backend, SIMD setting and production mode (see `currentBoot`). */
+    boot: ThreadBoot,
     setups: readonly (WorkerSetup | InferenceSetup)[],
     /** A training run's `Exchange.signals`, raised on close; inference threads never block on one, so they pass none. */
     private readonly signals?: Int32Array,
@@ -64,7 +67,6 @@ export class WorkerPool<Request = StepRequest> {
     for (const [index, setup] of setups.entries()) {
       let thread: Worker;
       try {
-        const boot = { backend: setup.backend, simd: setup.simd, prodMode: setup.prodMode };
         thread = takeStartedThread(script, boot) ?? startThread(script, boot);
         thread.postMessage(setup);
       } catch (error) {
@@ -145,7 +147,6 @@ export function workerSteps(options: WorkerStepOptions = {}): StepFactory {
     // Shard 0 runs on the main thread's own backend and model; threads are spawned for shards 1 … workers − 1 only.
     const setups: WorkerSetup[] = Array.from({ length: run.workers - 1 }, (_, thread) => ({
       index: thread + 1,
-      ...boot,
       spec: model.spec,
       slots,
       weights,
@@ -156,7 +157,7 @@ export function workerSteps(options: WorkerStepOptions = {}): StepFactory {
       augment: run.augment,
       shardCapacity,
     }));
-    const pool = new WorkerPool(options.workerScript ?? defaultWorkerScript(), setups, exchange.signals);
+    const pool = new WorkerPool(options.workerScript ?? defaultWorkerScript(), boot, setups, exchange.signals);
     try {
       await pool.whenReady();
       const replica = new Replica(model, optimizer, slots, exchange, 0);

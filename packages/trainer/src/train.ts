@@ -137,12 +137,12 @@ async function prepareRun(options: TrainOptions) {
   const { trainCount, heldOut } = resolved;
   const validation =
     options.validation ?? (heldOut > 0 ? sliceSplit(options.train, trainCount, trainCount + heldOut) : undefined);
-  const fingerprint = fingerprintOf(resolved, trainCount, validation?.count ?? 0);
+  const fingerprint = fingerprintOf(resolved, validation?.count ?? 0);
   const checkpoint = await readResumeCheckpoint(options.resume, options.checkpoint);
   const dataset =
     options.checkpoint || checkpoint ? await datasetFingerprintOf(options.train, options.dataset) : undefined;
   if (checkpoint) checkSameRun(checkpoint, { run: fingerprint, spec, dataset: dataset! }, options.checkpoint?.location);
-  return { options, resolved, spec, trainCount, validation, fingerprint, dataset, checkpoint, startedAt };
+  return { options, resolved, spec, validation, fingerprint, dataset, checkpoint, startedAt };
 }
 
 async function runLoop(
@@ -151,8 +151,8 @@ async function runLoop(
   optimizer: Optimizer,
   step: StepRunner,
 ): Promise<TrainResult> {
-  const { options, resolved, trainCount, validation, fingerprint, dataset, checkpoint } = run;
-  const { epochs, batchSize, seed } = resolved;
+  const { options, resolved, validation, fingerprint, dataset, checkpoint } = run;
+  const { epochs, batchSize, seed, trainCount } = resolved;
   const validationCount = validation?.count ?? 0;
   const batches = Math.ceil(trainCount / batchSize);
   const totalSteps = batches * epochs;

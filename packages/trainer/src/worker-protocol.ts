@@ -11,8 +11,8 @@ export interface ThreadBoot {
   prodMode: boolean;
 }
 
-/** A training worker's first message, once it may have booted (see `startWorkerThreads`); it repeats the boot. */
-export interface WorkerSetup extends ThreadBoot {
+/** A training worker's first message, once it may have booted (see `startWorkerThreads`). */
+export interface WorkerSetup {
   /** This worker's shard (shard 0 is the main thread). */
   index: number;
   spec: ModelSpec;
@@ -55,7 +55,7 @@ export interface StepRequest {
 export type WorkerReply = { type: 'ready' } | { type: 'failed'; message: string };
 
 /** An inference worker's first message: a replica of the main thread's model, nothing to train. */
-export type InferenceSetup = Pick<WorkerSetup, 'index' | 'backend' | 'simd' | 'prodMode' | 'spec' | 'weights'> & {
+export type InferenceSetup = Pick<WorkerSetup, 'index' | 'spec' | 'weights'> & {
   task: 'inference';
 };
 

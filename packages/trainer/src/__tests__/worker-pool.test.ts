@@ -7,9 +7,10 @@ import type { WorkerSetup } from '../worker-protocol.js';
 
 const script = join(dirname(fileURLToPath(import.meta.url)), 'workers', 'counts-until-terminated.mjs');
 
-/** A stand-in setup: the pool reads only its index and boot fields, the counting worker only `count`. */
-const standIn = (fields: object) =>
-  ({ backend: 'cpu', simd: false, prodMode: false, ...fields }) as unknown as WorkerSetup;
+/** A stand-in setup: the pool reads only its index, the counting worker only `count`. */
+const standIn = (fields: object) => fields as WorkerSetup;
+/** The stand-in worker ignores how it should boot. */
+const boot = { backend: 'cpu', simd: false, prodMode: false } as const;
 
 /** A setup for the counting worker, and whether that worker still counts (given time to start). */
 function counter() {
@@ -29,7 +30,7 @@ describe('a worker pool', () => {
     const { setup, count, stillCounting } = counter();
     // Not an Int32Array, so Atomics.store throws inside close.
     const signals = new Float32Array(new SharedArrayBuffer(8)) as unknown as Int32Array;
-    const pool = new WorkerPool(script, [setup], signals);
+    const pool = new WorkerPool(script, boot, [setup], signals);
     expect(await stillCounting()).toBe(true);
     expect(Atomics.load(count, 0)).toBeGreaterThan(0);
     await expect(pool.close()).rejects.toThrow(TypeError);
@@ -39,7 +40,7 @@ describe('a worker pool', () => {
   it('ends the threads it started when a later one cannot start', async () => {
     const { setup, stillCounting } = counter();
     const unclonable = standIn({ index: 2, report: () => {} });
-    expect(() => new WorkerPool(script, [setup, unclonable])).toThrow(/could not be cloned/);
+    expect(() => new WorkerPool(script, boot, [setup, unclonable])).toThrow(/could not be cloned/);
     expect(await stillCounting()).toBe(false);
   });
 });
